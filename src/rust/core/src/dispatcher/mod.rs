@@ -1,0 +1,223 @@
+//! The dispatcher: one listener per controller, running on the shared
+//! runtime inside the client process, so it keeps dispatching while R is
+//! busy and dies with the client.
+
+mod session;
+pub mod state;
+
+pub use state::{Outcome, Status, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+
+use crate::runtime::runtime;
+use crate::signal::Signal;
+use crate::{Error, Result};
+use state::State;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinHandle;
+
+/// Connections allowed to be in their handshake at once; more are refused
+/// at accept so a flood cannot exhaust memory or file descriptors.
+const MAX_HANDSHAKES: usize = 512;
+
+/// Timings of the connection protocol.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub heartbeat_interval: Duration,
+    pub heartbeat_timeout: Duration,
+    pub handshake_timeout: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Timing {
+        Timing {
+            heartbeat_interval: Duration::from_secs(1),
+            heartbeat_timeout: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where to listen and how.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: String,
+    pub port: u16,
+    pub timing: Timing,
+}
+
+/// A running dispatcher.
+pub struct Dispatcher {
+    state: Arc<Mutex<State>>,
+    signal: Arc<Signal>,
+    host: String,
+    port: u16,
+    shutdown: watch::Sender<bool>,
+    accept: Mutex<Option<JoinHandle<()>>>,
+}
+
+fn bind_address(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+impl Dispatcher {
+    /// Binds the listener (synchronously, so the port is known and errors
+    /// surface at once) and starts accepting workers.
+    pub fn start(config: Config) -> Result<Dispatcher> {
+        let rt = runtime()?;
+        let address = bind_address(&config.host, config.port);
+        let listener = rt.block_on(TcpListener::bind(&address))?;
+        let port = listener.local_addr()?.port();
+        let signal = Signal::new();
+        let state = Arc::new(Mutex::new(State::new(signal.clone())));
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let accept = rt.spawn(accept_loop(listener, state.clone(), config.timing, shutdown_rx));
+        Ok(Dispatcher {
+            state,
+            signal,
+            host: config.host,
+            port,
+            shutdown,
+            accept: Mutex::new(Some(accept)),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The URL workers dial.
+    pub fn url(&self) -> String {
+        format!("tcp://{}", bind_address(&self.host, self.port))
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Signalled once per resolved task.
+    pub fn signal(&self) -> Arc<Signal> {
+        self.signal.clone()
+    }
+
+    /// The counters.
+    pub fn status(&self) -> Status {
+        self.lock().status()
+    }
+
+    /// Queues one task; with a timeout, it resolves with code 5 when the
+    /// deadline passes first.
+    pub fn push(&self, name: String, payload: Vec<u8>, timeout: Option<Duration>) -> Result<()> {
+        let id = self.lock().push(name, payload)?;
+        if let Some(after) = timeout {
+            let state = Arc::downgrade(&self.state);
+            runtime()?.spawn(async move {
+                tokio::time::sleep(after).await;
+                if let Some(state) = state.upgrade() {
+                    state.lock().unwrap_or_else(|e| e.into_inner()).expire(id);
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Cancels the named tasks, or all of them.
+    pub fn cancel(&self, names: &[String], all: bool) -> usize {
+        self.lock().cancel(names, all)
+    }
+
+    /// Whether the named task is resolved.
+    pub fn is_resolved(&self, name: &str) -> bool {
+        self.lock().is_resolved(name)
+    }
+
+    /// A copy of a resolved task's outcome.
+    pub fn peek(&self, name: &str) -> Option<Outcome> {
+        self.lock().peek(name)
+    }
+
+    /// Names of resolved tasks not yet taken, oldest first.
+    pub fn resolved_names(&self) -> Vec<String> {
+        self.lock().resolved_names()
+    }
+
+    /// Removes and returns the named resolved tasks.
+    pub fn take(&self, names: &[String]) -> Vec<Taken> {
+        self.lock().take(names)
+    }
+
+    /// Removes and returns up to `max` resolved tasks, oldest first.
+    pub fn take_resolved(&self, max: usize) -> Vec<Taken> {
+        self.lock().take_resolved(max)
+    }
+
+    /// A credential token good for `uses` workers.
+    pub fn issue_credential(&self, uses: u64) -> String {
+        self.lock().issue_credential(uses)
+    }
+
+    /// The next RNG stream of this dispatcher.
+    pub fn next_stream(&self) -> [i32; 7] {
+        self.lock().next_stream()
+    }
+
+    /// Stops accepting, tells every worker to leave, and frees the port
+    /// before returning.
+    pub fn terminate(&self) {
+        self.lock().close();
+        let _ = self.shutdown.send(true);
+        let handle = self.accept.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let (Some(handle), Ok(rt)) = (handle, runtime()) {
+            let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), handle).await });
+        }
+    }
+}
+
+impl Drop for Dispatcher {
+    fn drop(&mut self) {
+        self.lock().close();
+        let _ = self.shutdown.send(true);
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<Mutex<State>>,
+    timing: Timing,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, _)) = accepted else {
+            // Out of descriptors or similar: back off instead of spinning.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            session::serve(stream, state, timing, shutdown, permit).await;
+        });
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(e: tokio::task::JoinError) -> Error {
+        Error::Runtime(e.to_string())
+    }
+}

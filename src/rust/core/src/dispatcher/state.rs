@@ -1,0 +1,572 @@
+//! The dispatcher's bookkeeping: tasks, the FIFO queue, workers, results,
+//! credentials and counters. Plain synchronous code behind one mutex, so the
+//! counters R reads are always exact and every transition is testable
+//! without sockets.
+
+use crate::protocol::{Credential, Message, ResultMeta};
+use crate::rng::Stream;
+use crate::signal::Signal;
+use crate::{Error, Result};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Code of a task whose worker's connection dropped.
+pub const CODE_CRASH: i32 = 19;
+/// Code of a cancelled task.
+pub const CODE_CANCEL: i32 = 20;
+/// Code of a task that exceeded its own timeout.
+pub const CODE_TIMEOUT: i32 = 5;
+
+/// How a task ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// 0 or -1 from the worker; 19 crash, 20 cancel, 5 timeout otherwise.
+    pub code: i32,
+    /// The worker's metadata, absent when the task never finished there.
+    pub meta: Option<ResultMeta>,
+    /// The serialized value, empty when `meta` is absent.
+    pub payload: Vec<u8>,
+}
+
+impl Outcome {
+    fn code_only(code: i32) -> Outcome {
+        Outcome {
+            code,
+            meta: None,
+            payload: Vec::new(),
+        }
+    }
+}
+
+/// A resolved task handed back to the caller.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Taken {
+    pub name: String,
+    pub outcome: Outcome,
+}
+
+/// The dispatcher's counters, as `client$status()` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Status {
+    pub connections: u64,
+    pub cumulative: u64,
+    pub awaiting: u64,
+    pub executing: u64,
+    pub completed: u64,
+}
+
+/// A frame queued for one worker's connection.
+#[derive(Debug)]
+pub enum Outbound {
+    Send(Message, Arc<Vec<u8>>),
+    Close,
+}
+
+enum Phase {
+    Queued,
+    Running { worker: u64 },
+    Resolved(Outcome),
+}
+
+struct Task {
+    name: String,
+    payload: Arc<Vec<u8>>,
+    phase: Phase,
+}
+
+struct Worker {
+    outbox: UnboundedSender<Outbound>,
+    task: Option<u64>,
+}
+
+struct Grant {
+    credential: Credential,
+    uses: u64,
+}
+
+/// Everything the dispatcher knows, behind its one lock.
+pub struct State {
+    tasks: HashMap<u64, Task>,
+    by_name: HashMap<String, u64>,
+    queue: VecDeque<u64>,
+    resolved: VecDeque<u64>,
+    workers: HashMap<u64, Worker>,
+    idle: VecDeque<u64>,
+    grants: HashMap<String, Grant>,
+    stream: Stream,
+    next_task: u64,
+    next_worker: u64,
+    status: Status,
+    closed: bool,
+    signal: Arc<Signal>,
+}
+
+impl State {
+    /// Empty state whose resolutions notify `signal`.
+    pub fn new(signal: Arc<Signal>) -> State {
+        State {
+            tasks: HashMap::new(),
+            by_name: HashMap::new(),
+            queue: VecDeque::new(),
+            resolved: VecDeque::new(),
+            workers: HashMap::new(),
+            idle: VecDeque::new(),
+            grants: HashMap::new(),
+            stream: Stream::random(),
+            next_task: 1,
+            next_worker: 1,
+            status: Status::default(),
+            closed: false,
+            signal,
+        }
+    }
+
+    /// The counters.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// Queues a task and hands it to an idle worker if there is one.
+    pub fn push(&mut self, name: String, payload: Vec<u8>) -> Result<u64> {
+        if self.closed {
+            return Err(Error::ProfileNotRunning("(terminated)".into()));
+        }
+        if self.by_name.contains_key(&name) {
+            return Err(Error::DuplicateName(name));
+        }
+        let id = self.next_task;
+        self.next_task += 1;
+        self.by_name.insert(name.clone(), id);
+        self.tasks.insert(
+            id,
+            Task {
+                name,
+                payload: Arc::new(payload),
+                phase: Phase::Queued,
+            },
+        );
+        self.queue.push_back(id);
+        self.status.awaiting += 1;
+        self.assign();
+        Ok(id)
+    }
+
+    /// Pairs queued tasks with idle workers, oldest first on both sides.
+    fn assign(&mut self) {
+        while !self.queue.is_empty() {
+            let Some(worker_id) = self.idle.pop_front() else {
+                return;
+            };
+            let Some(worker) = self.workers.get_mut(&worker_id) else {
+                continue;
+            };
+            if worker.task.is_some() {
+                continue;
+            }
+            let Some(task_id) = self.queue.pop_front() else {
+                self.idle.push_front(worker_id);
+                return;
+            };
+            let Some(task) = self.tasks.get_mut(&task_id) else {
+                self.idle.push_front(worker_id);
+                continue;
+            };
+            let message = Message::Task {
+                id: task_id,
+                name: task.name.clone(),
+            };
+            if worker
+                .outbox
+                .send(Outbound::Send(message, task.payload.clone()))
+                .is_err()
+            {
+                // The connection is going away; its session will remove the
+                // worker. The task keeps its place.
+                self.queue.push_front(task_id);
+                continue;
+            }
+            task.phase = Phase::Running { worker: worker_id };
+            worker.task = Some(task_id);
+            self.status.awaiting -= 1;
+            self.status.executing += 1;
+        }
+    }
+
+    fn resolve(&mut self, task_id: u64, outcome: Outcome) {
+        let Some(task) = self.tasks.get_mut(&task_id) else {
+            return;
+        };
+        match task.phase {
+            Phase::Queued => self.status.awaiting -= 1,
+            Phase::Running { .. } => self.status.executing -= 1,
+            Phase::Resolved(_) => return,
+        }
+        task.phase = Phase::Resolved(outcome);
+        task.payload = Arc::new(Vec::new());
+        self.resolved.push_back(task_id);
+        self.status.completed += 1;
+        self.signal.notify();
+    }
+
+    /// Issues a credential good for `uses` workers; returns its token.
+    pub fn issue_credential(&mut self, uses: u64) -> String {
+        let credential = Credential::generate();
+        let token = credential.token();
+        self.grants.insert(
+            credential.id.clone(),
+            Grant {
+                credential,
+                uses: uses.max(1),
+            },
+        );
+        token
+    }
+
+    /// Checks a worker's proof and spends one use of its credential.
+    pub fn authenticate(&mut self, id: &str, nonce: &[u8; 32], proof: &[u8]) -> bool {
+        let Some(grant) = self.grants.get_mut(id) else {
+            return false;
+        };
+        if !grant.credential.verify(nonce, proof) {
+            return false;
+        }
+        grant.uses -= 1;
+        if grant.uses == 0 {
+            self.grants.remove(id);
+        }
+        true
+    }
+
+    /// The next independent RNG stream, in R's `.Random.seed` layout.
+    pub fn next_stream(&mut self) -> [i32; 7] {
+        self.stream = self.stream.next();
+        self.stream.to_r_seed()
+    }
+
+    /// Registers an authenticated worker; `None` once the dispatcher closed.
+    pub fn join(&mut self, outbox: UnboundedSender<Outbound>) -> Option<(u64, [i32; 7])> {
+        if self.closed {
+            return None;
+        }
+        let id = self.next_worker;
+        self.next_worker += 1;
+        let stream = self.next_stream();
+        self.workers.insert(id, Worker { outbox, task: None });
+        self.status.connections += 1;
+        self.status.cumulative += 1;
+        Some((id, stream))
+    }
+
+    /// The worker may receive tasks now (after its welcome was sent).
+    pub fn ready(&mut self, worker_id: u64) {
+        if self.workers.contains_key(&worker_id) {
+            self.idle.push_back(worker_id);
+            self.assign();
+        }
+    }
+
+    /// A worker returned a result.
+    pub fn result(&mut self, worker_id: u64, task_id: u64, meta: ResultMeta, payload: Vec<u8>) {
+        let Some(worker) = self.workers.get_mut(&worker_id) else {
+            return;
+        };
+        if worker.task != Some(task_id) {
+            return;
+        }
+        worker.task = None;
+        let running_here = matches!(
+            self.tasks.get(&task_id).map(|t| &t.phase),
+            Some(Phase::Running { worker }) if *worker == worker_id
+        );
+        if running_here {
+            let outcome = Outcome {
+                code: meta.code,
+                meta: Some(meta),
+                payload,
+            };
+            self.resolve(task_id, outcome);
+        }
+        self.idle.push_back(worker_id);
+        self.assign();
+    }
+
+    /// A worker's connection ended. After a goodbye, a task it held was
+    /// never started and goes back to the front of the queue; otherwise the
+    /// task crashed with it.
+    pub fn leave(&mut self, worker_id: u64, goodbye: bool) {
+        let Some(worker) = self.workers.remove(&worker_id) else {
+            return;
+        };
+        self.status.connections -= 1;
+        self.idle.retain(|w| *w != worker_id);
+        let Some(task_id) = worker.task else {
+            return;
+        };
+        let running_here = matches!(
+            self.tasks.get(&task_id).map(|t| &t.phase),
+            Some(Phase::Running { worker }) if *worker == worker_id
+        );
+        if !running_here {
+            return;
+        }
+        if goodbye {
+            if let Some(task) = self.tasks.get_mut(&task_id) {
+                task.phase = Phase::Queued;
+            }
+            self.status.executing -= 1;
+            self.status.awaiting += 1;
+            self.queue.push_front(task_id);
+            self.assign();
+        } else {
+            self.resolve(task_id, Outcome::code_only(CODE_CRASH));
+        }
+    }
+
+    fn stop(&mut self, task_id: u64, code: i32) -> bool {
+        let Some(task) = self.tasks.get(&task_id) else {
+            return false;
+        };
+        match task.phase {
+            Phase::Queued => {
+                self.queue.retain(|t| *t != task_id);
+            }
+            Phase::Running { worker } => {
+                if let Some(w) = self.workers.get(&worker) {
+                    let _ = w.outbox.send(Outbound::Send(
+                        Message::Cancel { id: task_id },
+                        Arc::new(Vec::new()),
+                    ));
+                }
+            }
+            Phase::Resolved(_) => return false,
+        }
+        self.resolve(task_id, Outcome::code_only(code));
+        true
+    }
+
+    /// Cancels the named tasks (or all); returns how many were cancelled.
+    pub fn cancel(&mut self, names: &[String], all: bool) -> usize {
+        let ids: Vec<u64> = if all {
+            self.tasks.keys().copied().collect()
+        } else {
+            names.iter().filter_map(|n| self.by_name.get(n).copied()).collect()
+        };
+        ids.into_iter()
+            .filter(|id| self.stop(*id, CODE_CANCEL))
+            .count()
+    }
+
+    /// A task's own deadline passed.
+    pub fn expire(&mut self, task_id: u64) {
+        self.stop(task_id, CODE_TIMEOUT);
+    }
+
+    /// Whether the named task is resolved.
+    pub fn is_resolved(&self, name: &str) -> bool {
+        self.by_name
+            .get(name)
+            .and_then(|id| self.tasks.get(id))
+            .is_some_and(|t| matches!(t.phase, Phase::Resolved(_)))
+    }
+
+    /// A copy of the named task's outcome, leaving it in place.
+    pub fn peek(&self, name: &str) -> Option<Outcome> {
+        let task = self.tasks.get(self.by_name.get(name)?)?;
+        match &task.phase {
+            Phase::Resolved(outcome) => Some(outcome.clone()),
+            _ => None,
+        }
+    }
+
+    /// Names of resolved tasks not yet taken, oldest first.
+    pub fn resolved_names(&mut self) -> Vec<String> {
+        let tasks = &self.tasks;
+        self.resolved.retain(|id| tasks.contains_key(id));
+        self.resolved
+            .iter()
+            .filter_map(|id| self.tasks.get(id).map(|t| t.name.clone()))
+            .collect()
+    }
+
+    fn remove(&mut self, task_id: u64) -> Option<Taken> {
+        let task = self.tasks.remove(&task_id)?;
+        self.by_name.remove(&task.name);
+        match task.phase {
+            Phase::Resolved(outcome) => Some(Taken {
+                name: task.name,
+                outcome,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Removes and returns the named tasks that are resolved.
+    pub fn take(&mut self, names: &[String]) -> Vec<Taken> {
+        let ids: Vec<u64> = names
+            .iter()
+            .filter_map(|n| self.by_name.get(n).copied())
+            .filter(|id| matches!(self.tasks[id].phase, Phase::Resolved(_)))
+            .collect();
+        ids.into_iter().filter_map(|id| self.remove(id)).collect()
+    }
+
+    /// Removes and returns up to `max` resolved tasks, oldest first.
+    pub fn take_resolved(&mut self, max: usize) -> Vec<Taken> {
+        let mut out = Vec::new();
+        while out.len() < max {
+            let Some(id) = self.resolved.pop_front() else {
+                break;
+            };
+            if let Some(taken) = self.remove(id) {
+                out.push(taken);
+            }
+        }
+        out
+    }
+
+    /// Closes the dispatcher: every connection is told to close and no new
+    /// worker or task is accepted.
+    pub fn close(&mut self) {
+        self.closed = true;
+        for (_, worker) in self.workers.drain() {
+            let _ = worker.outbox.send(Outbound::Close);
+        }
+        self.idle.clear();
+        self.grants.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Seed;
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+    fn meta(code: i32) -> ResultMeta {
+        ResultMeta {
+            status: if code == 0 { "success" } else { "error" }.into(),
+            code,
+            command: None,
+            error: None,
+            trace: None,
+            warnings: None,
+            seconds: Some(0.0),
+            seed: Seed::Missing,
+            algorithm: None,
+            controller: None,
+        }
+    }
+
+    fn worker(state: &mut State) -> (u64, UnboundedReceiver<Outbound>) {
+        let (tx, rx) = unbounded_channel();
+        let (id, _) = state.join(tx).unwrap();
+        state.ready(id);
+        (id, rx)
+    }
+
+    fn task_id(rx: &mut UnboundedReceiver<Outbound>) -> u64 {
+        match rx.try_recv() {
+            Ok(Outbound::Send(Message::Task { id, .. }, _)) => id,
+            other => panic!("expected a task, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn fifo_assignment_and_counters() {
+        let signal = Signal::new();
+        let mut s = State::new(signal.clone());
+        let a = s.push("a".into(), vec![1]).unwrap();
+        let b = s.push("b".into(), vec![2]).unwrap();
+        assert_eq!(s.status().awaiting, 2);
+        let (w, mut rx) = worker(&mut s);
+        assert_eq!(task_id(&mut rx), a);
+        assert_eq!((s.status().awaiting, s.status().executing), (1, 1));
+        s.result(w, a, meta(0), vec![9]);
+        assert_eq!(task_id(&mut rx), b);
+        assert_eq!(s.status().completed, 1);
+        assert_eq!(signal.value(), 1);
+        assert_eq!(s.resolved_names(), vec!["a".to_string()]);
+        let taken = s.take_resolved(10);
+        assert_eq!(taken[0].outcome.payload, vec![9]);
+        assert!(s.resolved_names().is_empty());
+    }
+
+    #[test]
+    fn duplicate_names_are_refused_until_taken() {
+        let mut s = State::new(Signal::new());
+        s.push("x".into(), vec![]).unwrap();
+        assert!(matches!(s.push("x".into(), vec![]), Err(Error::DuplicateName(_))));
+        s.cancel(&["x".into()], false);
+        assert_eq!(s.take(&["x".into()]).len(), 1);
+        s.push("x".into(), vec![]).unwrap();
+    }
+
+    #[test]
+    fn crash_resolves_with_code_19_and_goodbye_requeues() {
+        let mut s = State::new(Signal::new());
+        let (w1, mut rx1) = worker(&mut s);
+        s.push("t".into(), vec![]).unwrap();
+        task_id(&mut rx1);
+        s.leave(w1, true);
+        assert_eq!((s.status().awaiting, s.status().executing), (1, 0));
+        let (w2, mut rx2) = worker(&mut s);
+        task_id(&mut rx2);
+        s.leave(w2, false);
+        let taken = s.take_resolved(1);
+        assert_eq!(taken[0].outcome.code, CODE_CRASH);
+        assert_eq!(s.status().connections, 0);
+        assert_eq!(s.status().cumulative, 2);
+    }
+
+    #[test]
+    fn cancel_queued_and_running() {
+        let mut s = State::new(Signal::new());
+        let (w, mut rx) = worker(&mut s);
+        let run = s.push("run".into(), vec![]).unwrap();
+        s.push("wait".into(), vec![]).unwrap();
+        task_id(&mut rx);
+        assert_eq!(s.cancel(&[], true), 2);
+        assert!(matches!(rx.try_recv(), Ok(Outbound::Send(Message::Cancel { .. }, _))));
+        assert_eq!(s.status().completed, 2);
+        // The late result of the cancelled task is discarded; the worker is free again.
+        s.result(w, run, meta(0), vec![1]);
+        let codes: Vec<i32> = s.take_resolved(5).iter().map(|t| t.outcome.code).collect();
+        assert_eq!(codes, vec![CODE_CANCEL, CODE_CANCEL]);
+        s.push("next".into(), vec![]).unwrap();
+        task_id(&mut rx);
+    }
+
+    #[test]
+    fn credentials_are_spent() {
+        let mut s = State::new(Signal::new());
+        let token = s.issue_credential(2);
+        let c = Credential::parse(&token).unwrap();
+        let n = crate::protocol::auth::nonce();
+        let proof = c.prove(&n);
+        assert!(s.authenticate(&c.id, &n, &proof));
+        assert!(s.authenticate(&c.id, &n, &proof));
+        assert!(!s.authenticate(&c.id, &n, &proof));
+        assert!(!s.authenticate("nope", &n, &proof));
+    }
+
+    #[test]
+    fn each_worker_gets_its_own_stream() {
+        let mut s = State::new(Signal::new());
+        let (tx, _rx) = unbounded_channel();
+        let (_, a) = s.join(tx.clone()).unwrap();
+        let (_, b) = s.join(tx).unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn closed_state_refuses_work() {
+        let mut s = State::new(Signal::new());
+        let (_w, mut rx) = worker(&mut s);
+        s.close();
+        assert!(matches!(rx.try_recv(), Ok(Outbound::Close)));
+        assert!(s.push("x".into(), vec![]).is_err());
+        let (tx, _) = unbounded_channel();
+        assert!(s.join(tx).is_none());
+    }
+}

@@ -1,0 +1,15 @@
+//! The crew core: wire protocol, dispatcher, worker client and the small
+//! synchronisation pieces they share. Nothing here knows about R; payloads
+//! are opaque bytes and results carry typed metadata.
+
+pub mod dispatcher;
+pub mod error;
+pub mod protocol;
+pub mod random;
+pub mod registry;
+pub mod rng;
+pub mod runtime;
+pub mod signal;
+pub mod worker;
+
+pub use error::{Error, Result};

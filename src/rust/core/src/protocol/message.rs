@@ -1,0 +1,98 @@
+//! Control messages, encoded with bincode in the frame header.
+
+use bincode::{Decode, Encode};
+
+/// Why a worker left on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
+pub enum ExitReason {
+    /// The dispatcher closed the connection or asked the worker to stop.
+    Normal,
+    /// No task arrived within the idle time.
+    Idle,
+    /// The wall time passed.
+    Wall,
+    /// The worker completed its maximum number of tasks.
+    MaxTasks,
+    /// The dispatcher vanished (connection lost or heartbeats missed).
+    Lost,
+    /// The worker could not reach the dispatcher in time.
+    ConnectFailed,
+    /// The dispatcher refused the worker's credential.
+    Rejected,
+}
+
+impl ExitReason {
+    /// A stable numeric code, used as the worker's exit status.
+    pub fn code(self) -> i32 {
+        match self {
+            ExitReason::Normal => 0,
+            ExitReason::Idle => 1,
+            ExitReason::Wall => 2,
+            ExitReason::MaxTasks => 3,
+            ExitReason::Lost => 4,
+            ExitReason::ConnectFailed => 5,
+            ExitReason::Rejected => 6,
+        }
+    }
+
+    /// A short human-readable explanation.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ExitReason::Normal => "the controller closed the connection",
+            ExitReason::Idle => "idle time limit reached",
+            ExitReason::Wall => "wall time limit reached",
+            ExitReason::MaxTasks => "maximum number of tasks reached",
+            ExitReason::Lost => "connection to the controller lost",
+            ExitReason::ConnectFailed => "could not connect to the controller",
+            ExitReason::Rejected => "the controller refused the worker's credential",
+        }
+    }
+}
+
+/// The seed a task was run with, keeping R's integer/double distinction.
+#[derive(Debug, Clone, Copy, PartialEq, Encode, Decode)]
+pub enum Seed {
+    Missing,
+    Integer(i32),
+    Double(f64),
+}
+
+/// Typed metadata of one task result; the value itself rides as payload.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct ResultMeta {
+    pub status: String,
+    pub code: i32,
+    pub command: Option<String>,
+    pub error: Option<String>,
+    pub trace: Option<String>,
+    pub warnings: Option<String>,
+    /// Seconds of evaluation, `None` for NA.
+    pub seconds: Option<f64>,
+    pub seed: Seed,
+    pub algorithm: Option<String>,
+    pub controller: Option<String>,
+}
+
+/// Every control message of the protocol.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub enum Message {
+    /// Dispatcher to worker, first frame: prove you hold a credential.
+    Challenge { nonce: [u8; 32] },
+    /// Worker to dispatcher: credential id and HMAC proof over the nonce.
+    Hello { credential: String, proof: Vec<u8> },
+    /// Dispatcher to worker: accepted; the worker's own RNG stream.
+    Welcome { worker: u64, stream: [i32; 7] },
+    /// Dispatcher to worker: run this task (payload: serialized task).
+    Task { id: u64, name: String },
+    /// Dispatcher to worker: stop the task if it is still running.
+    Cancel { id: u64 },
+    /// Worker to dispatcher: a finished task (payload: serialized value).
+    Result { id: u64, meta: ResultMeta },
+    /// Either direction: still alive.
+    Heartbeat,
+    /// Worker to dispatcher: leaving; any task sent after its last result
+    /// was never started.
+    Bye { reason: ExitReason },
+    /// Dispatcher to worker: the controller is terminating.
+    Shutdown,
+}

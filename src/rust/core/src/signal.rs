@@ -1,0 +1,133 @@
+//! A counting condition variable. Each signal adds one to a count and wakes
+//! waiters; each successful wait consumes one. A signal is forwarded to the
+//! signals registered with [`Signal::forward_to`] (without consuming the
+//! source's count), which is how a dispatcher's "task resolved" events reach
+//! a controller's relay and, through it, a controller group's relay.
+
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+/// Forwarding chains are short (dispatcher, client, group); a cap stops a
+/// user-made cycle from recursing forever.
+const MAX_FORWARD_DEPTH: usize = 16;
+
+/// A counting condition variable with forwarding.
+#[derive(Default)]
+pub struct Signal {
+    count: Mutex<u64>,
+    cond: Condvar,
+    targets: Mutex<Vec<Weak<Signal>>>,
+}
+
+impl Signal {
+    /// A new signal with a zero count.
+    pub fn new() -> Arc<Signal> {
+        Arc::new(Signal::default())
+    }
+
+    /// Adds one to the count, wakes waiters and forwards.
+    pub fn notify(&self) {
+        self.notify_depth(0);
+    }
+
+    fn notify_depth(&self, depth: usize) {
+        {
+            let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
+            *count += 1;
+        }
+        self.cond.notify_all();
+        if depth >= MAX_FORWARD_DEPTH {
+            return;
+        }
+        let targets: Vec<Arc<Signal>> = {
+            let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+            targets.retain(|t| t.strong_count() > 0);
+            targets.iter().filter_map(Weak::upgrade).collect()
+        };
+        for target in targets {
+            target.notify_depth(depth + 1);
+        }
+    }
+
+    /// The current count.
+    pub fn value(&self) -> u64 {
+        *self.count.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits up to `timeout` for the count to be positive, then consumes one.
+    /// Returns whether a signal was consumed.
+    pub fn wait(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if *count > 0 {
+                *count -= 1;
+                return true;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            count = self
+                .cond
+                .wait_timeout(count, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Every later signal of `self` also signals `target`.
+    pub fn forward_to(&self, target: &Arc<Signal>) {
+        let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+        targets.push(Arc::downgrade(target));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wait_consumes_one_signal() {
+        let s = Signal::new();
+        assert!(!s.wait(Duration::from_millis(1)));
+        s.notify();
+        s.notify();
+        assert_eq!(s.value(), 2);
+        assert!(s.wait(Duration::ZERO));
+        assert_eq!(s.value(), 1);
+    }
+
+    #[test]
+    fn forwarding_does_not_consume_the_source() {
+        let from = Signal::new();
+        let mid = Signal::new();
+        let to = Signal::new();
+        from.forward_to(&mid);
+        mid.forward_to(&to);
+        from.notify();
+        assert_eq!((from.value(), mid.value(), to.value()), (1, 1, 1));
+        assert!(mid.wait(Duration::ZERO));
+        assert!(!mid.wait(Duration::from_millis(1)));
+    }
+
+    #[test]
+    fn cycles_terminate() {
+        let a = Signal::new();
+        let b = Signal::new();
+        a.forward_to(&b);
+        b.forward_to(&a);
+        a.notify();
+        assert!(a.value() > 0 && b.value() > 0);
+    }
+
+    #[test]
+    fn waiter_wakes_from_another_thread() {
+        let s = Signal::new();
+        let s2 = s.clone();
+        let t = std::thread::spawn(move || s2.wait(Duration::from_secs(5)));
+        std::thread::sleep(Duration::from_millis(20));
+        s.notify();
+        assert!(t.join().unwrap());
+    }
+}

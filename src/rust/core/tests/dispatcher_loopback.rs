@@ -1,0 +1,281 @@
+//! A full dispatcher on loopback with real worker sessions, strangers and
+//! crashes. The "evaluation" is done by test threads, standing in for R.
+
+use crew_core::dispatcher::{Config, Dispatcher, Timing, CODE_CRASH};
+use crew_core::protocol::{read_frame, write_frame, Credential, ExitReason, Limits, Message, ResultMeta, Seed};
+use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+fn timing() -> Timing {
+    Timing {
+        heartbeat_interval: Duration::from_millis(200),
+        heartbeat_timeout: Duration::from_secs(2),
+        handshake_timeout: Duration::from_millis(500),
+    }
+}
+
+fn dispatcher() -> Dispatcher {
+    Dispatcher::start(Config {
+        host: "127.0.0.1".into(),
+        port: 0,
+        timing: timing(),
+    })
+    .unwrap()
+}
+
+fn worker_config(d: &Dispatcher, token: &str) -> WorkerConfig {
+    WorkerConfig {
+        address: address_from_url(&d.url()).unwrap(),
+        credential: Credential::parse(token).unwrap(),
+        connect_timeout: Duration::from_secs(5),
+        idle: None,
+        wall: None,
+        max_tasks: None,
+        timers_after: 0,
+        heartbeat_interval: Duration::from_millis(200),
+        heartbeat_timeout: Duration::from_secs(2),
+        exit_signal: None,
+    }
+}
+
+fn meta(code: i32) -> ResultMeta {
+    ResultMeta {
+        status: "success".into(),
+        code,
+        command: None,
+        error: None,
+        trace: None,
+        warnings: None,
+        seconds: Some(0.0),
+        seed: Seed::Missing,
+        algorithm: None,
+        controller: None,
+    }
+}
+
+/// A worker thread that answers every task with its payload reversed.
+fn spawn_echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitReason> {
+    std::thread::spawn(move || {
+        let client = WorkerClient::start(config).unwrap();
+        loop {
+            match client.next_event(Duration::from_secs(10)) {
+                Some(Event::Ready { .. }) => {}
+                Some(Event::Task { id, mut payload, .. }) => {
+                    payload.reverse();
+                    client.send_result(id, meta(0), payload).unwrap();
+                }
+                Some(Event::Exit(reason)) => return reason,
+                None => return ExitReason::Lost,
+            }
+        }
+    })
+}
+
+fn wait_for(what: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !what() {
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn tasks_round_trip_over_two_workers() {
+    let d = dispatcher();
+    let token = d.issue_credential(2);
+    let workers: Vec<_> = (0..2).map(|_| spawn_echo_worker(worker_config(&d, &token))).collect();
+    for i in 0..500u32 {
+        d.push(format!("t{i}"), i.to_le_bytes().to_vec(), None).unwrap();
+    }
+    wait_for(|| d.status().completed == 500);
+    let taken = d.take_resolved(usize::MAX);
+    assert_eq!(taken.len(), 500);
+    for t in &taken {
+        let i: u32 = t.name[1..].parse().unwrap();
+        let mut expected = i.to_le_bytes().to_vec();
+        expected.reverse();
+        assert_eq!(t.outcome.payload, expected);
+    }
+    let status = d.status();
+    assert_eq!((status.connections, status.cumulative, status.awaiting, status.executing), (2, 2, 0, 0));
+    d.terminate();
+    for w in workers {
+        assert_eq!(w.join().unwrap(), ExitReason::Normal);
+    }
+}
+
+#[test]
+fn spent_or_wrong_credentials_get_no_task() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let good = spawn_echo_worker(worker_config(&d, &token));
+    wait_for(|| d.status().connections == 1);
+    // The same credential a second time is spent.
+    let spent = WorkerClient::start(worker_config(&d, &token)).unwrap();
+    assert!(matches!(spent.next_event(Duration::from_secs(5)), Some(Event::Exit(ExitReason::Rejected))));
+    // A made-up credential is refused too.
+    let forged = WorkerClient::start(worker_config(&d, &Credential::generate().token())).unwrap();
+    assert!(matches!(forged.next_event(Duration::from_secs(5)), Some(Event::Exit(ExitReason::Rejected))));
+    assert_eq!(d.status().cumulative, 1);
+    d.terminate();
+    good.join().unwrap();
+}
+
+#[test]
+fn worker_dying_mid_task_gives_a_crash() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let address = address_from_url(&d.url()).unwrap();
+    // A hand-rolled worker that authenticates, takes a task, and vanishes.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    d.push("doomed".into(), b"x".to_vec(), None).unwrap();
+    rt.block_on(async {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        let challenge = read_frame(&mut stream, Limits::HANDSHAKE).await.unwrap().unwrap();
+        let Message::Challenge { nonce } = challenge.message else { panic!() };
+        let credential = Credential::parse(&token).unwrap();
+        let hello = Message::Hello { credential: credential.id.clone(), proof: credential.prove(&nonce) };
+        write_frame(&mut stream, &hello, &[]).await.unwrap();
+        loop {
+            let frame = read_frame(&mut stream, Limits::AUTHENTICATED).await.unwrap().unwrap();
+            if let Message::Task { .. } = frame.message {
+                break;
+            }
+        }
+    });
+    wait_for(|| d.status().completed == 1);
+    let taken = d.take_resolved(1);
+    assert_eq!(taken[0].outcome.code, CODE_CRASH);
+    assert_eq!(d.status().connections, 0);
+    d.terminate();
+}
+
+#[test]
+fn strangers_do_not_disturb_work_in_flight() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let worker = spawn_echo_worker(worker_config(&d, &token));
+    let address = address_from_url(&d.url()).unwrap();
+    let strangers: Vec<_> = (0..20)
+        .map(|i| {
+            let address = address.clone();
+            std::thread::spawn(move || {
+                let Ok(mut s) = TcpStream::connect(&address) else { return };
+                let junk: Vec<u8> = match i % 4 {
+                    0 => b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+                    1 => u64::MAX.to_le_bytes().to_vec(),
+                    2 => vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc],
+                    _ => (0..5000u32).map(|x| (x * 7919) as u8).collect(),
+                };
+                let _ = s.write_all(&junk);
+                let mut sink = Vec::new();
+                let _ = s.read_to_end(&mut sink);
+            })
+        })
+        .collect();
+    // A slow stranger that never speaks is dropped after the handshake deadline.
+    let mut silent = TcpStream::connect(&address).unwrap();
+    for i in 0..200u32 {
+        d.push(format!("t{i}"), vec![1, 2, 3], None).unwrap();
+    }
+    wait_for(|| d.status().completed == 200);
+    for s in strangers {
+        s.join().unwrap();
+    }
+    silent.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut sink = Vec::new();
+    let start = Instant::now();
+    let _ = silent.read_to_end(&mut sink);
+    assert!(start.elapsed() < Duration::from_secs(4));
+    assert_eq!(d.status().cumulative, 1);
+    assert!(d.take_resolved(usize::MAX).iter().all(|t| t.outcome.code == 0));
+    d.terminate();
+    worker.join().unwrap();
+}
+
+#[test]
+fn worker_limits_end_the_session_and_say_why() {
+    let d = dispatcher();
+    let token = d.issue_credential(3);
+    let mut config = worker_config(&d, &token);
+    config.max_tasks = Some(2);
+    let max_tasks = spawn_echo_worker(config);
+    for i in 0..2 {
+        d.push(format!("m{i}"), vec![], None).unwrap();
+    }
+    assert_eq!(max_tasks.join().unwrap(), ExitReason::MaxTasks);
+
+    let mut config = worker_config(&d, &token);
+    config.idle = Some(Duration::from_millis(300));
+    assert_eq!(spawn_echo_worker(config).join().unwrap(), ExitReason::Idle);
+
+    let mut config = worker_config(&d, &token);
+    config.wall = Some(Duration::from_millis(300));
+    assert_eq!(spawn_echo_worker(config).join().unwrap(), ExitReason::Wall);
+    wait_for(|| d.status().connections == 0);
+    assert_eq!(d.status().completed, 2);
+    d.terminate();
+}
+
+#[test]
+fn idle_timer_waits_for_tasks_timers() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let mut config = worker_config(&d, &token);
+    config.idle = Some(Duration::from_millis(200));
+    config.timers_after = 1;
+    let worker = spawn_echo_worker(config);
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(d.status().connections, 1, "the idle timer must not run before the first task");
+    d.push("one".into(), vec![], None).unwrap();
+    assert_eq!(worker.join().unwrap(), ExitReason::Idle);
+    d.terminate();
+}
+
+#[test]
+fn goodbye_with_unstarted_task_requeues_it() {
+    let d = dispatcher();
+    let token = d.issue_credential(2);
+    let mut config = worker_config(&d, &token);
+    config.max_tasks = Some(1);
+    let first = spawn_echo_worker(config);
+    d.push("a".into(), vec![], None).unwrap();
+    assert_eq!(first.join().unwrap(), ExitReason::MaxTasks);
+    d.push("b".into(), vec![], None).unwrap();
+    let second = spawn_echo_worker(worker_config(&d, &token));
+    wait_for(|| d.status().completed == 2);
+    assert!(d.take_resolved(5).iter().all(|t| t.outcome.code == 0));
+    d.terminate();
+    second.join().unwrap();
+}
+
+#[test]
+fn task_timeout_resolves_with_code_5() {
+    let d = dispatcher();
+    d.push("slow".into(), vec![], Some(Duration::from_millis(100))).unwrap();
+    wait_for(|| d.status().completed == 1);
+    assert_eq!(d.take_resolved(1)[0].outcome.code, crew_core::dispatcher::CODE_TIMEOUT);
+    d.terminate();
+}
+
+#[test]
+fn terminate_frees_the_port_at_once() {
+    let d = dispatcher();
+    let port = d.port();
+    d.terminate();
+    let again = Dispatcher::start(Config { host: "127.0.0.1".into(), port, timing: timing() }).unwrap();
+    assert_eq!(again.port(), port);
+    again.terminate();
+}
+
+#[test]
+fn lost_dispatcher_ends_the_worker() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let worker = spawn_echo_worker(worker_config(&d, &token));
+    wait_for(|| d.status().connections == 1);
+    drop(d);
+    assert_eq!(worker.join().unwrap(), ExitReason::Normal);
+}
