@@ -1,5 +1,7 @@
 crew_test <- function(label, code) {
-  testthat::test_that(label, suppressMessages(code))
+  testthat::test_that(label, {
+    suppressMessages(code)
+  })
 }
 
 crew_test_sleep <- function() {

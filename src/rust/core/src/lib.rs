@@ -4,6 +4,7 @@
 
 pub mod dispatcher;
 pub mod error;
+pub mod net;
 pub mod protocol;
 pub mod random;
 pub mod registry;

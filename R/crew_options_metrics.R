@@ -1,0 +1,65 @@
+#' @title Options for worker resource metrics
+#' @export
+#' @description Create the options that control whether and where workers
+#'   log their resource usage (CPU, memory and the like) at regular
+#'   intervals. Logging needs the `autometric` package on the workers.
+#' @param path Where to write the metrics: `NULL` to disable logging,
+#'   `"/dev/stdout"` or `"/dev/stderr"` to write to the worker's own
+#'   output streams (not on Windows), or a directory path where each worker
+#'   writes its own file.
+#' @param seconds_interval Positive number of seconds between two
+#'   measurements.
+#' @return A list of class `c("crew_options_metrics", "crew_options")`
+#'   with elements `path` and `seconds_interval`.
+#' @examples
+#' crew_options_metrics()
+#' crew_options_metrics(path = tempfile(), seconds_interval = 1)
+crew_options_metrics <- function(path = NULL, seconds_interval = 5) {
+  options <- structure(
+    list(path = path, seconds_interval = seconds_interval),
+    class = c("crew_options_metrics", "crew_options")
+  )
+  crew_options_metrics_validate(options)
+  options
+}
+
+#' @title Validate metrics options
+#' @description Raise a `crew_error` if the options from
+#'   [crew_options_metrics()] are invalid.
+#' @keywords internal
+#' @param options Object to check.
+#' @return `NULL` (invisibly).
+crew_options_metrics_validate <- function(options) {
+  if (!inherits(options, "crew_options_metrics")) {
+    crew_error(
+      "options_metrics must be an object from crew_options_metrics()."
+    )
+  }
+  path <- options$path
+  valid_path <- is.null(path) ||
+    (is.character(path) &&
+      length(path) == 1L &&
+      !anyNA(path) &&
+      nzchar(path))
+  if (!valid_path) {
+    crew_error("path in crew_options_metrics() must be NULL or a file path.")
+  }
+  windows <- identical(tolower(Sys.info()[["sysname"]]), "windows")
+  if (windows && !is.null(path) && path %in% c("/dev/stdout", "/dev/stderr")) {
+    crew_error(
+      "path in crew_options_metrics() cannot be /dev/stdout or /dev/stderr on Windows."
+    )
+  }
+  interval <- options$seconds_interval
+  valid_interval <- is.numeric(interval) &&
+    length(interval) == 1L &&
+    !anyNA(interval) &&
+    is.finite(interval) &&
+    interval > 0
+  if (!valid_interval) {
+    crew_error(
+      "seconds_interval in crew_options_metrics() must be a positive finite number."
+    )
+  }
+  invisible()
+}

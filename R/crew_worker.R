@@ -1,0 +1,127 @@
+#' @title Run a crew worker.
+#' @export
+#' @family worker
+#' @description Runs inside every worker process: connects to the client,
+#'   evaluates tasks one at a time, and returns when the worker reaches one
+#'   of its limits or the client goes away. Launchers put a call to
+#'   `crew_worker()` in the command line of each worker process; users do
+#'   not call it directly.
+#' @param settings Named list of worker settings from the launcher's
+#'   `settings()` method.
+#' @param controller Name of the controller, stored in the environment
+#'   variable `CREW_CONTROLLER` while the worker runs.
+#' @param options_metrics A [crew_options_metrics()] object.
+#' @return The worker's exit code (invisibly): 0 when the client closed the
+#'   connection, 1 idle time, 2 wall time, 3 task limit, 4 connection lost,
+#'   5 could not connect, 6 credential refused.
+#' @examples
+#' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
+#'   controller <- crew_controller_local()
+#'   controller$start()
+#'   controller$launcher$call()
+#'   controller$terminate()
+#' }
+crew_worker <- function(
+  settings,
+  controller,
+  options_metrics = crew::crew_options_metrics()
+) {
+  crew_assert(is.list(settings), message = "settings must be a list.")
+  crew_assert(
+    controller,
+    is.character(.),
+    length(.) == 1L,
+    !anyNA(.),
+    message = "controller must be a character string."
+  )
+  crew_assert(
+    is.character(settings$url) && length(settings$url) == 1L,
+    message = "settings$url must be the URL of the client."
+  )
+  crew_assert(
+    is.character(settings$credential) && length(settings$credential) == 1L,
+    message = "settings$credential must be a launch credential from the launcher."
+  )
+  previous <- Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
+  Sys.setenv(CREW_CONTROLLER = controller)
+  on.exit(worker_restore_controller(previous), add = TRUE)
+  crew_message(paste(utils::capture.output(print(utils::sessionInfo())), collapse = "\n"))
+  exit <- worker_loop(settings)
+  crew_message(
+    sprintf("crew worker finished normally (code %s): %s", exit$code, exit$reason)
+  )
+  invisible(exit$code)
+}
+
+worker_restore_controller <- function(previous) {
+  if (is.na(previous)) {
+    Sys.unsetenv("CREW_CONTROLLER")
+  } else {
+    Sys.setenv(CREW_CONTROLLER = previous)
+  }
+}
+
+worker_loop <- function(settings) {
+  session <- native_worker_start(
+    url = settings$url,
+    credential = settings$credential,
+    seconds_timeout = (settings$dialtimeout %||% 60000) / 1000,
+    seconds_idle = (settings$idletime %||% Inf) / 1000,
+    seconds_wall = (settings$walltime %||% Inf) / 1000,
+    tasks_max = settings$maxtasks %||% Inf,
+    tasks_timers = settings$timerstart %||% 0L,
+    exit_signal = settings$autoexit %||% crew_terminate_signal(),
+    parent_pid = as.integer(Sys.getenv("CREW_PARENT_PID", unset = "0"))
+  )
+  repeat {
+    event <- native_worker_next(session, Inf)
+    if (identical(event$type, "task")) {
+      worker_run_task(session, event)
+    } else if (identical(event$type, "ready")) {
+      # The dispatcher gives every worker its own L'Ecuyer-CMRG stream.
+      assign(".Random.seed", event$stream, envir = globalenv())
+    } else if (identical(event$type, "exit")) {
+      return(event)
+    }
+  }
+}
+
+worker_run_task <- function(session, event) {
+  record <- tryCatch(
+    {
+      task <- unserialize(event$payload)
+      do.call(crew_eval_record, task, quote = TRUE)
+    },
+    error = function(condition) worker_failure(event$name, condition)
+  )
+  value <- record$value
+  record$value <- NULL
+  payload <- tryCatch(
+    serialize(value, connection = NULL, xdr = FALSE),
+    error = function(condition) {
+      record <<- worker_failure(event$name, condition)
+      record$value <<- NULL
+      serialize(NA, connection = NULL, xdr = FALSE)
+    }
+  )
+  native_worker_send(session, event$id, record, payload)
+}
+
+# A task that failed outside crew_eval()'s own error capture: for example a
+# package that could not be loaded or a value that cannot be serialized.
+worker_failure <- function(name, condition) {
+  list(
+    name = name,
+    command = NA_character_,
+    value = NA,
+    status = "error",
+    error = substr(conditionMessage(condition), 1L, crew_eval_max_nchar),
+    code = -1L,
+    trace = NA_character_,
+    warnings = NA_character_,
+    seconds = NA_real_,
+    seed = NA_integer_,
+    algorithm = NA_character_,
+    controller = Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
+  )
+}

@@ -1,0 +1,257 @@
+#' @title Result column names
+#' @description The 12 columns of a task result, in order.
+#' @keywords internal
+monad_names <- c(
+  "name",
+  "command",
+  "result",
+  "status",
+  "error",
+  "code",
+  "trace",
+  "warnings",
+  "seconds",
+  "seed",
+  "algorithm",
+  "controller"
+)
+
+#' @title Build result rows from whole columns
+#' @description Assemble an n-row result tibble from 12 column vectors.
+#'   The attributes are set directly, so the cost does not grow with the
+#'   number of rows beyond copying the columns, and the tibble package
+#'   does not need to be loaded.
+#' @keywords internal
+#' @param name Character vector of task names.
+#' @param command Character vector of deparsed commands.
+#' @param result List of task values, one element per row.
+#' @param status Character vector of statuses.
+#' @param error Character vector of error messages.
+#' @param code Integer vector of exit codes.
+#' @param trace Character vector of call stack text.
+#' @param warnings Character vector of warning text.
+#' @param seconds Numeric vector of run times.
+#' @param seed Numeric vector of seeds.
+#' @param algorithm Character vector of RNG algorithms.
+#' @param controller Character vector of controller names.
+#' @return A tibble with one row per element of the columns.
+monad_from_columns <- function(
+  name,
+  command,
+  result,
+  status,
+  error,
+  code,
+  trace,
+  warnings,
+  seconds,
+  seed,
+  algorithm,
+  controller
+) {
+  out <- list(
+    name,
+    command,
+    result,
+    status,
+    error,
+    code,
+    trace,
+    warnings,
+    seconds,
+    seed,
+    algorithm,
+    controller
+  )
+  n <- length(name)
+  if (any(lengths(out) != n)) {
+    crew_error(
+      paste(
+        "result columns must all have the same length, but they have",
+        "lengths",
+        paste(lengths(out), collapse = ", ")
+      )
+    )
+  }
+  attributes(out) <- list(
+    names = monad_names,
+    row.names = if (n > 0L) c(NA_integer_, -n) else integer(0L),
+    class = c("tbl_df", "tbl", "data.frame")
+  )
+  out
+}
+
+#' @title One result row
+#' @description Build a one-row result tibble from single values.
+#' @keywords internal
+#' @param name Task name.
+#' @param command Deparsed command.
+#' @param result The value of the task, wrapped in a list in the output.
+#' @param status Status string.
+#' @param error Error message.
+#' @param code Integer exit code.
+#' @param trace Call stack text.
+#' @param warnings Warning text.
+#' @param seconds Run time in seconds.
+#' @param seed Seed of the task.
+#' @param algorithm RNG algorithm of the task.
+#' @param controller Controller name.
+#' @return A one-row tibble.
+monad_new <- function(
+  name = NA_character_,
+  command = NA_character_,
+  result = NA,
+  status = NA_character_,
+  error = NA_character_,
+  code = NA_integer_,
+  trace = NA_character_,
+  warnings = NA_character_,
+  seconds = NA_real_,
+  seed = NA_integer_,
+  algorithm = NA_character_,
+  controller = NA_character_
+) {
+  monad_from_columns(
+    name = name,
+    command = command,
+    result = list(result),
+    status = status,
+    error = error,
+    code = code,
+    trace = trace,
+    warnings = warnings,
+    seconds = seconds,
+    seed = seed,
+    algorithm = algorithm,
+    controller = controller
+  )
+}
+
+#' @title Empty result row
+#' @description A one-row result tibble where every column is missing.
+#' @keywords internal
+#' @return A one-row tibble of missing values with the result column types.
+monad_init <- function() {
+  monad_new()
+}
+
+#' @title Check a result row
+#' @description Raise a `crew_error` unless `x` is a one-row result tibble
+#'   with the expected columns and column types.
+#' @keywords internal
+#' @param x Object to check.
+#' @return `NULL` (invisibly).
+monad_validate <- function(x) {
+  if (!inherits(x, "tbl_df")) {
+    crew_error("a task result must be a tibble")
+  }
+  if (!identical(names(x), monad_names)) {
+    crew_error(
+      paste(
+        "a task result must have exactly these columns in order:",
+        paste(monad_names, collapse = ", "),
+        "but it has:",
+        paste(names(x), collapse = ", ")
+      )
+    )
+  }
+  fields_chr <- c(
+    "name",
+    "command",
+    "status",
+    "error",
+    "trace",
+    "warnings",
+    "algorithm",
+    "controller"
+  )
+  for (field in fields_chr) {
+    value <- x[[field]]
+    if (!is.character(value) || length(value) != 1L) {
+      crew_error(
+        sprintf("result column %s must be a character of length 1", field)
+      )
+    }
+  }
+  for (field in c("seconds", "seed")) {
+    value <- x[[field]]
+    if (!is.numeric(value) || length(value) != 1L) {
+      crew_error(
+        sprintf("result column %s must be numeric of length 1", field)
+      )
+    }
+  }
+  if (!is.integer(x$code) || length(x$code) != 1L) {
+    crew_error("result column code must be an integer of length 1")
+  }
+  if (!is.list(x$result) || length(x$result) != 1L) {
+    crew_error("result column result must be a list of length 1")
+  }
+  invisible()
+}
+
+#' @title Readable text of an error code
+#' @description Short descriptions of the numeric error codes that the
+#'   transport layer can report for a task. The numbering follows the
+#'   NNG convention that crew 1.3.0 exposed to users.
+#' @keywords internal
+monad_code_text <- c(
+  "1" = "Interrupted",
+  "2" = "Out of memory",
+  "3" = "Invalid argument",
+  "4" = "Resource busy",
+  "5" = "Timed out",
+  "6" = "Connection refused",
+  "7" = "Object closed",
+  "8" = "Try again",
+  "9" = "Not supported",
+  "10" = "Address in use",
+  "11" = "Incorrect state",
+  "12" = "Entry not found",
+  "13" = "Protocol error",
+  "14" = "Destination unreachable",
+  "15" = "Address invalid",
+  "16" = "Permission denied",
+  "17" = "Message too large",
+  "18" = "Connection aborted",
+  "19" = "Connection reset",
+  "20" = "Operation canceled",
+  "21" = "Out of files",
+  "22" = "Out of space",
+  "23" = "Resource already exists",
+  "24" = "Read only resource",
+  "25" = "Write only resource",
+  "26" = "Cryptographic error",
+  "27" = "Peer could not be authenticated",
+  "28" = "Option requires argument",
+  "29" = "Ambiguous option",
+  "30" = "Incorrect type",
+  "31" = "Connection shutdown"
+)
+
+#' @title Status and error text of exit codes
+#' @description Map task exit codes to the `status` and `error` columns
+#'   of result rows. Code `0` is a success and `-1` an R-level error
+#'   whose message comes from the task itself, so both give a missing
+#'   `error`. Code 19 is a crash, 20 a cancellation, and every other
+#'   code is an error whose text is `"<code> | <description>"`
+#'   (for example `"5 | Timed out"` for a task that hit its timeout).
+#' @keywords internal
+#' @param code Integer vector of exit codes.
+#' @return A list with character vectors `status` and `error`, each as
+#'   long as `code`.
+monad_outcome <- function(code) {
+  code <- as.integer(code)
+  status <- rep("error", length(code))
+  status[!is.na(code) & code == 0L] <- "success"
+  status[!is.na(code) & code == 19L] <- "crash"
+  status[!is.na(code) & code == 20L] <- "cancel"
+  error <- rep(NA_character_, length(code))
+  coded <- !is.na(code) & code != 0L & code != -1L
+  if (any(coded)) {
+    text <- unname(monad_code_text[as.character(code[coded])])
+    text[is.na(text)] <- "Unknown error"
+    error[coded] <- paste(code[coded], "|", text)
+  }
+  list(status = status, error = error)
+}

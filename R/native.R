@@ -1,0 +1,178 @@
+# The only file that calls the compiled library. Every other file uses these
+# wrappers, which turn the library's error records into crew conditions and
+# its interrupt records into R interrupts.
+
+native_unwrap <- function(out) {
+  if (inherits(out, "crew_native_condition")) {
+    if (inherits(out, "crew_native_interrupt")) {
+      native_interrupt()
+    }
+    crew_error(out$message)
+  }
+  out
+}
+
+native_interrupt <- function() {
+  condition <- structure(
+    class = c("interrupt", "condition"),
+    list(message = "interrupted by the user", call = NULL)
+  )
+  signalCondition(condition)
+  invokeRestart("abort")
+}
+
+native_utf8 <- function(x) {
+  enc2utf8(as.character(x))
+}
+
+native_random_name <- function(n) {
+  native_unwrap(.Call(wrap__native_random_hex, as.integer(n)))
+}
+
+native_now <- function() {
+  .Call(wrap__native_monotonic_seconds)
+}
+
+native_pid <- function() {
+  .Call(wrap__native_pid)
+}
+
+native_shutdown <- function() {
+  .Call(wrap__native_shutdown)
+}
+
+native_signal_new <- function() {
+  .Call(wrap__native_signal_new)
+}
+
+native_signal_notify <- function(signal) {
+  invisible(.Call(wrap__native_signal_notify, signal))
+}
+
+native_signal_value <- function(signal) {
+  .Call(wrap__native_signal_value, signal)
+}
+
+native_signal_wait <- function(signal, seconds) {
+  native_unwrap(.Call(wrap__native_signal_wait, signal, as.numeric(seconds)))
+}
+
+native_signal_forward <- function(from, to) {
+  invisible(.Call(wrap__native_signal_forward, from, to))
+}
+
+native_dispatcher_start <- function(profile, host, port, heartbeat = 1, heartbeat_timeout = 10) {
+  native_unwrap(
+    .Call(
+      wrap__native_dispatcher_start,
+      native_utf8(profile),
+      native_utf8(host),
+      as.integer(port),
+      as.numeric(heartbeat),
+      as.numeric(heartbeat_timeout)
+    )
+  )
+}
+
+native_dispatcher_stop <- function(profile) {
+  .Call(wrap__native_dispatcher_stop, native_utf8(profile))
+}
+
+native_dispatcher_status <- function(profile) {
+  .Call(wrap__native_dispatcher_status, native_utf8(profile))
+}
+
+native_dispatcher_push <- function(profile, names, payloads, seconds_timeout = NULL) {
+  timeout <- if (is.null(seconds_timeout)) -1 else as.numeric(seconds_timeout)
+  native_unwrap(
+    .Call(
+      wrap__native_dispatcher_push,
+      native_utf8(profile),
+      native_utf8(names),
+      payloads,
+      timeout
+    )
+  )
+}
+
+native_dispatcher_cancel <- function(profile, names, all) {
+  native_unwrap(
+    .Call(
+      wrap__native_dispatcher_cancel,
+      native_utf8(profile),
+      native_utf8(names),
+      isTRUE(all)
+    )
+  )
+}
+
+native_dispatcher_resolved <- function(profile, names) {
+  .Call(wrap__native_dispatcher_resolved, native_utf8(profile), native_utf8(names))
+}
+
+native_dispatcher_resolved_names <- function(profile) {
+  .Call(wrap__native_dispatcher_resolved_names, native_utf8(profile))
+}
+
+native_dispatcher_take <- function(profile, names) {
+  .Call(wrap__native_dispatcher_take, native_utf8(profile), native_utf8(names))
+}
+
+native_dispatcher_take_resolved <- function(profile, max = Inf) {
+  .Call(wrap__native_dispatcher_take_resolved, native_utf8(profile), as.numeric(max))
+}
+
+native_dispatcher_peek <- function(profile, name) {
+  .Call(wrap__native_dispatcher_peek, native_utf8(profile), native_utf8(name))
+}
+
+native_dispatcher_credential <- function(profile, uses) {
+  .Call(wrap__native_dispatcher_credential, native_utf8(profile), as.numeric(uses))
+}
+
+native_dispatcher_stream <- function(profile) {
+  .Call(wrap__native_dispatcher_stream, native_utf8(profile))
+}
+
+native_dispatcher_signal <- function(profile) {
+  .Call(wrap__native_dispatcher_signal, native_utf8(profile))
+}
+
+native_worker_start <- function(
+  url,
+  credential,
+  seconds_timeout,
+  seconds_idle,
+  seconds_wall,
+  tasks_max,
+  tasks_timers,
+  exit_signal,
+  parent_pid
+) {
+  native_unwrap(
+    .Call(
+      wrap__native_worker_start,
+      native_utf8(url),
+      native_utf8(credential),
+      as.numeric(seconds_timeout),
+      as.numeric(seconds_idle),
+      as.numeric(seconds_wall),
+      as.numeric(tasks_max),
+      as.numeric(tasks_timers),
+      as.integer(exit_signal),
+      as.integer(parent_pid)
+    )
+  )
+}
+
+native_worker_next <- function(worker, seconds = Inf) {
+  native_unwrap(.Call(wrap__native_worker_next, worker, as.numeric(seconds)))
+}
+
+native_worker_send <- function(worker, id, metadata, value) {
+  native_unwrap(.Call(wrap__native_worker_send, worker, as.numeric(id), metadata, value))
+}
+
+native_interfaces <- function() {
+  .Call(wrap__native_interfaces)
+}

@@ -1,0 +1,69 @@
+# Task handles: what push() returns and controller$tasks lists. A handle is
+# an environment whose `data` field reads the task's result row once the
+# task resolves (an "unresolved" value before that).
+
+task_handle <- function(profile, name) {
+  handle <- new.env(parent = emptyenv())
+  handle$name <- name
+  handle$profile <- profile
+  makeActiveBinding("data", function() task_handle_data(handle), handle)
+  class(handle) <- c("crew_task", "mirai")
+  handle
+}
+
+task_handle_data <- function(handle) {
+  if (!is.null(handle$.result)) {
+    return(handle$.result)
+  }
+  columns <- native_dispatcher_peek(handle$profile, handle$name)
+  if (length(columns$name) < 1L) {
+    return(structure(NA, class = "unresolvedValue"))
+  }
+  handle$.result <- results_from_columns(columns, controller = NA_character_)
+  handle$.result
+}
+
+#' @export
+print.crew_task <- function(x, ...) {
+  resolved <- !inherits(x$data, "unresolvedValue")
+  cat(
+    "< crew task >\n  name:", x$name,
+    "\n  resolved:", resolved, "\n"
+  )
+  invisible(x)
+}
+
+# Turns result columns from the dispatcher into result rows. Tasks that
+# never finished on a worker (crash, cancel, timeout) have no status from
+# the worker; their status and error text follow from the code, and their
+# controller column is the popping controller's name.
+results_from_columns <- function(columns, controller) {
+  values <- columns$value
+  finished <- !vapply(values, is.null, logical(1L))
+  result <- vector(mode = "list", length = length(values))
+  result[finished] <- lapply(values[finished], unserialize)
+  result[!finished] <- list(NA)
+  status <- columns$status
+  error <- columns$error
+  names_controller <- columns$controller
+  if (!all(finished)) {
+    outcome <- monad_outcome(columns$code[!finished])
+    status[!finished] <- outcome$status
+    error[!finished] <- outcome$error
+    names_controller[!finished] <- controller
+  }
+  monad_from_columns(
+    name = columns$name,
+    command = columns$command,
+    result = result,
+    status = status,
+    error = error,
+    code = columns$code,
+    trace = columns$trace,
+    warnings = columns$warnings,
+    seconds = columns$seconds,
+    seed = columns$seed,
+    algorithm = columns$algorithm,
+    controller = names_controller
+  )
+}

@@ -1,0 +1,246 @@
+//! The dispatcher as R sees it: one per compute profile, addressed by the
+//! profile's name.
+
+use crate::api_signal::signal_robj;
+use crate::convert::{duration, error_record, named, raw_vector, rstr, value_or_record};
+use crew_core::dispatcher::{Config, Dispatcher, Taken, Timing};
+use crew_core::protocol::Seed;
+use crew_core::{registry, runtime, Error};
+use extendr_api::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
+    runtime::check_not_forked()?;
+    registry::get(profile).ok_or_else(|| Error::ProfileNotRunning(profile.to_string()))
+}
+
+fn strings(values: &Strings) -> Vec<String> {
+    values.iter().filter(|s| !s.is_na()).map(|s| s.to_string()).collect()
+}
+
+/// Starts listening for workers under `profile`; returns `list(url, port)`.
+#[extendr]
+fn native_dispatcher_start(profile: &str, host: &str, port: i32, heartbeat_seconds: f64, heartbeat_timeout: f64) -> Robj {
+    if let Err(error) = runtime::check_not_forked() {
+        return error_record(error);
+    }
+    let Ok(port) = u16::try_from(port) else {
+        return error_record("port must be between 0 and 65535");
+    };
+    let timing = Timing {
+        heartbeat_interval: duration(heartbeat_seconds).unwrap_or(Duration::from_secs(1)),
+        heartbeat_timeout: duration(heartbeat_timeout).unwrap_or(Duration::from_secs(10)),
+        ..Timing::default()
+    };
+    let config = Config {
+        host: host.to_string(),
+        port,
+        timing,
+    };
+    match registry::start(profile, config) {
+        Ok(d) => named(&["url", "port"], vec![d.url().into(), (d.port() as i32).into()]),
+        Err(error) => error_record(error),
+    }
+}
+
+/// Stops the dispatcher of `profile`; FALSE if none was running.
+#[extendr]
+fn native_dispatcher_stop(profile: &str) -> bool {
+    registry::stop(profile)
+}
+
+/// The five counters, or NULL if the profile is not running.
+#[extendr]
+fn native_dispatcher_status(profile: &str) -> Robj {
+    let Ok(d) = running(profile) else {
+        return Robj::from(());
+    };
+    let s = d.status();
+    let counts = [s.connections, s.cumulative, s.awaiting, s.executing, s.completed];
+    let mut out: Robj = Integers::from_values(counts.iter().map(|c| (*c).min(i32::MAX as u64) as i32)).into();
+    let _ = out.set_names(["connections", "cumulative", "awaiting", "executing", "completed"]);
+    out
+}
+
+/// Queues tasks: `names[i]` with serialized task `payloads[[i]]`.
+#[extendr]
+fn native_dispatcher_push(profile: &str, names: Strings, payloads: List, timeout_seconds: f64) -> Robj {
+    let d = match running(profile) {
+        Ok(d) => d,
+        Err(error) => return error_record(error),
+    };
+    if names.len() != payloads.len() {
+        return error_record("names and payloads must have the same length");
+    }
+    let timeout = duration(timeout_seconds);
+    for (name, (_, payload)) in names.iter().zip(payloads.iter()) {
+        if name.is_na() {
+            return error_record("task names must not be missing");
+        }
+        let Some(bytes) = payload.as_raw_slice() else {
+            return error_record("task payloads must be raw vectors");
+        };
+        if let Err(error) = d.push(name.to_string(), bytes.to_vec(), timeout) {
+            return error_record(error);
+        }
+    }
+    Robj::from(())
+}
+
+/// Cancels the named tasks (or all); returns how many were cancelled.
+#[extendr]
+fn native_dispatcher_cancel(profile: &str, names: Strings, all: bool) -> Robj {
+    value_or_record(running(profile).map(|d| d.cancel(&strings(&names), all) as i32))
+}
+
+/// Whether each named task is resolved.
+#[extendr]
+fn native_dispatcher_resolved(profile: &str, names: Strings) -> Robj {
+    match running(profile) {
+        Ok(d) => Logicals::from_values(names.iter().map(|n| !n.is_na() && d.is_resolved(n)).collect::<Vec<_>>()).into(),
+        Err(_) => Logicals::from_values(vec![false; names.len()]).into(),
+    }
+}
+
+/// Names of resolved tasks not yet taken, oldest first.
+#[extendr]
+fn native_dispatcher_resolved_names(profile: &str) -> Robj {
+    match running(profile) {
+        Ok(d) => Strings::from_values(d.resolved_names()).into(),
+        Err(_) => Strings::new(0).into(),
+    }
+}
+
+/// Removes the named resolved tasks and returns them as columns.
+#[extendr]
+fn native_dispatcher_take(profile: &str, names: Strings) -> Robj {
+    match running(profile) {
+        Ok(d) => columns(&d.take(&strings(&names))),
+        Err(_) => columns(&[]),
+    }
+}
+
+/// Removes up to `max` resolved tasks (oldest first) and returns columns.
+#[extendr]
+fn native_dispatcher_take_resolved(profile: &str, max: f64) -> Robj {
+    let max = if max.is_finite() && max >= 0.0 { max as usize } else { usize::MAX };
+    match running(profile) {
+        Ok(d) => columns(&d.take_resolved(max)),
+        Err(_) => columns(&[]),
+    }
+}
+
+/// The named task's outcome as columns (zero rows if unresolved), leaving it held.
+#[extendr]
+fn native_dispatcher_peek(profile: &str, name: &str) -> Robj {
+    let outcome = running(profile).ok().and_then(|d| d.peek(name));
+    let taken: Vec<Taken> = outcome
+        .map(|outcome| Taken {
+            name: name.to_string(),
+            outcome,
+        })
+        .into_iter()
+        .collect();
+    columns(&taken)
+}
+
+/// A launch credential for `uses` workers, or NULL if not running.
+#[extendr]
+fn native_dispatcher_credential(profile: &str, uses: f64) -> Robj {
+    match running(profile) {
+        Ok(d) => d.issue_credential(uses.clamp(1.0, 1e9) as u64).into(),
+        Err(_) => Robj::from(()),
+    }
+}
+
+/// The profile's next L'Ecuyer-CMRG stream as `.Random.seed`, or NULL.
+#[extendr]
+fn native_dispatcher_stream(profile: &str) -> Robj {
+    match running(profile) {
+        Ok(d) => Integers::from_values(d.next_stream()).into(),
+        Err(_) => Robj::from(()),
+    }
+}
+
+/// The profile's "task resolved" signal, or NULL.
+#[extendr]
+fn native_dispatcher_signal(profile: &str) -> Robj {
+    match running(profile) {
+        Ok(d) => signal_robj(d.signal()),
+        Err(_) => Robj::from(()),
+    }
+}
+
+/// Resolved tasks as whole columns; R builds the result tibble from them
+/// and unserializes only `value`.
+fn meta(t: &Taken) -> Option<&crew_core::protocol::ResultMeta> {
+    t.outcome.meta.as_ref()
+}
+
+fn columns(taken: &[Taken]) -> Robj {
+    let text = |f: fn(&crew_core::protocol::ResultMeta) -> Option<&str>| {
+        Strings::from_values(taken.iter().map(|t| rstr(meta(t).and_then(f))))
+    };
+    let any_double = taken
+        .iter()
+        .any(|t| matches!(meta(t).map(|m| m.seed), Some(Seed::Double(_))));
+    let seed: Robj = if any_double {
+        Doubles::from_values(taken.iter().map(|t| match meta(t).map(|m| m.seed) {
+            Some(Seed::Double(x)) => Rfloat::from(x),
+            Some(Seed::Integer(x)) => Rfloat::from(x as f64),
+            _ => Rfloat::na(),
+        }))
+        .into()
+    } else {
+        Integers::from_values(taken.iter().map(|t| match meta(t).map(|m| m.seed) {
+            Some(Seed::Integer(x)) => Rint::from(x),
+            _ => Rint::na(),
+        }))
+        .into()
+    };
+    let values = List::from_values(taken.iter().map(|t| match meta(t) {
+        Some(_) => raw_vector(&t.outcome.payload),
+        None => Robj::from(()),
+    }));
+    let names = [
+        "name", "command", "value", "status", "error", "code", "trace", "warnings", "seconds", "seed", "algorithm",
+        "controller",
+    ];
+    let values: [Robj; 12] = [
+        Strings::from_values(taken.iter().map(|t| rstr(Some(&t.name)))).into(),
+        text(|m| m.command.as_deref()).into(),
+        values.into(),
+        text(|m| Some(m.status.as_str())).into(),
+        text(|m| m.error.as_deref()).into(),
+        Integers::from_values(taken.iter().map(|t| t.outcome.code)).into(),
+        text(|m| m.trace.as_deref()).into(),
+        text(|m| m.warnings.as_deref()).into(),
+        Doubles::from_values(taken.iter().map(|t| match meta(t).and_then(|m| m.seconds) {
+            Some(x) => Rfloat::from(x),
+            None => Rfloat::na(),
+        }))
+        .into(),
+        seed,
+        text(|m| m.algorithm.as_deref()).into(),
+        text(|m| m.controller.as_deref()).into(),
+    ];
+    named(&names, values.into())
+}
+
+extendr_module! {
+    mod api_dispatcher;
+    fn native_dispatcher_start;
+    fn native_dispatcher_stop;
+    fn native_dispatcher_status;
+    fn native_dispatcher_push;
+    fn native_dispatcher_cancel;
+    fn native_dispatcher_resolved;
+    fn native_dispatcher_resolved_names;
+    fn native_dispatcher_take;
+    fn native_dispatcher_take_resolved;
+    fn native_dispatcher_peek;
+    fn native_dispatcher_credential;
+    fn native_dispatcher_stream;
+    fn native_dispatcher_signal;
+}

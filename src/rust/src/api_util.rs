@@ -1,0 +1,59 @@
+//! Small process-wide services: random names, the monotonic clock and
+//! shutting everything down when the package unloads.
+
+use crate::convert::error_record;
+use extendr_api::prelude::*;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// `n` random bytes as one string of `2n` lowercase hex characters.
+#[extendr]
+fn native_random_hex(n: i32) -> Robj {
+    if n < 1 {
+        return error_record("n must be a positive integer");
+    }
+    crew_core::random::hex(n as usize).into()
+}
+
+/// Monotonic time in seconds since the first call in this process.
+#[extendr]
+fn native_monotonic_seconds() -> f64 {
+    static BASE: OnceLock<Instant> = OnceLock::new();
+    // Start well above zero so that differences with 0 read as "long ago".
+    1000.0 + BASE.get_or_init(Instant::now).elapsed().as_secs_f64()
+}
+
+/// Terminates every dispatcher of this process.
+#[extendr]
+fn native_shutdown() {
+    crew_core::registry::stop_all();
+}
+
+/// IPv4 addresses of interfaces that are up: `list(name, address, loopback)`.
+#[extendr]
+fn native_interfaces() -> Robj {
+    let all = crew_core::net::interface_ipv4();
+    crate::convert::named(
+        &["name", "address", "loopback"],
+        vec![
+            Strings::from_values(all.iter().map(|(n, _, _)| n.as_str())).into(),
+            Strings::from_values(all.iter().map(|(_, ip, _)| ip.to_string())).into(),
+            Logicals::from_values(all.iter().map(|(_, _, l)| *l)).into(),
+        ],
+    )
+}
+
+/// The id of this process.
+#[extendr]
+fn native_pid() -> i32 {
+    std::process::id() as i32
+}
+
+extendr_module! {
+    mod api_util;
+    fn native_random_hex;
+    fn native_monotonic_seconds;
+    fn native_shutdown;
+    fn native_pid;
+    fn native_interfaces;
+}

@@ -1,0 +1,119 @@
+//! The worker loop's native side: connect, receive tasks, send results.
+
+use crate::convert::{duration, error_record, interrupt_record, named, raw_vector, wait_sliced, Waited};
+use crew_core::protocol::{Credential, ResultMeta, Seed};
+use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
+use crew_core::runtime;
+use extendr_api::prelude::*;
+use std::time::Duration;
+
+/// An R handle on a worker session.
+pub struct WorkerHandle(WorkerClient);
+
+/// A string field, `None` when missing or NA.
+fn opt_string(x: &Robj) -> Option<String> {
+    let strings = Strings::try_from(x.clone()).ok()?;
+    let first = strings.iter().next()?;
+    (!first.is_na()).then(|| first.to_string())
+}
+
+/// Connects to the dispatcher at `url` with the launch `credential`. Limits
+/// are seconds (idle, wall) or counts (max_tasks); Inf means none. With
+/// `parent_pid` > 0 the worker also dies with that parent process.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn native_worker_start(
+    url: &str,
+    credential: &str,
+    connect_timeout: f64,
+    idle: f64,
+    wall: f64,
+    max_tasks: f64,
+    timers_after: f64,
+    exit_signal: i32,
+    parent_pid: i32,
+) -> Robj {
+    if let Err(error) = runtime::check_not_forked() {
+        return error_record(error);
+    }
+    let address = match address_from_url(url) {
+        Ok(address) => address,
+        Err(error) => return error_record(error),
+    };
+    let Some(credential) = Credential::parse(credential) else {
+        return error_record("the worker credential is malformed");
+    };
+    if parent_pid > 0 && !follow_parent(parent_pid as u32, exit_signal.max(1)) {
+        return error_record("the process that launched this worker has already exited");
+    }
+    let config = WorkerConfig {
+        address,
+        credential,
+        connect_timeout: duration(connect_timeout).unwrap_or(Duration::from_secs(60)),
+        idle: duration(idle),
+        wall: duration(wall),
+        max_tasks: (max_tasks.is_finite() && max_tasks >= 0.0).then_some(max_tasks as u64),
+        timers_after: if timers_after.is_finite() && timers_after > 0.0 { timers_after as u64 } else { 0 },
+        heartbeat_interval: Duration::from_secs(1),
+        heartbeat_timeout: Duration::from_secs(10),
+        exit_signal: (exit_signal > 0).then_some(exit_signal),
+    };
+    match WorkerClient::start(config) {
+        Ok(client) => ExternalPtr::new(WorkerHandle(client)).into(),
+        Err(error) => error_record(error),
+    }
+}
+
+/// Waits up to `seconds` for the next event: `list(type = "task", id,
+/// name, payload)`, `list(type = "ready", stream)`, `list(type = "exit",
+/// code, reason)`, or NULL on timeout.
+#[extendr]
+fn native_worker_next(worker: ExternalPtr<WorkerHandle>, seconds: f64) -> Robj {
+    match wait_sliced(duration(seconds), |slice| worker.0.next_event(slice)) {
+        Waited::Done(Event::Task { id, name, payload }) => {
+            named(&["type", "id", "name", "payload"], vec!["task".into(), (id as f64).into(), name.into(), raw_vector(&payload)])
+        }
+        Waited::Done(Event::Ready { stream }) => named(&["type", "stream"], vec!["ready".into(), Integers::from_values(stream).into()]),
+        Waited::Done(Event::Exit(reason)) => {
+            named(&["type", "code", "reason"], vec!["exit".into(), reason.code().into(), reason.describe().into()])
+        }
+        Waited::TimedOut => Robj::from(()),
+        Waited::Interrupted => interrupt_record(),
+    }
+}
+
+/// Sends a task's result. `metadata` is the list of result fields made by
+/// the R worker loop; `value` is the serialized value.
+#[extendr]
+fn native_worker_send(worker: ExternalPtr<WorkerHandle>, id: f64, metadata: List, value: Raw) -> Robj {
+    let field = |name: &str| metadata.dollar(name).unwrap_or_else(|_| Robj::from(()));
+    let seed = field("seed");
+    let seed = match (seed.as_integer(), seed.as_real()) {
+        (Some(x), _) => Seed::Integer(x),
+        (None, Some(x)) if !x.is_nan() => Seed::Double(x),
+        _ => Seed::Missing,
+    };
+    let meta = ResultMeta {
+        status: opt_string(&field("status")).unwrap_or_else(|| "error".into()),
+        code: field("code").as_integer().unwrap_or(-1),
+        command: opt_string(&field("command")),
+        error: opt_string(&field("error")),
+        trace: opt_string(&field("trace")),
+        warnings: opt_string(&field("warnings")),
+        seconds: field("seconds").as_real().filter(|x| !x.is_nan()),
+        seed,
+        algorithm: opt_string(&field("algorithm")),
+        controller: opt_string(&field("controller")),
+    };
+    match worker.0.send_result(id as u64, meta, value.as_slice().to_vec()) {
+        Ok(()) => Robj::from(()),
+        Err(error) => error_record(error),
+    }
+}
+
+extendr_module! {
+    mod api_worker;
+    fn native_worker_start;
+    fn native_worker_next;
+    fn native_worker_send;
+}

@@ -1,0 +1,23 @@
+crew_test("crew_options_local() stores its fields", {
+  options <- crew_options_local()
+  expect_true(inherits(options, "crew_options_local"))
+  expect_true(inherits(options, "crew_options"))
+  expect_equal(names(options), c("log_directory", "log_join"))
+  expect_null(options$log_directory)
+  expect_true(options$log_join)
+  options <- crew_options_local(log_directory = "dir", log_join = FALSE)
+  expect_equal(options$log_directory, "dir")
+  expect_false(options$log_join)
+  expect_silent(crew_options_local_validate(options))
+})
+
+crew_test("crew_options_local() validation", {
+  expect_crew_error(crew_options_local(log_directory = 123))
+  expect_crew_error(crew_options_local(log_directory = ""))
+  expect_crew_error(crew_options_local(log_directory = NA_character_))
+  expect_crew_error(crew_options_local(log_directory = c("a", "b")))
+  expect_crew_error(crew_options_local(log_join = NA))
+  expect_crew_error(crew_options_local(log_join = "yes"))
+  expect_crew_error(crew_options_local_validate(list(log_join = TRUE)))
+  expect_crew_error(crew_options_local_validate(crew_options_metrics()))
+})

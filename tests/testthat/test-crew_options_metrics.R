@@ -1,0 +1,32 @@
+crew_test("crew_options_metrics() stores its fields", {
+  options <- crew_options_metrics()
+  expect_true(inherits(options, "crew_options_metrics"))
+  expect_true(inherits(options, "crew_options"))
+  expect_equal(names(options), c("path", "seconds_interval"))
+  expect_null(options$path)
+  expect_equal(options$seconds_interval, 5)
+  options <- crew_options_metrics(path = "dir", seconds_interval = 0.5)
+  expect_equal(options$path, "dir")
+  expect_equal(options$seconds_interval, 0.5)
+  expect_silent(crew_options_metrics_validate(options))
+})
+
+crew_test("crew_options_metrics() accepts the standard streams", {
+  skip_on_os("windows")
+  expect_silent(crew_options_metrics(path = "/dev/stdout"))
+  expect_silent(crew_options_metrics(path = "/dev/stderr"))
+})
+
+crew_test("crew_options_metrics() validation", {
+  expect_crew_error(crew_options_metrics(path = 123))
+  expect_crew_error(crew_options_metrics(path = ""))
+  expect_crew_error(crew_options_metrics(path = NA_character_))
+  expect_crew_error(crew_options_metrics(seconds_interval = 0))
+  expect_crew_error(crew_options_metrics(seconds_interval = -1))
+  expect_crew_error(crew_options_metrics(seconds_interval = Inf))
+  expect_crew_error(crew_options_metrics(seconds_interval = NA_real_))
+  expect_crew_error(crew_options_metrics(seconds_interval = c(1, 2)))
+  expect_crew_error(crew_options_metrics(seconds_interval = "5"))
+  expect_crew_error(crew_options_metrics_validate(list(path = NULL)))
+  expect_crew_error(crew_options_metrics_validate(crew_options_local()))
+})

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs what building and testing the package needs on a Debian machine:
+# R and the r-cran-* packages it depends on. The Rust toolchain must already
+# be on the machine (configure checks it). Does nothing when all is present.
+set -euo pipefail
+
+packages=(
+  r-base-dev
+  r-cran-cli
+  r-cran-knitr
+  r-cran-later
+  r-cran-processx
+  r-cran-ps
+  r-cran-r6
+  r-cran-rlang
+  r-cran-rmarkdown
+  r-cran-roxygen2
+  r-cran-testthat
+  r-cran-tibble
+  r-cran-tidyselect
+  r-cran-withr
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if ((${#missing[@]})); then
+  echo "Installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export PATH="$PATH:$HOME/.cargo/bin"
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo and rustc are required: install the Rust toolchain first." >&2
+  exit 1
+fi
