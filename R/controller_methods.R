@@ -3,6 +3,7 @@
 
 controller_reset <- function(private) {
   private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
+  private$.tasks_count <- 0L
   private$.crash_log <- new.env(hash = TRUE, parent = emptyenv())
   private$.queue_resolved <- crew_queue()
   private$.held_back <- NULL
@@ -110,16 +111,13 @@ controller_summary_add <- function(private, rows) {
 }
 
 controller_name_check <- function(name) {
-  crew_assert(
-    name,
-    is.character(.),
-    length(.) == 1L,
-    !anyNA(.),
-    nzchar(.),
-    message = "name must be NULL or a nonempty character string."
-  )
+  if (!(is.character(name) && length(name) == 1L && !anyNA(name) && nzchar(name))) {
+    crew_error("name must be NULL or a nonempty character string.")
+  }
 }
 
+# Plain conditionals rather than crew_assert(): push() runs this for every
+# task, and it must stay cheap.
 controller_task_arguments_check <- function(
   data,
   globals,
@@ -129,40 +127,38 @@ controller_task_arguments_check <- function(
   library,
   seconds_timeout
 ) {
-  crew_assert(is.list(data), is_named(data), message = "data must be a named list.")
-  crew_assert(is.list(globals), is_named(globals), message = "globals must be a named list.")
-  crew_assert(
-    is.null(seed) || (is.numeric(seed) && length(seed) == 1L && !anyNA(seed)),
-    message = "seed must be NULL or a non-missing number."
-  )
-  crew_assert(
-    is.null(algorithm) ||
-      (is.character(algorithm) && length(algorithm) == 1L && !anyNA(algorithm) && nzchar(algorithm)),
-    message = "algorithm must be NULL or a nonempty character string."
-  )
-  crew_assert(
-    is.character(packages) && !anyNA(packages),
-    message = "packages must be a character vector with no missing values."
-  )
-  crew_assert(
-    is.null(library) || (is.character(library) && !anyNA(library)),
-    message = "library must be NULL or a character vector with no missing values."
-  )
-  crew_assert(
-    is.null(seconds_timeout) ||
-      (is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
-        !anyNA(seconds_timeout) && seconds_timeout >= 0),
-    message = "seconds_timeout must be NULL or a nonnegative number."
-  )
+  if (!is.list(data) || !is_named(data)) {
+    crew_error("data must be a named list.")
+  }
+  if (!is.list(globals) || !is_named(globals)) {
+    crew_error("globals must be a named list.")
+  }
+  if (!is.null(seed) && !(is.numeric(seed) && length(seed) == 1L && !anyNA(seed))) {
+    crew_error("seed must be NULL or a non-missing number.")
+  }
+  if (!is.null(algorithm) &&
+    !(is.character(algorithm) && length(algorithm) == 1L && !anyNA(algorithm) && nzchar(algorithm))) {
+    crew_error("algorithm must be NULL or a nonempty character string.")
+  }
+  if (!is.character(packages) || anyNA(packages)) {
+    crew_error("packages must be a character vector with no missing values.")
+  }
+  if (!is.null(library) && !(is.character(library) && !anyNA(library))) {
+    crew_error("library must be NULL or a character vector with no missing values.")
+  }
+  if (!is.null(seconds_timeout) &&
+    !(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
+      !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
+    crew_error("seconds_timeout must be NULL or a nonnegative number.")
+  }
 }
 
 controller_flag_check <- function(...) {
   flags <- list(...)
   for (name in names(flags)) {
-    crew_assert(
-      isTRUE(flags[[name]]) || isFALSE(flags[[name]]),
-      message = paste(name, "must be TRUE or FALSE.")
-    )
+    if (!(isTRUE(flags[[name]]) || isFALSE(flags[[name]]))) {
+      crew_error(paste(name, "must be TRUE or FALSE."))
+    }
   }
 }
 
@@ -198,7 +194,9 @@ controller_push <- function(
   throttle,
   name
 ) {
-  self$start()
+  if (!isTRUE(private$.client$started)) {
+    self$start()
+  }
   controller_flag_check(scale = scale, throttle = throttle)
   controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
   if (is.null(name)) {
@@ -241,6 +239,7 @@ controller_push <- function(
   native_dispatcher_push(private$.client$profile, name, list(payload), seconds_timeout)
   handle <- task_handle(private$.client$profile, name)
   assign(name, handle, envir = private$.tasks)
+  private$.tasks_count <- private$.tasks_count + 1L
   if (scale) {
     self$scale(throttle = throttle)
   }
@@ -336,6 +335,7 @@ controller_walk <- function(
   }
   names(entries) <- task_names
   list2env(entries, envir = private$.tasks)
+  private$.tasks_count <- private$.tasks_count + n
   if (verbose) {
     crew_message(sprintf("%s tasks pushed in %s", n, units_time(now() - start)))
   }
@@ -401,17 +401,10 @@ controller_map <- function(
     throttle = throttle,
     handles = FALSE
   )
-  repeat {
-    if (scale) {
-      self$scale(throttle = throttle)
-    }
-    if (self$unresolved() < 1L) {
-      break
-    }
-    private$.client$relay$wait()
-  }
+  controller_block(self, private, "all", Inf, scale, throttle)
   columns <- native_dispatcher_take(private$.client$profile, task_names)
   private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
+  private$.tasks_count <- 0L
   results <- results_from_columns(columns, controller = private$.launcher$name)
   controller_account(private, results, hold_all = TRUE)
   if (verbose) {
@@ -451,9 +444,11 @@ controller_map <- function(
 controller_account <- function(private, rows, hold_all = FALSE) {
   crashed <- rows$code == 19L
   log <- private$.crash_log
-  steady <- intersect(rows$name[!crashed], ls(log, all.names = TRUE))
-  if (length(steady)) {
-    rm(list = steady, envir = log)
+  if (length(log)) {
+    steady <- intersect(rows$name[!crashed], ls(log, all.names = TRUE))
+    if (length(steady)) {
+      rm(list = steady, envir = log)
+    }
   }
   counts <- integer(0L)
   for (name in rows$name[crashed]) {
@@ -461,11 +456,12 @@ controller_account <- function(private, rows, hold_all = FALSE) {
     assign(name, counts[[name]], envir = log)
   }
   over <- names(counts)[counts > private$.crashes_max]
-  exceeded <- rows$name %in% over
-  controller_summary_add(private, rows[!exceeded, , drop = FALSE])
   if (!length(over)) {
+    controller_summary_add(private, rows)
     return(invisible())
   }
+  exceeded <- rows$name %in% over
+  controller_summary_add(private, rows[!exceeded, , drop = FALSE])
   private$.summary$crash <- private$.summary$crash + length(over)
   held <- if (hold_all) rows else rows[exceeded, , drop = FALSE]
   private$.held_back <- results_bind(list(private$.held_back, held))
@@ -500,12 +496,14 @@ results_bind <- function(parts) {
 }
 
 controller_error_check <- function(error, what) {
-  crew_assert(
-    is.null(error) ||
-      (is.character(error) && length(error) == 1L && !anyNA(error) &&
-        error %in% c("stop", "warn", "silent")),
-    message = sprintf("invalid error argument to %s: must be NULL, \"stop\", \"warn\", or \"silent\".", what)
-  )
+  valid <- is.null(error) ||
+    (is.character(error) && length(error) == 1L && !anyNA(error) &&
+      error %in% c("stop", "warn", "silent"))
+  if (!valid) {
+    crew_error(
+      sprintf("invalid error argument to %s: must be NULL, \"stop\", \"warn\", or \"silent\".", what)
+    )
+  }
 }
 
 controller_relay_errors <- function(rows, error) {
@@ -541,7 +539,7 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
   if (!isTRUE(private$.client$started)) {
     return(NULL)
   }
-  crew_deprecate(
+  if (!is.null(collect)) crew_deprecate(
     name = "collect argument of pop()",
     date = "2024-11-04",
     version = "0.10.1.9000",
@@ -579,6 +577,7 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
     }
   }
   rm(list = name, envir = private$.tasks)
+  private$.tasks_count <- private$.tasks_count - 1L
   row <- results_from_columns(columns, controller = private$.launcher$name)
   suppressWarnings(controller_account(private, row))
   controller_relay_errors(row, error)
@@ -598,6 +597,7 @@ controller_collect <- function(self, private, scale, throttle, error) {
   private$.queue_resolved$clear()
   if (length(columns$name)) {
     rm(list = columns$name, envir = private$.tasks)
+    private$.tasks_count <- private$.tasks_count - length(columns$name)
     rows <- results_from_columns(columns, controller = private$.launcher$name)
     controller_account(private, rows, hold_all = TRUE)
   } else {
@@ -620,41 +620,41 @@ controller_wait <- function(self, private, mode, seconds_interval, seconds_timeo
     value = seconds_interval
   )
   mode <- as.character(mode)
-  crew_assert(
-    identical(mode, "all") || identical(mode, "one"),
-    message = "mode must be \"all\" or \"one\"."
-  )
-  crew_assert(
-    seconds_timeout,
-    is.numeric(.),
-    length(.) == 1L,
-    !anyNA(.),
-    . >= 0,
-    message = "seconds_timeout must be a nonnegative number."
-  )
+  if (!(identical(mode, "all") || identical(mode, "one"))) {
+    crew_error("mode must be \"all\" or \"one\".")
+  }
+  if (!(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
+    !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
+    crew_error("seconds_timeout must be a nonnegative number.")
+  }
   if (self$size() < 1L || !isTRUE(private$.client$started)) {
     return(identical(mode, "all"))
   }
-  done <- if (identical(mode, "all")) {
-    function() self$unresolved() < 1L
-  } else {
-    function() NROW(private$.held_back) > 0L || self$size() - self$unresolved() > 0L
+  if (identical(mode, "one") && NROW(private$.held_back) > 0L) {
+    return(invisible(TRUE))
   }
+  invisible(controller_block(self, private, mode, seconds_timeout, scale, throttle))
+}
+
+# Blocks in the dispatcher until no task is unresolved (mode "all") or a
+# task is resolved and not yet taken (mode "one"), waking up once per
+# scaling interval to launch workers if `scale` is TRUE. The counters are
+# exact, so there is no early return and no polling in between.
+controller_block <- function(self, private, mode, seconds_timeout, scale, throttle) {
+  profile <- private$.client$profile
   start <- now()
   repeat {
-    if (done()) {
-      return(invisible(TRUE))
-    }
     if (scale) {
       self$scale(throttle = throttle)
-      if (done()) {
-        return(invisible(TRUE))
-      }
+    }
+    remaining <- seconds_timeout - (now() - start)
+    slice <- if (scale) max(0.05, private$.launcher$throttle$seconds_interval) else Inf
+    if (native_dispatcher_wait(profile, mode, max(0, min(slice, remaining)))) {
+      return(TRUE)
     }
     if (now() - start >= seconds_timeout) {
-      return(invisible(FALSE))
+      return(FALSE)
     }
-    private$.client$relay$wait()
   }
 }
 

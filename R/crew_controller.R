@@ -89,6 +89,7 @@ crew_class_controller <- R6::R6Class(
     .crashes_max = NULL,
     .backup = NULL,
     .tasks = NULL,
+    .tasks_count = 0L,
     .crash_log = NULL,
     .summary = NULL,
     .queue_resolved = NULL,
@@ -217,7 +218,7 @@ crew_class_controller <- R6::R6Class(
     #' @param controllers Unused; for compatibility with groups.
     #' @return Integer.
     size = function(controllers = NULL) {
-      length(.tasks) + NROW(.held_back)
+      .tasks_count + NROW(.held_back)
     },
     #' @description Whether the controller holds no tasks.
     #' @param controllers Unused; for compatibility with groups.

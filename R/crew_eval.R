@@ -176,9 +176,14 @@ crew_eval_record <- function(
   # The stack is only visible while the error is being signalled, but an
   # error that the task catches itself must not count, so the calling
   # handler only remembers the calls and the exiting handler decides.
+  # Frames above this function belong to the caller (for example the
+  # worker loop, whose calls carry the whole task): they are left out of
+  # the trace, and so is the handler's own frame.
+  depth <- sys.nframe()
   handle_signal <- function(condition) {
     state$signalled <- condition
-    state$calls <- sys.calls()
+    calls <- sys.calls()
+    state$calls <- calls[-c(seq_len(min(depth, length(calls))), length(calls))]
   }
   handle_error <- function(condition) {
     if (!identical(state$signalled, condition)) {
@@ -293,7 +298,14 @@ crew_eval_text <- function(text) {
 #' @return Character string, one call per line, cut to
 #'   `crew_eval_max_nchar` characters.
 crew_eval_trace <- function(calls) {
-  crew_eval_text(paste(as.character(calls), collapse = "\n"))
+  text <- paste(as.character(calls), collapse = "\n")
+  # The innermost calls say where the error happened, so a long trace
+  # keeps its end.
+  characters <- nchar(text, type = "chars", allowNA = TRUE)
+  if (!is.na(characters) && characters > crew_eval_max_nchar) {
+    text <- substr(text, characters - crew_eval_max_nchar + 1L, characters)
+  }
+  crew_eval_text(text)
 }
 
 #' @title Remove global variables created by a task

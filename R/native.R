@@ -176,3 +176,9 @@ native_worker_send <- function(worker, id, metadata, value) {
 native_interfaces <- function() {
   .Call(wrap__native_interfaces)
 }
+
+native_dispatcher_wait <- function(profile, mode, seconds) {
+  native_unwrap(
+    .Call(wrap__native_dispatcher_wait, native_utf8(profile), mode, as.numeric(seconds))
+  )
+}

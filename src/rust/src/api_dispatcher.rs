@@ -2,7 +2,7 @@
 //! profile's name.
 
 use crate::api_signal::signal_robj;
-use crate::convert::{duration, error_record, named, raw_vector, rstr, value_or_record};
+use crate::convert::{duration, error_record, interrupt_record, named, raw_vector, rstr, value_or_record, wait_sliced, Waited};
 use crew_core::dispatcher::{Config, Dispatcher, Taken, Timing};
 use crew_core::protocol::Seed;
 use crew_core::{registry, runtime, Error};
@@ -86,6 +86,22 @@ fn native_dispatcher_push(profile: &str, names: Strings, payloads: List, timeout
         }
     }
     Robj::from(())
+}
+
+/// Waits up to `seconds` until no task is queued or running (`mode =
+/// "all"`) or until some task is resolved and not yet taken (`mode =
+/// "one"`). TRUE if the condition holds; FALSE if not or not running.
+#[extendr]
+fn native_dispatcher_wait(profile: &str, mode: &str, seconds: f64) -> Robj {
+    let Ok(d) = running(profile) else {
+        return false.into();
+    };
+    let any = mode == "one";
+    match wait_sliced(duration(seconds), |slice| d.wait_for(any, slice).then_some(())) {
+        Waited::Done(()) => true.into(),
+        Waited::TimedOut => d.wait_for(any, Duration::ZERO).into(),
+        Waited::Interrupted => interrupt_record(),
+    }
 }
 
 /// Cancels the named tasks (or all); returns how many were cancelled.
@@ -234,6 +250,7 @@ extendr_module! {
     fn native_dispatcher_stop;
     fn native_dispatcher_status;
     fn native_dispatcher_push;
+    fn native_dispatcher_wait;
     fn native_dispatcher_cancel;
     fn native_dispatcher_resolved;
     fn native_dispatcher_resolved_names;

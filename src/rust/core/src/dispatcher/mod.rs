@@ -127,6 +127,36 @@ impl Dispatcher {
         Ok(())
     }
 
+    /// Waits up to `timeout` for the queue and the workers to be empty
+    /// (`any = false`) or for any task to be resolved and not yet taken
+    /// (`any = true`). Returns whether the condition holds.
+    pub fn wait_for(&self, any: bool, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        let holds = |state: &State| {
+            if any {
+                state.has_resolved()
+            } else {
+                let s = state.status();
+                s.awaiting + s.executing == 0
+            }
+        };
+        let mut state = self.lock();
+        let changed = state.changed();
+        loop {
+            if holds(&state) {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Cancels the named tasks, or all of them.
     pub fn cancel(&self, names: &[String], all: bool) -> usize {
         self.lock().cancel(names, all)

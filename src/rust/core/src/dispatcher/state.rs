@@ -8,7 +8,7 @@ use crate::rng::Stream;
 use crate::signal::Signal;
 use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::{Arc, Condvar};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Code of a task whose worker's connection dropped.
@@ -100,6 +100,7 @@ pub struct State {
     status: Status,
     closed: bool,
     signal: Arc<Signal>,
+    changed: Arc<Condvar>,
 }
 
 impl State {
@@ -119,7 +120,18 @@ impl State {
             status: Status::default(),
             closed: false,
             signal,
+            changed: Arc::new(Condvar::new()),
         }
+    }
+
+    /// Notified (with this state's mutex) whenever a task resolves.
+    pub fn changed(&self) -> Arc<Condvar> {
+        self.changed.clone()
+    }
+
+    /// Whether any resolved task is waiting to be taken.
+    pub fn has_resolved(&self) -> bool {
+        self.resolved.iter().any(|id| self.tasks.contains_key(id))
     }
 
     /// The counters.
@@ -207,6 +219,7 @@ impl State {
         self.resolved.push_back(task_id);
         self.status.completed += 1;
         self.signal.notify();
+        self.changed.notify_all();
     }
 
     /// Issues a credential good for `uses` workers; returns its token.

@@ -1,0 +1,4 @@
+library(testthat)
+library(crew)
+
+test_check("crew")
