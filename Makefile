@@ -27,13 +27,13 @@ demo: install
 
 test: install
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
-	$(RSCRIPT) tests/run-tests.R
+	$(RSCRIPT) tools/run-tests.R
 
 test-rust: deps
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 
 test-r: install
-	$(RSCRIPT) tests/run-tests.R
+	$(RSCRIPT) tools/run-tests.R
 
 bench: install
 	$(RSCRIPT) bench/bench.R
