@@ -2,7 +2,10 @@
 //! profile's name.
 
 use crate::api_signal::signal_robj;
-use crate::convert::{duration, error_record, interrupt_record, named, raw_vector, rstr, value_or_record, wait_sliced, Waited};
+use crate::convert::{
+    duration, error_record, interrupt_record, named, raw_vector, rstr, value_or_record,
+    wait_sliced, Waited,
+};
 use crew_core::dispatcher::{Config, Dispatcher, Taken, Timing};
 use crew_core::protocol::Seed;
 use crew_core::{registry, runtime, Error};
@@ -16,12 +19,22 @@ fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
 }
 
 fn strings(values: &Strings) -> Vec<String> {
-    values.iter().filter(|s| !s.is_na()).map(|s| s.to_string()).collect()
+    values
+        .iter()
+        .filter(|s| !s.is_na())
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// Starts listening for workers under `profile`; returns `list(url, port)`.
 #[extendr]
-fn native_dispatcher_start(profile: &str, host: &str, port: i32, heartbeat_seconds: f64, heartbeat_timeout: f64) -> Robj {
+fn native_dispatcher_start(
+    profile: &str,
+    host: &str,
+    port: i32,
+    heartbeat_seconds: f64,
+    heartbeat_timeout: f64,
+) -> Robj {
     if let Err(error) = runtime::check_not_forked() {
         return error_record(error);
     }
@@ -39,7 +52,10 @@ fn native_dispatcher_start(profile: &str, host: &str, port: i32, heartbeat_secon
         timing,
     };
     match registry::start(profile, config) {
-        Ok(d) => named(&["url", "port"], vec![d.url().into(), (d.port() as i32).into()]),
+        Ok(d) => named(
+            &["url", "port"],
+            vec![d.url().into(), (d.port() as i32).into()],
+        ),
         Err(error) => error_record(error),
     }
 }
@@ -57,15 +73,33 @@ fn native_dispatcher_status(profile: &str) -> Robj {
         return Robj::from(());
     };
     let s = d.status();
-    let counts = [s.connections, s.cumulative, s.awaiting, s.executing, s.completed];
-    let mut out: Robj = Integers::from_values(counts.iter().map(|c| (*c).min(i32::MAX as u64) as i32)).into();
-    let _ = out.set_names(["connections", "cumulative", "awaiting", "executing", "completed"]);
+    let counts = [
+        s.connections,
+        s.cumulative,
+        s.awaiting,
+        s.executing,
+        s.completed,
+    ];
+    let mut out: Robj =
+        Integers::from_values(counts.iter().map(|c| (*c).min(i32::MAX as u64) as i32)).into();
+    let _ = out.set_names([
+        "connections",
+        "cumulative",
+        "awaiting",
+        "executing",
+        "completed",
+    ]);
     out
 }
 
 /// Queues tasks: `names[i]` with serialized task `payloads[[i]]`.
 #[extendr]
-fn native_dispatcher_push(profile: &str, names: Strings, payloads: List, timeout_seconds: f64) -> Robj {
+fn native_dispatcher_push(
+    profile: &str,
+    names: Strings,
+    payloads: List,
+    timeout_seconds: f64,
+) -> Robj {
     let d = match running(profile) {
         Ok(d) => d,
         Err(error) => return error_record(error),
@@ -97,7 +131,9 @@ fn native_dispatcher_wait(profile: &str, mode: &str, seconds: f64) -> Robj {
         return false.into();
     };
     let any = mode == "one";
-    match wait_sliced(duration(seconds), |slice| d.wait_for(any, slice).then_some(())) {
+    match wait_sliced(duration(seconds), |slice| {
+        d.wait_for(any, slice).then_some(())
+    }) {
         Waited::Done(()) => true.into(),
         Waited::TimedOut => d.wait_for(any, Duration::ZERO).into(),
         Waited::Interrupted => interrupt_record(),
@@ -114,7 +150,13 @@ fn native_dispatcher_cancel(profile: &str, names: Strings, all: bool) -> Robj {
 #[extendr]
 fn native_dispatcher_resolved(profile: &str, names: Strings) -> Robj {
     match running(profile) {
-        Ok(d) => Logicals::from_values(names.iter().map(|n| !n.is_na() && d.is_resolved(n)).collect::<Vec<_>>()).into(),
+        Ok(d) => Logicals::from_values(
+            names
+                .iter()
+                .map(|n| !n.is_na() && d.is_resolved(n))
+                .collect::<Vec<_>>(),
+        )
+        .into(),
         Err(_) => Logicals::from_values(vec![false; names.len()]).into(),
     }
 }
@@ -140,7 +182,11 @@ fn native_dispatcher_take(profile: &str, names: Strings) -> Robj {
 /// Removes up to `max` resolved tasks (oldest first) and returns columns.
 #[extendr]
 fn native_dispatcher_take_resolved(profile: &str, max: f64) -> Robj {
-    let max = if max.is_finite() && max >= 0.0 { max as usize } else { usize::MAX };
+    let max = if max.is_finite() && max >= 0.0 {
+        max as usize
+    } else {
+        usize::MAX
+    };
     match running(profile) {
         Ok(d) => columns(&d.take_resolved(max)),
         Err(_) => columns(&[]),
@@ -220,7 +266,17 @@ fn columns(taken: &[Taken]) -> Robj {
         None => Robj::from(()),
     }));
     let names = [
-        "name", "command", "value", "status", "error", "code", "trace", "warnings", "seconds", "seed", "algorithm",
+        "name",
+        "command",
+        "value",
+        "status",
+        "error",
+        "code",
+        "trace",
+        "warnings",
+        "seconds",
+        "seed",
+        "algorithm",
         "controller",
     ];
     let values: [Robj; 12] = [

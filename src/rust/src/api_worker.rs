@@ -1,9 +1,11 @@
 //! The worker loop's native side: connect, receive tasks, send results.
 
-use crate::convert::{duration, error_record, interrupt_record, named, raw_vector, wait_sliced, Waited};
+use crate::convert::{
+    duration, error_record, interrupt_record, named, raw_vector, wait_sliced, Waited,
+};
 use crew_core::protocol::{Credential, ResultMeta, Seed};
-use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
 use crew_core::runtime;
+use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
 use extendr_api::prelude::*;
 use std::time::Duration;
 
@@ -53,7 +55,11 @@ fn native_worker_start(
         idle: duration(idle),
         wall: duration(wall),
         max_tasks: (max_tasks.is_finite() && max_tasks >= 0.0).then_some(max_tasks as u64),
-        timers_after: if timers_after.is_finite() && timers_after > 0.0 { timers_after as u64 } else { 0 },
+        timers_after: if timers_after.is_finite() && timers_after > 0.0 {
+            timers_after as u64
+        } else {
+            0
+        },
         heartbeat_interval: Duration::from_secs(1),
         heartbeat_timeout: Duration::from_secs(10),
         exit_signal: (exit_signal > 0).then_some(exit_signal),
@@ -70,13 +76,27 @@ fn native_worker_start(
 #[extendr]
 fn native_worker_next(worker: ExternalPtr<WorkerHandle>, seconds: f64) -> Robj {
     match wait_sliced(duration(seconds), |slice| worker.0.next_event(slice)) {
-        Waited::Done(Event::Task { id, name, payload }) => {
-            named(&["type", "id", "name", "payload"], vec!["task".into(), (id as f64).into(), name.into(), raw_vector(&payload)])
-        }
-        Waited::Done(Event::Ready { stream }) => named(&["type", "stream"], vec!["ready".into(), Integers::from_values(stream).into()]),
-        Waited::Done(Event::Exit(reason)) => {
-            named(&["type", "code", "reason"], vec!["exit".into(), reason.code().into(), reason.describe().into()])
-        }
+        Waited::Done(Event::Task { id, name, payload }) => named(
+            &["type", "id", "name", "payload"],
+            vec![
+                "task".into(),
+                (id as f64).into(),
+                name.into(),
+                raw_vector(&payload),
+            ],
+        ),
+        Waited::Done(Event::Ready { stream }) => named(
+            &["type", "stream"],
+            vec!["ready".into(), Integers::from_values(stream).into()],
+        ),
+        Waited::Done(Event::Exit(reason)) => named(
+            &["type", "code", "reason"],
+            vec![
+                "exit".into(),
+                reason.code().into(),
+                reason.describe().into(),
+            ],
+        ),
         Waited::TimedOut => Robj::from(()),
         Waited::Interrupted => interrupt_record(),
     }
@@ -85,7 +105,12 @@ fn native_worker_next(worker: ExternalPtr<WorkerHandle>, seconds: f64) -> Robj {
 /// Sends a task's result. `metadata` is the list of result fields made by
 /// the R worker loop; `value` is the serialized value.
 #[extendr]
-fn native_worker_send(worker: ExternalPtr<WorkerHandle>, id: f64, metadata: List, value: Raw) -> Robj {
+fn native_worker_send(
+    worker: ExternalPtr<WorkerHandle>,
+    id: f64,
+    metadata: List,
+    value: Raw,
+) -> Robj {
     let field = |name: &str| metadata.dollar(name).unwrap_or_else(|_| Robj::from(()));
     let seed = field("seed");
     let seed = match (seed.as_integer(), seed.as_real()) {
@@ -105,10 +130,10 @@ fn native_worker_send(worker: ExternalPtr<WorkerHandle>, id: f64, metadata: List
         algorithm: opt_string(&field("algorithm")),
         controller: opt_string(&field("controller")),
     };
-    match worker.0.send_result(id as u64, meta, value.as_slice().to_vec()) {
-        Ok(()) => Robj::from(()),
-        Err(error) => error_record(error),
-    }
+    worker
+        .0
+        .send_result(id as u64, meta, value.as_slice().to_vec())
+        .into()
 }
 
 extendr_module! {

@@ -36,7 +36,7 @@ fn record(message: &str, class: &str) -> Robj {
 pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
     List::from_names_and_values(names, values)
         .map(Robj::from)
-        .unwrap_or_else(|e| error_record(e))
+        .unwrap_or_else(error_record)
 }
 
 /// An error record; `R/native.R` raises it as a `crew_error`.
@@ -84,12 +84,17 @@ pub enum Waited<T> {
 
 /// Calls `poll` with waits of at most 50 ms until it yields a value, the
 /// total time passes, or the user interrupts.
-pub fn wait_sliced<T>(total: Option<Duration>, mut poll: impl FnMut(Duration) -> Option<T>) -> Waited<T> {
+pub fn wait_sliced<T>(
+    total: Option<Duration>,
+    mut poll: impl FnMut(Duration) -> Option<T>,
+) -> Waited<T> {
     const SLICE: Duration = Duration::from_millis(50);
     let deadline = total.map(|t| Instant::now() + t);
     loop {
         let slice = match deadline {
-            Some(deadline) => deadline.saturating_duration_since(Instant::now()).min(SLICE),
+            Some(deadline) => deadline
+                .saturating_duration_since(Instant::now())
+                .min(SLICE),
             None => SLICE,
         };
         if let Some(value) = poll(slice) {

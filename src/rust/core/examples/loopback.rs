@@ -40,7 +40,9 @@ fn echo_worker(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReaso
         let client = WorkerClient::start(config).expect("worker");
         loop {
             match client.next_event(Duration::from_secs(60)) {
-                Some(Event::Task { id, payload, .. }) => client.send_result(id, meta(), payload).expect("send"),
+                Some(Event::Task { id, payload, .. }) => {
+                    client.send_result(id, meta(), payload);
+                }
                 Some(Event::Ready { .. }) => {}
                 Some(Event::Exit(reason)) => return reason,
                 None => return ExitReason::Lost,
@@ -73,7 +75,8 @@ fn main() {
     let mut trips = Vec::with_capacity(1000);
     for i in 0..1000 {
         let start = Instant::now();
-        d.push(format!("trip{i}"), vec![0u8; 64], None).expect("push");
+        d.push(format!("trip{i}"), vec![0u8; 64], None)
+            .expect("push");
         done += 1;
         wait_completed(&d, done);
         d.take_resolved(1);
@@ -86,12 +89,16 @@ fn main() {
     let n = 10_000u64;
     let start = Instant::now();
     for i in 0..n {
-        d.push(format!("bulk{i}"), vec![0u8; 64], None).expect("push");
+        d.push(format!("bulk{i}"), vec![0u8; 64], None)
+            .expect("push");
     }
     wait_completed(&d, done + n);
     done += n;
     d.take_resolved(usize::MAX);
-    println!("tasks_per_second={:.0}", n as f64 / start.elapsed().as_secs_f64());
+    println!(
+        "tasks_per_second={:.0}",
+        n as f64 / start.elapsed().as_secs_f64()
+    );
 
     let size = 100_000_000usize;
     let start = Instant::now();
@@ -99,7 +106,10 @@ fn main() {
     wait_completed(&d, done + 1);
     let taken = d.take_resolved(1);
     assert_eq!(taken[0].outcome.payload.len(), size);
-    println!("large_mb_per_second={:.0}", 2.0 * size as f64 / 1e6 / start.elapsed().as_secs_f64());
+    println!(
+        "large_mb_per_second={:.0}",
+        2.0 * size as f64 / 1e6 / start.elapsed().as_secs_f64()
+    );
 
     d.terminate();
     for w in workers {

@@ -18,12 +18,17 @@ pub fn interface_ipv4() -> Vec<(String, Ipv4Addr, bool)> {
             let entry = &*node;
             node = entry.ifa_next;
             let up = entry.ifa_flags & libc::IFF_UP as libc::c_uint != 0;
-            if !up || entry.ifa_addr.is_null() || (*entry.ifa_addr).sa_family as i32 != libc::AF_INET {
+            if !up
+                || entry.ifa_addr.is_null()
+                || (*entry.ifa_addr).sa_family as i32 != libc::AF_INET
+            {
                 continue;
             }
             let address = &*(entry.ifa_addr as *const libc::sockaddr_in);
             let ip = Ipv4Addr::from(u32::from_be(address.sin_addr.s_addr));
-            let name = std::ffi::CStr::from_ptr(entry.ifa_name).to_string_lossy().into_owned();
+            let name = std::ffi::CStr::from_ptr(entry.ifa_name)
+                .to_string_lossy()
+                .into_owned();
             let loopback = entry.ifa_flags & libc::IFF_LOOPBACK as libc::c_uint != 0;
             out.push((name, ip, loopback));
         }

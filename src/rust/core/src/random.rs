@@ -31,7 +31,7 @@ pub fn to_hex(bytes: &[u8]) -> String {
 
 /// Decodes lowercase or uppercase hex; `None` on any malformed input.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
@@ -49,7 +49,9 @@ mod tests {
     fn hex_round_trip_and_length() {
         let h = hex(16);
         assert_eq!(h.len(), 32);
-        assert!(h.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert!(h
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
         assert_eq!(to_hex(&from_hex(&h).unwrap()), h);
         assert_ne!(hex(16), hex(16));
     }

@@ -94,7 +94,9 @@ impl Stream {
         let first = apply(a1, [s[0], s[1], s[2]], M1);
         let second = apply(a2, [s[3], s[4], s[5]], M2);
         Stream {
-            state: [first[0], first[1], first[2], second[0], second[1], second[2]],
+            state: [
+                first[0], first[1], first[2], second[0], second[1], second[2],
+            ],
         }
     }
 

@@ -2,7 +2,9 @@
 //! crashes. The "evaluation" is done by test threads, standing in for R.
 
 use crew_core::dispatcher::{Config, Dispatcher, Timing, CODE_CRASH};
-use crew_core::protocol::{read_frame, write_frame, Credential, ExitReason, Limits, Message, ResultMeta, Seed};
+use crew_core::protocol::{
+    read_frame, write_frame, Credential, ExitReason, Limits, Message, ResultMeta, Seed,
+};
 use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -62,9 +64,11 @@ fn spawn_echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitReason
         loop {
             match client.next_event(Duration::from_secs(10)) {
                 Some(Event::Ready { .. }) => {}
-                Some(Event::Task { id, mut payload, .. }) => {
+                Some(Event::Task {
+                    id, mut payload, ..
+                }) => {
                     payload.reverse();
-                    client.send_result(id, meta(0), payload).unwrap();
+                    assert!(client.send_result(id, meta(0), payload));
                 }
                 Some(Event::Exit(reason)) => return reason,
                 None => return ExitReason::Lost,
@@ -85,9 +89,12 @@ fn wait_for(what: impl Fn() -> bool) {
 fn tasks_round_trip_over_two_workers() {
     let d = dispatcher();
     let token = d.issue_credential(2);
-    let workers: Vec<_> = (0..2).map(|_| spawn_echo_worker(worker_config(&d, &token))).collect();
+    let workers: Vec<_> = (0..2)
+        .map(|_| spawn_echo_worker(worker_config(&d, &token)))
+        .collect();
     for i in 0..500u32 {
-        d.push(format!("t{i}"), i.to_le_bytes().to_vec(), None).unwrap();
+        d.push(format!("t{i}"), i.to_le_bytes().to_vec(), None)
+            .unwrap();
     }
     wait_for(|| d.status().completed == 500);
     let taken = d.take_resolved(usize::MAX);
@@ -99,7 +106,15 @@ fn tasks_round_trip_over_two_workers() {
         assert_eq!(t.outcome.payload, expected);
     }
     let status = d.status();
-    assert_eq!((status.connections, status.cumulative, status.awaiting, status.executing), (2, 2, 0, 0));
+    assert_eq!(
+        (
+            status.connections,
+            status.cumulative,
+            status.awaiting,
+            status.executing
+        ),
+        (2, 2, 0, 0)
+    );
     d.terminate();
     for w in workers {
         assert_eq!(w.join().unwrap(), ExitReason::Normal);
@@ -114,10 +129,16 @@ fn spent_or_wrong_credentials_get_no_task() {
     wait_for(|| d.status().connections == 1);
     // The same credential a second time is spent.
     let spent = WorkerClient::start(worker_config(&d, &token)).unwrap();
-    assert!(matches!(spent.next_event(Duration::from_secs(5)), Some(Event::Exit(ExitReason::Rejected))));
+    assert!(matches!(
+        spent.next_event(Duration::from_secs(5)),
+        Some(Event::Exit(ExitReason::Rejected))
+    ));
     // A made-up credential is refused too.
     let forged = WorkerClient::start(worker_config(&d, &Credential::generate().token())).unwrap();
-    assert!(matches!(forged.next_event(Duration::from_secs(5)), Some(Event::Exit(ExitReason::Rejected))));
+    assert!(matches!(
+        forged.next_event(Duration::from_secs(5)),
+        Some(Event::Exit(ExitReason::Rejected))
+    ));
     assert_eq!(d.status().cumulative, 1);
     d.terminate();
     good.join().unwrap();
@@ -129,17 +150,31 @@ fn worker_dying_mid_task_gives_a_crash() {
     let token = d.issue_credential(1);
     let address = address_from_url(&d.url()).unwrap();
     // A hand-rolled worker that authenticates, takes a task, and vanishes.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     d.push("doomed".into(), b"x".to_vec(), None).unwrap();
     rt.block_on(async {
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
-        let challenge = read_frame(&mut stream, Limits::HANDSHAKE).await.unwrap().unwrap();
-        let Message::Challenge { nonce } = challenge.message else { panic!() };
+        let challenge = read_frame(&mut stream, Limits::HANDSHAKE)
+            .await
+            .unwrap()
+            .unwrap();
+        let Message::Challenge { nonce } = challenge.message else {
+            panic!()
+        };
         let credential = Credential::parse(&token).unwrap();
-        let hello = Message::Hello { credential: credential.id.clone(), proof: credential.prove(&nonce) };
+        let hello = Message::Hello {
+            credential: credential.id.clone(),
+            proof: credential.prove(&nonce),
+        };
         write_frame(&mut stream, &hello, &[]).await.unwrap();
         loop {
-            let frame = read_frame(&mut stream, Limits::AUTHENTICATED).await.unwrap().unwrap();
+            let frame = read_frame(&mut stream, Limits::AUTHENTICATED)
+                .await
+                .unwrap()
+                .unwrap();
             if let Message::Task { .. } = frame.message {
                 break;
             }
@@ -162,7 +197,9 @@ fn strangers_do_not_disturb_work_in_flight() {
         .map(|i| {
             let address = address.clone();
             std::thread::spawn(move || {
-                let Ok(mut s) = TcpStream::connect(&address) else { return };
+                let Ok(mut s) = TcpStream::connect(&address) else {
+                    return;
+                };
                 let junk: Vec<u8> = match i % 4 {
                     0 => b"GET / HTTP/1.1\r\n\r\n".to_vec(),
                     1 => u64::MAX.to_le_bytes().to_vec(),
@@ -184,13 +221,18 @@ fn strangers_do_not_disturb_work_in_flight() {
     for s in strangers {
         s.join().unwrap();
     }
-    silent.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
     let mut sink = Vec::new();
     let start = Instant::now();
     let _ = silent.read_to_end(&mut sink);
     assert!(start.elapsed() < Duration::from_secs(4));
     assert_eq!(d.status().cumulative, 1);
-    assert!(d.take_resolved(usize::MAX).iter().all(|t| t.outcome.code == 0));
+    assert!(d
+        .take_resolved(usize::MAX)
+        .iter()
+        .all(|t| t.outcome.code == 0));
     d.terminate();
     worker.join().unwrap();
 }
@@ -228,7 +270,11 @@ fn idle_timer_waits_for_tasks_timers() {
     config.timers_after = 1;
     let worker = spawn_echo_worker(config);
     std::thread::sleep(Duration::from_millis(600));
-    assert_eq!(d.status().connections, 1, "the idle timer must not run before the first task");
+    assert_eq!(
+        d.status().connections,
+        1,
+        "the idle timer must not run before the first task"
+    );
     d.push("one".into(), vec![], None).unwrap();
     assert_eq!(worker.join().unwrap(), ExitReason::Idle);
     d.terminate();
@@ -254,9 +300,13 @@ fn goodbye_with_unstarted_task_requeues_it() {
 #[test]
 fn task_timeout_resolves_with_code_5() {
     let d = dispatcher();
-    d.push("slow".into(), vec![], Some(Duration::from_millis(100))).unwrap();
+    d.push("slow".into(), vec![], Some(Duration::from_millis(100)))
+        .unwrap();
     wait_for(|| d.status().completed == 1);
-    assert_eq!(d.take_resolved(1)[0].outcome.code, crew_core::dispatcher::CODE_TIMEOUT);
+    assert_eq!(
+        d.take_resolved(1)[0].outcome.code,
+        crew_core::dispatcher::CODE_TIMEOUT
+    );
     d.terminate();
 }
 
@@ -265,7 +315,12 @@ fn terminate_frees_the_port_at_once() {
     let d = dispatcher();
     let port = d.port();
     d.terminate();
-    let again = Dispatcher::start(Config { host: "127.0.0.1".into(), port, timing: timing() }).unwrap();
+    let again = Dispatcher::start(Config {
+        host: "127.0.0.1".into(),
+        port,
+        timing: timing(),
+    })
+    .unwrap();
     assert_eq!(again.port(), port);
     again.terminate();
 }

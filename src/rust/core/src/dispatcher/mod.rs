@@ -5,7 +5,7 @@
 mod session;
 pub mod state;
 
-pub use state::{Outcome, Status, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+pub use state::{Delivery, Outcome, Status, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 
 use crate::runtime::runtime;
 use crate::signal::Signal;
@@ -16,6 +16,67 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
+
+/// Frames up to this size are written by the thread that produced them;
+/// larger ones are handed to a background task so no caller waits on them.
+const DIRECT_WRITE_MAX: usize = 1 << 20;
+
+/// How long R's thread may spend writing a small frame before the
+/// connection counts as broken (a healthy worker always reads promptly).
+const DIRECT_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn is_direct(delivery: &Delivery) -> bool {
+    matches!(delivery.message, crate::protocol::Message::Task { .. })
+        && delivery.payload.len() <= DIRECT_WRITE_MAX
+}
+
+async fn send_or_close(delivery: Delivery) {
+    if delivery
+        .link
+        .send(&delivery.message, &delivery.payload)
+        .await
+        .is_err()
+    {
+        delivery.link.close(None).await;
+    }
+}
+
+/// Sends deliveries from async code: small tasks in place, the rest in
+/// background tasks.
+pub(crate) async fn deliver(deliveries: Vec<Delivery>) {
+    for delivery in deliveries {
+        if is_direct(&delivery) {
+            send_or_close(delivery).await;
+        } else {
+            tokio::spawn(send_or_close(delivery));
+        }
+    }
+}
+
+/// Sends deliveries from a thread outside the runtime (R's): small tasks
+/// are written right here, which saves a thread hand-off on every task.
+fn deliver_blocking(deliveries: Vec<Delivery>) {
+    let Ok(rt) = runtime() else {
+        return;
+    };
+    for delivery in deliveries {
+        if is_direct(&delivery) {
+            let link = delivery.link.clone();
+            let sent = rt.block_on(async {
+                tokio::time::timeout(
+                    DIRECT_WRITE_TIMEOUT,
+                    link.send(&delivery.message, &delivery.payload),
+                )
+                .await
+            });
+            if !matches!(sent, Ok(Ok(()))) {
+                rt.spawn(async move { link.close(None).await });
+            }
+        } else {
+            rt.spawn(send_or_close(delivery));
+        }
+    }
+}
 
 /// Connections allowed to be in their handshake at once; more are refused
 /// at accept so a flood cannot exhaust memory or file descriptors.
@@ -76,7 +137,12 @@ impl Dispatcher {
         let signal = Signal::new();
         let state = Arc::new(Mutex::new(State::new(signal.clone())));
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let accept = rt.spawn(accept_loop(listener, state.clone(), config.timing, shutdown_rx));
+        let accept = rt.spawn(accept_loop(
+            listener,
+            state.clone(),
+            config.timing,
+            shutdown_rx,
+        ));
         Ok(Dispatcher {
             state,
             signal,
@@ -114,13 +180,23 @@ impl Dispatcher {
     /// Queues one task; with a timeout, it resolves with code 5 when the
     /// deadline passes first.
     pub fn push(&self, name: String, payload: Vec<u8>, timeout: Option<Duration>) -> Result<()> {
-        let id = self.lock().push(name, payload)?;
+        let (id, out) = {
+            let mut state = self.lock();
+            let id = state.push(name, payload)?;
+            (id, state.take_outgoing())
+        };
+        deliver_blocking(out);
         if let Some(after) = timeout {
             let state = Arc::downgrade(&self.state);
             runtime()?.spawn(async move {
                 tokio::time::sleep(after).await;
                 if let Some(state) = state.upgrade() {
-                    state.lock().unwrap_or_else(|e| e.into_inner()).expire(id);
+                    let out = {
+                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                        state.expire(id);
+                        state.take_outgoing()
+                    };
+                    deliver(out).await;
                 }
             });
         }
@@ -159,7 +235,12 @@ impl Dispatcher {
 
     /// Cancels the named tasks, or all of them.
     pub fn cancel(&self, names: &[String], all: bool) -> usize {
-        self.lock().cancel(names, all)
+        let (count, out) = {
+            let mut state = self.lock();
+            (state.cancel(names, all), state.take_outgoing())
+        };
+        deliver_blocking(out);
+        count
     }
 
     /// Whether the named task is resolved.
@@ -200,19 +281,42 @@ impl Dispatcher {
     /// Stops accepting, tells every worker to leave, and frees the port
     /// before returning.
     pub fn terminate(&self) {
-        self.lock().close();
+        let links = self.lock().close();
         let _ = self.shutdown.send(true);
         let handle = self.accept.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let (Some(handle), Ok(rt)) = (handle, runtime()) {
-            let _ = rt.block_on(async { tokio::time::timeout(Duration::from_secs(5), handle).await });
+        if let Ok(rt) = runtime() {
+            rt.block_on(async {
+                let closing = links
+                    .iter()
+                    .map(|link| link.close(Some(&crate::protocol::Message::Shutdown)));
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(2), futures_join_all(closing)).await;
+                if let Some(handle) = handle {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
+                }
+            });
         }
     }
 }
 
 impl Drop for Dispatcher {
     fn drop(&mut self) {
-        self.lock().close();
+        let links = self.lock().close();
         let _ = self.shutdown.send(true);
+        if let Ok(rt) = runtime() {
+            for link in links {
+                rt.spawn(
+                    async move { link.close(Some(&crate::protocol::Message::Shutdown)).await },
+                );
+            }
+        }
+    }
+}
+
+/// Awaits every future (sequentially: each only flushes a few bytes).
+async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: impl Iterator<Item = F>) {
+    for future in futures {
+        future.await;
     }
 }
 

@@ -1,16 +1,14 @@
 //! One worker connection on the dispatcher side: the handshake, then a
-//! reader that feeds results into the state and a writer that drains the
-//! worker's outbox and sends heartbeats.
+//! reader that feeds results into the state and sends whatever the state
+//! decides (usually the worker's next task) itself, and a heartbeat timer.
 
-use super::state::{Outbound, State};
-use super::Timing;
-use crate::protocol::{auth, read_frame, write_frame, Limits, Message};
+use super::state::State;
+use super::{deliver, Timing};
+use crate::protocol::{auth, read_frame, write_frame, Limits, Link, Message};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, BufWriter};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::{watch, OwnedSemaphorePermit};
-use tokio::time::{timeout, Duration};
+use tokio::time::timeout;
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|e| e.into_inner())
@@ -28,14 +26,13 @@ pub async fn serve<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (read_half, write_half) = tokio::io::split(stream);
+    let (read_half, mut write_half) = tokio::io::split(stream);
     let mut reader = BufReader::with_capacity(64 * 1024, read_half);
-    let mut writer = BufWriter::with_capacity(64 * 1024, write_half);
 
     let nonce = auth::nonce();
     let handshake = async {
-        write_frame(&mut writer, &Message::Challenge { nonce }, &[]).await?;
-        writer.flush().await?;
+        write_frame(&mut write_half, &Message::Challenge { nonce }, &[]).await?;
+        write_half.flush().await?;
         read_frame(&mut reader, Limits::HANDSHAKE).await
     };
     let hello = match timeout(timing.handshake_timeout, handshake).await {
@@ -45,11 +42,11 @@ pub async fn serve<S>(
     let Message::Hello { credential, proof } = hello else {
         return;
     };
-    let (outbox, inbox) = unbounded_channel();
+    let link = Arc::new(Link::new(write_half));
     let joined = {
         let mut state = lock(&state);
         if state.authenticate(&credential, &nonce, &proof) {
-            state.join(outbox)
+            state.join(link.clone())
         } else {
             None
         }
@@ -62,17 +59,18 @@ pub async fn serve<S>(
         worker: worker_id,
         stream,
     };
-    let sent = async {
-        write_frame(&mut writer, &welcome, &[]).await?;
-        writer.flush().await.map_err(crate::Error::from)
-    };
-    if sent.await.is_err() {
+    if link.send(&welcome, &[]).await.is_err() {
         lock(&state).leave(worker_id, false);
         return;
     }
-    lock(&state).ready(worker_id);
+    let out = {
+        let mut state = lock(&state);
+        state.ready(worker_id);
+        state.take_outgoing()
+    };
+    deliver(out).await;
 
-    let writer_task = tokio::spawn(write_loop(writer, inbox, timing));
+    let heartbeat = tokio::spawn(heartbeat_loop(link.clone(), timing));
     let mut goodbye = false;
     loop {
         let next = tokio::select! {
@@ -84,7 +82,14 @@ pub async fn serve<S>(
             _ => break,
         };
         match frame.message {
-            Message::Result { id, meta } => lock(&state).result(worker_id, id, meta, frame.payload),
+            Message::Result { id, meta } => {
+                let out = {
+                    let mut state = lock(&state);
+                    state.result(worker_id, id, meta, frame.payload);
+                    state.take_outgoing()
+                };
+                deliver(out).await;
+            }
             Message::Heartbeat => {}
             Message::Bye { .. } => {
                 goodbye = true;
@@ -93,65 +98,24 @@ pub async fn serve<S>(
             _ => break,
         }
     }
-    lock(&state).leave(worker_id, goodbye);
-    // Leaving dropped the state's sender; the writer drains and exits.
-    let _ = timeout(Duration::from_secs(5), writer_task).await;
+    heartbeat.abort();
+    let out = {
+        let mut state = lock(&state);
+        state.leave(worker_id, goodbye);
+        state.take_outgoing()
+    };
+    deliver(out).await;
+    let last = (*shutdown.borrow()).then_some(Message::Shutdown);
+    link.close(last.as_ref()).await;
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
-    mut writer: BufWriter<W>,
-    mut inbox: UnboundedReceiver<Outbound>,
-    timing: Timing,
-) {
+async fn heartbeat_loop(link: Arc<Link>, timing: Timing) {
     let mut ticker = tokio::time::interval(timing.heartbeat_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_write = Instant::now();
     loop {
-        tokio::select! {
-            item = inbox.recv() => {
-                let mut item = item;
-                // Write everything already queued, then flush once.
-                loop {
-                    match item {
-                        Some(Outbound::Send(message, payload)) => {
-                            if write_frame(&mut writer, &message, &payload).await.is_err() {
-                                return;
-                            }
-                        }
-                        Some(Outbound::Close) => {
-                            let _ = write_frame(&mut writer, &Message::Shutdown, &[]).await;
-                            let _ = writer.flush().await;
-                            let _ = writer.shutdown().await;
-                            return;
-                        }
-                        None => {
-                            let _ = writer.flush().await;
-                            let _ = writer.shutdown().await;
-                            return;
-                        }
-                    }
-                    match inbox.try_recv() {
-                        Ok(next) => item = Some(next),
-                        Err(_) => break,
-                    }
-                }
-                if writer.flush().await.is_err() {
-                    return;
-                }
-                last_write = Instant::now();
-            }
-            _ = ticker.tick() => {
-                if last_write.elapsed() >= timing.heartbeat_interval {
-                    let sent = async {
-                        write_frame(&mut writer, &Message::Heartbeat, &[]).await?;
-                        writer.flush().await.map_err(crate::Error::from)
-                    };
-                    if sent.await.is_err() {
-                        return;
-                    }
-                    last_write = Instant::now();
-                }
-            }
+        ticker.tick().await;
+        if link.is_closed() || link.heartbeat(timing.heartbeat_interval).await.is_err() {
+            return;
         }
     }
 }

@@ -3,13 +3,12 @@
 //! counters R reads are always exact and every transition is testable
 //! without sockets.
 
-use crate::protocol::{Credential, Message, ResultMeta};
+use crate::protocol::{Credential, Link, Message, ResultMeta};
 use crate::rng::Stream;
 use crate::signal::Signal;
 use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar};
-use tokio::sync::mpsc::UnboundedSender;
 
 /// Code of a task whose worker's connection dropped.
 pub const CODE_CRASH: i32 = 19;
@@ -56,17 +55,18 @@ pub struct Status {
     pub completed: u64,
 }
 
-/// A frame queued for one worker's connection.
-#[derive(Debug)]
-pub enum Outbound {
-    Send(Message, Arc<Vec<u8>>),
-    Close,
+/// A frame for one worker's connection, sent by the caller of the state
+/// operation that produced it, after the state's lock is released.
+pub struct Delivery {
+    pub link: Arc<Link>,
+    pub message: Message,
+    pub payload: Arc<Vec<u8>>,
 }
 
 enum Phase {
     Queued,
     Running { worker: u64 },
-    Resolved(Outcome),
+    Resolved(Box<Outcome>),
 }
 
 struct Task {
@@ -76,7 +76,7 @@ struct Task {
 }
 
 struct Worker {
-    outbox: UnboundedSender<Outbound>,
+    link: Arc<Link>,
     task: Option<u64>,
 }
 
@@ -101,6 +101,7 @@ pub struct State {
     closed: bool,
     signal: Arc<Signal>,
     changed: Arc<Condvar>,
+    outgoing: Vec<Delivery>,
 }
 
 impl State {
@@ -121,7 +122,14 @@ impl State {
             closed: false,
             signal,
             changed: Arc::new(Condvar::new()),
+            outgoing: Vec::new(),
         }
+    }
+
+    /// Frames produced by the operations since the last call, to be sent
+    /// once the lock is released.
+    pub fn take_outgoing(&mut self) -> Vec<Delivery> {
+        std::mem::take(&mut self.outgoing)
     }
 
     /// Notified (with this state's mutex) whenever a task resolves.
@@ -184,20 +192,20 @@ impl State {
                 self.idle.push_front(worker_id);
                 continue;
             };
-            let message = Message::Task {
-                id: task_id,
-                name: task.name.clone(),
-            };
-            if worker
-                .outbox
-                .send(Outbound::Send(message, task.payload.clone()))
-                .is_err()
-            {
+            if worker.link.is_closed() {
                 // The connection is going away; its session will remove the
                 // worker. The task keeps its place.
                 self.queue.push_front(task_id);
                 continue;
             }
+            self.outgoing.push(Delivery {
+                link: worker.link.clone(),
+                message: Message::Task {
+                    id: task_id,
+                    name: task.name.clone(),
+                },
+                payload: task.payload.clone(),
+            });
             task.phase = Phase::Running { worker: worker_id };
             worker.task = Some(task_id);
             self.status.awaiting -= 1;
@@ -214,7 +222,7 @@ impl State {
             Phase::Running { .. } => self.status.executing -= 1,
             Phase::Resolved(_) => return,
         }
-        task.phase = Phase::Resolved(outcome);
+        task.phase = Phase::Resolved(Box::new(outcome));
         task.payload = Arc::new(Vec::new());
         self.resolved.push_back(task_id);
         self.status.completed += 1;
@@ -258,14 +266,14 @@ impl State {
     }
 
     /// Registers an authenticated worker; `None` once the dispatcher closed.
-    pub fn join(&mut self, outbox: UnboundedSender<Outbound>) -> Option<(u64, [i32; 7])> {
+    pub fn join(&mut self, link: Arc<Link>) -> Option<(u64, [i32; 7])> {
         if self.closed {
             return None;
         }
         let id = self.next_worker;
         self.next_worker += 1;
         let stream = self.next_stream();
-        self.workers.insert(id, Worker { outbox, task: None });
+        self.workers.insert(id, Worker { link, task: None });
         self.status.connections += 1;
         self.status.cumulative += 1;
         Some((id, stream))
@@ -346,10 +354,11 @@ impl State {
             }
             Phase::Running { worker } => {
                 if let Some(w) = self.workers.get(&worker) {
-                    let _ = w.outbox.send(Outbound::Send(
-                        Message::Cancel { id: task_id },
-                        Arc::new(Vec::new()),
-                    ));
+                    self.outgoing.push(Delivery {
+                        link: w.link.clone(),
+                        message: Message::Cancel { id: task_id },
+                        payload: Arc::new(Vec::new()),
+                    });
                 }
             }
             Phase::Resolved(_) => return false,
@@ -363,7 +372,10 @@ impl State {
         let ids: Vec<u64> = if all {
             self.tasks.keys().copied().collect()
         } else {
-            names.iter().filter_map(|n| self.by_name.get(n).copied()).collect()
+            names
+                .iter()
+                .filter_map(|n| self.by_name.get(n).copied())
+                .collect()
         };
         ids.into_iter()
             .filter(|id| self.stop(*id, CODE_CANCEL))
@@ -387,7 +399,7 @@ impl State {
     pub fn peek(&self, name: &str) -> Option<Outcome> {
         let task = self.tasks.get(self.by_name.get(name)?)?;
         match &task.phase {
-            Phase::Resolved(outcome) => Some(outcome.clone()),
+            Phase::Resolved(outcome) => Some((**outcome).clone()),
             _ => None,
         }
     }
@@ -408,7 +420,7 @@ impl State {
         match task.phase {
             Phase::Resolved(outcome) => Some(Taken {
                 name: task.name,
-                outcome,
+                outcome: *outcome,
             }),
             _ => None,
         }
@@ -438,15 +450,17 @@ impl State {
         out
     }
 
-    /// Closes the dispatcher: every connection is told to close and no new
-    /// worker or task is accepted.
-    pub fn close(&mut self) {
+    /// Closes the dispatcher: no new worker or task is accepted. Returns
+    /// the links of the connected workers, for the caller to close.
+    pub fn close(&mut self) -> Vec<Arc<Link>> {
         self.closed = true;
-        for (_, worker) in self.workers.drain() {
-            let _ = worker.outbox.send(Outbound::Close);
-        }
         self.idle.clear();
         self.grants.clear();
+        self.outgoing.clear();
+        self.workers
+            .drain()
+            .map(|(_, worker)| worker.link)
+            .collect()
     }
 }
 
@@ -454,7 +468,6 @@ impl State {
 mod tests {
     use super::*;
     use crate::protocol::Seed;
-    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
     fn meta(code: i32) -> ResultMeta {
         ResultMeta {
@@ -471,17 +484,28 @@ mod tests {
         }
     }
 
-    fn worker(state: &mut State) -> (u64, UnboundedReceiver<Outbound>) {
-        let (tx, rx) = unbounded_channel();
-        let (id, _) = state.join(tx).unwrap();
-        state.ready(id);
-        (id, rx)
+    fn link() -> Arc<Link> {
+        Arc::new(Link::new(tokio::io::sink()))
     }
 
-    fn task_id(rx: &mut UnboundedReceiver<Outbound>) -> u64 {
-        match rx.try_recv() {
-            Ok(Outbound::Send(Message::Task { id, .. }, _)) => id,
-            other => panic!("expected a task, got {other:?}"),
+    fn worker(state: &mut State) -> u64 {
+        let (id, _) = state.join(link()).unwrap();
+        state.ready(id);
+        id
+    }
+
+    fn sent(state: &mut State) -> Vec<Message> {
+        state
+            .take_outgoing()
+            .into_iter()
+            .map(|d| d.message)
+            .collect()
+    }
+
+    fn task_id(state: &mut State) -> u64 {
+        match sent(state).as_slice() {
+            [Message::Task { id, .. }] => *id,
+            other => panic!("expected one task, got {other:?}"),
         }
     }
 
@@ -491,25 +515,31 @@ mod tests {
         let mut s = State::new(signal.clone());
         let a = s.push("a".into(), vec![1]).unwrap();
         let b = s.push("b".into(), vec![2]).unwrap();
+        assert!(sent(&mut s).is_empty());
         assert_eq!(s.status().awaiting, 2);
-        let (w, mut rx) = worker(&mut s);
-        assert_eq!(task_id(&mut rx), a);
+        let w = worker(&mut s);
+        assert_eq!(task_id(&mut s), a);
         assert_eq!((s.status().awaiting, s.status().executing), (1, 1));
         s.result(w, a, meta(0), vec![9]);
-        assert_eq!(task_id(&mut rx), b);
+        assert_eq!(task_id(&mut s), b);
         assert_eq!(s.status().completed, 1);
         assert_eq!(signal.value(), 1);
         assert_eq!(s.resolved_names(), vec!["a".to_string()]);
+        assert!(s.has_resolved());
         let taken = s.take_resolved(10);
         assert_eq!(taken[0].outcome.payload, vec![9]);
         assert!(s.resolved_names().is_empty());
+        assert!(!s.has_resolved());
     }
 
     #[test]
     fn duplicate_names_are_refused_until_taken() {
         let mut s = State::new(Signal::new());
         s.push("x".into(), vec![]).unwrap();
-        assert!(matches!(s.push("x".into(), vec![]), Err(Error::DuplicateName(_))));
+        assert!(matches!(
+            s.push("x".into(), vec![]),
+            Err(Error::DuplicateName(_))
+        ));
         s.cancel(&["x".into()], false);
         assert_eq!(s.take(&["x".into()]).len(), 1);
         s.push("x".into(), vec![]).unwrap();
@@ -518,13 +548,13 @@ mod tests {
     #[test]
     fn crash_resolves_with_code_19_and_goodbye_requeues() {
         let mut s = State::new(Signal::new());
-        let (w1, mut rx1) = worker(&mut s);
+        let w1 = worker(&mut s);
         s.push("t".into(), vec![]).unwrap();
-        task_id(&mut rx1);
+        task_id(&mut s);
         s.leave(w1, true);
         assert_eq!((s.status().awaiting, s.status().executing), (1, 0));
-        let (w2, mut rx2) = worker(&mut s);
-        task_id(&mut rx2);
+        let w2 = worker(&mut s);
+        task_id(&mut s);
         s.leave(w2, false);
         let taken = s.take_resolved(1);
         assert_eq!(taken[0].outcome.code, CODE_CRASH);
@@ -535,19 +565,19 @@ mod tests {
     #[test]
     fn cancel_queued_and_running() {
         let mut s = State::new(Signal::new());
-        let (w, mut rx) = worker(&mut s);
+        let w = worker(&mut s);
         let run = s.push("run".into(), vec![]).unwrap();
         s.push("wait".into(), vec![]).unwrap();
-        task_id(&mut rx);
+        task_id(&mut s);
         assert_eq!(s.cancel(&[], true), 2);
-        assert!(matches!(rx.try_recv(), Ok(Outbound::Send(Message::Cancel { .. }, _))));
+        assert!(matches!(sent(&mut s).as_slice(), [Message::Cancel { .. }]));
         assert_eq!(s.status().completed, 2);
         // The late result of the cancelled task is discarded; the worker is free again.
         s.result(w, run, meta(0), vec![1]);
         let codes: Vec<i32> = s.take_resolved(5).iter().map(|t| t.outcome.code).collect();
         assert_eq!(codes, vec![CODE_CANCEL, CODE_CANCEL]);
         s.push("next".into(), vec![]).unwrap();
-        task_id(&mut rx);
+        task_id(&mut s);
     }
 
     #[test]
@@ -566,20 +596,17 @@ mod tests {
     #[test]
     fn each_worker_gets_its_own_stream() {
         let mut s = State::new(Signal::new());
-        let (tx, _rx) = unbounded_channel();
-        let (_, a) = s.join(tx.clone()).unwrap();
-        let (_, b) = s.join(tx).unwrap();
+        let (_, a) = s.join(link()).unwrap();
+        let (_, b) = s.join(link()).unwrap();
         assert_ne!(a, b);
     }
 
     #[test]
     fn closed_state_refuses_work() {
         let mut s = State::new(Signal::new());
-        let (_w, mut rx) = worker(&mut s);
-        s.close();
-        assert!(matches!(rx.try_recv(), Ok(Outbound::Close)));
+        worker(&mut s);
+        assert_eq!(s.close().len(), 1);
         assert!(s.push("x".into(), vec![]).is_err());
-        let (tx, _) = unbounded_channel();
-        assert!(s.join(tx).is_none());
+        assert!(s.join(link()).is_none());
     }
 }

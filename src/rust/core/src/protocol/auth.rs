@@ -107,7 +107,13 @@ mod tests {
 
     #[test]
     fn malformed_tokens_are_rejected() {
-        for bad in ["", "crew1", "crew1-xx-yy", "other-aaaaaaaaaaaaaaaaaaaaaaaa-00", "crew1-a-b-c"] {
+        for bad in [
+            "",
+            "crew1",
+            "crew1-xx-yy",
+            "other-aaaaaaaaaaaaaaaaaaaaaaaa-00",
+            "crew1-a-b-c",
+        ] {
             assert!(Credential::parse(bad).is_none(), "{bad}");
         }
     }

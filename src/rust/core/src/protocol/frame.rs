@@ -176,7 +176,9 @@ mod tests {
     #[tokio::test]
     async fn wrong_version_and_garbage_are_rejected() {
         let mut buf = Vec::new();
-        write_frame(&mut buf, &Message::Heartbeat, &[]).await.unwrap();
+        write_frame(&mut buf, &Message::Heartbeat, &[])
+            .await
+            .unwrap();
         buf[8] = 99;
         let mut slice = buf.as_slice();
         assert!(read_frame(&mut slice, Limits::HANDSHAKE).await.is_err());
@@ -200,9 +202,16 @@ mod tests {
     #[tokio::test]
     async fn truncated_frame_is_an_error() {
         let mut buf = Vec::new();
-        write_frame(&mut buf, &Message::Task { id: 1, name: "t".into() }, b"abcdef")
-            .await
-            .unwrap();
+        write_frame(
+            &mut buf,
+            &Message::Task {
+                id: 1,
+                name: "t".into(),
+            },
+            b"abcdef",
+        )
+        .await
+        .unwrap();
         buf.truncate(buf.len() - 2);
         let mut slice = buf.as_slice();
         assert!(read_frame(&mut slice, Limits::AUTHENTICATED).await.is_err());
@@ -210,7 +219,9 @@ mod tests {
 
     #[test]
     fn arbitrary_bytes_never_panic() {
-        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
         let mut state = 0x2545f4914f6cdd1du64;
         for len in 0..2000usize {
             let mut bytes = Vec::with_capacity(len);

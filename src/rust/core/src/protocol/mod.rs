@@ -7,10 +7,12 @@
 
 pub mod auth;
 pub mod frame;
+pub mod link;
 pub mod message;
 
 pub use auth::Credential;
 pub use frame::{read_frame, write_frame, Frame, Limits};
+pub use link::Link;
 pub use message::{ExitReason, Message, ResultMeta, Seed};
 
 /// The protocol version byte carried by every frame.

@@ -1,18 +1,19 @@
 //! The worker side of a connection. A session on the shared runtime dials
-//! the dispatcher, authenticates, and then relays tasks to the thread that
-//! evaluates them (R's main thread) through a channel, while it keeps
-//! heartbeats and the idle, wall and task limits on its own. If the
-//! dispatcher vanishes while a task runs, it signals its own process so the
-//! worker never outlives its client.
+//! the dispatcher and authenticates; from then on its reader hands tasks
+//! straight to the thread that evaluates them (R's main thread), which
+//! writes each result back itself. The session keeps heartbeats and the
+//! idle, wall and task limits. If the dispatcher vanishes while a task
+//! runs, it signals its own process so the worker never outlives its
+//! client.
 
 mod session;
 
-use crate::protocol::{Credential, ExitReason, ResultMeta};
+use crate::protocol::{Credential, ExitReason, Link, Message, ResultMeta};
 use crate::runtime::runtime;
 use crate::{Error, Result};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -44,33 +45,58 @@ pub enum Event {
     /// Connected and accepted; the worker's own RNG stream.
     Ready { stream: [i32; 7] },
     /// A task to evaluate.
-    Task { id: u64, name: String, payload: Vec<u8> },
+    Task {
+        id: u64,
+        name: String,
+        payload: Vec<u8>,
+    },
     /// The session ended.
     Exit(ExitReason),
 }
 
-/// A result on its way back.
-pub(crate) struct Outgoing {
-    pub id: u64,
-    pub meta: ResultMeta,
-    pub payload: Vec<u8>,
+/// What the session learns from the reader and the evaluating thread.
+#[derive(Debug)]
+pub(crate) enum Control {
+    /// A task was handed to the evaluating thread.
+    Started,
+    /// The evaluating thread sent a result; `done` tasks so far.
+    Finished { done: u64 },
+    /// The dispatcher asked the worker to stop.
+    Shutdown,
+    /// The connection ended or went silent.
+    Lost,
+}
+
+/// Whether the worker may take a task: shared by the reader (which starts
+/// tasks), the evaluating thread (which finishes them) and the session
+/// (which decides to leave). Leaving wins: once set, no task is started.
+pub(crate) const IDLE: u8 = 0;
+pub(crate) const BUSY: u8 = 1;
+pub(crate) const LEAVING: u8 = 2;
+
+/// State shared between the session and the evaluating thread.
+pub(crate) struct Shared {
+    pub phase: AtomicU8,
+    pub done: AtomicU64,
+    pub link: OnceLock<Arc<Link>>,
+    pub control: UnboundedSender<Control>,
 }
 
 /// The evaluating thread's handle on a worker session.
 pub struct WorkerClient {
     events: Mutex<Receiver<Event>>,
-    results: UnboundedSender<Outgoing>,
-    busy: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    max_tasks: Option<u64>,
 }
 
 /// Parses `tcp://host:port` (or a bare `host:port`) into `host:port`.
 pub fn address_from_url(url: &str) -> Result<String> {
-    let rest = url.strip_prefix("tcp://").unwrap_or(url);
-    if rest.starts_with("tls+tcp://") || url.starts_with("tls+tcp://") {
+    if url.starts_with("tls+tcp://") {
         return Err(Error::InvalidArgument(
             "TLS URLs are not supported by this worker".into(),
         ));
     }
+    let rest = url.strip_prefix("tcp://").unwrap_or(url);
     let ok = rest
         .rsplit_once(':')
         .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
@@ -88,13 +114,19 @@ impl WorkerClient {
     pub fn start(config: WorkerConfig) -> Result<WorkerClient> {
         let rt = runtime()?;
         let (events_tx, events_rx) = std::sync::mpsc::channel();
-        let (results_tx, results_rx) = tokio::sync::mpsc::unbounded_channel();
-        let busy = Arc::new(AtomicBool::new(false));
-        rt.spawn(session::run(config, events_tx, results_rx, busy.clone()));
+        let (control_tx, control_rx) = tokio::sync::mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            phase: AtomicU8::new(IDLE),
+            done: AtomicU64::new(0),
+            link: OnceLock::new(),
+            control: control_tx,
+        });
+        let max_tasks = config.max_tasks;
+        rt.spawn(session::run(config, events_tx, control_rx, shared.clone()));
         Ok(WorkerClient {
             events: Mutex::new(events_rx),
-            results: results_tx,
-            busy,
+            shared,
+            max_tasks,
         })
     }
 
@@ -108,12 +140,27 @@ impl WorkerClient {
         }
     }
 
-    /// Sends a task's result back to the dispatcher.
-    pub fn send_result(&self, id: u64, meta: ResultMeta, payload: Vec<u8>) -> Result<()> {
-        self.busy.store(false, Ordering::SeqCst);
-        self.results
-            .send(Outgoing { id, meta, payload })
-            .map_err(|_| Error::Protocol("the worker's connection has closed".into()))
+    /// Writes a task's result to the dispatcher from the calling thread.
+    /// Returns false if the connection is gone; the session then ends and
+    /// the next event says so.
+    pub fn send_result(&self, id: u64, meta: ResultMeta, payload: Vec<u8>) -> bool {
+        let done = self.shared.done.fetch_add(1, Ordering::SeqCst) + 1;
+        let last = self.max_tasks.is_some_and(|max| done >= max);
+        // After the last allowed task nothing more may start, even a task
+        // that arrives before the session has said goodbye.
+        let next = if last { LEAVING } else { IDLE };
+        let _ = self
+            .shared
+            .phase
+            .compare_exchange(BUSY, next, Ordering::SeqCst, Ordering::SeqCst);
+        let sent = match (self.shared.link.get(), runtime()) {
+            (Some(link), Ok(rt)) => rt
+                .block_on(link.send(&Message::Result { id, meta }, &payload))
+                .is_ok(),
+            _ => false,
+        };
+        let _ = self.shared.control.send(Control::Finished { done });
+        sent
     }
 }
 
