@@ -235,8 +235,7 @@ controller_push <- function(
     )
   }
   task <- controller_task(private, command, name, data, globals, seed, algorithm, packages, library)
-  payload <- serialize(task, connection = NULL, xdr = FALSE)
-  native_dispatcher_push(private$.client$profile, name, list(payload), seconds_timeout)
+  native_dispatcher_push(private$.client$profile, name, list(task), seconds_timeout)
   handle <- task_handle(private$.client$profile, name)
   assign(name, handle, envir = private$.tasks)
   private$.tasks_count <- private$.tasks_count + 1L
@@ -316,7 +315,7 @@ controller_walk <- function(
   start <- now()
   task <- controller_task(private, command, NULL, data, globals, NULL, algorithm, packages, library)
   fields <- base::names(iterate)
-  payloads <- vector(mode = "list", length = n)
+  tasks <- vector(mode = "list", length = n)
   for (index in seq_len(n)) {
     task_data <- data
     for (field in fields) {
@@ -325,9 +324,9 @@ controller_walk <- function(
     task$name <- task_names[[index]]
     task["data"] <- list(task_data)
     task["seed"] <- list(seeds[index])
-    payloads[[index]] <- serialize(task, connection = NULL, xdr = FALSE)
+    tasks[[index]] <- task
   }
-  native_dispatcher_push(private$.client$profile, task_names, payloads, seconds_timeout)
+  native_dispatcher_push(private$.client$profile, task_names, tasks, seconds_timeout)
   entries <- if (handles) {
     lapply(task_names, task_handle, profile = private$.client$profile)
   } else {

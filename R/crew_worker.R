@@ -89,22 +89,16 @@ worker_loop <- function(settings) {
 worker_run_task <- function(session, event) {
   record <- tryCatch(
     {
-      task <- unserialize(event$payload)
-      do.call(crew_eval_record, task, quote = TRUE)
+      if (!is.list(event$task)) {
+        stop(event$task, call. = FALSE)
+      }
+      do.call(crew_eval_record, event$task, quote = TRUE)
     },
     error = function(condition) worker_failure(event$name, condition)
   )
   value <- record$value
   record$value <- NULL
-  payload <- tryCatch(
-    serialize(value, connection = NULL, xdr = FALSE),
-    error = function(condition) {
-      record <<- worker_failure(event$name, condition)
-      record$value <<- NULL
-      serialize(NA, connection = NULL, xdr = FALSE)
-    }
-  )
-  native_worker_send(session, event$id, record, payload)
+  native_worker_send(session, event$id, record, value)
 }
 
 # A task that failed outside crew_eval()'s own error capture: for example a

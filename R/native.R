@@ -82,14 +82,14 @@ native_dispatcher_status <- function(profile) {
   .Call(wrap__native_dispatcher_status, native_utf8(profile))
 }
 
-native_dispatcher_push <- function(profile, names, payloads, seconds_timeout = NULL) {
+native_dispatcher_push <- function(profile, names, tasks, seconds_timeout = NULL) {
   timeout <- if (is.null(seconds_timeout)) -1 else as.numeric(seconds_timeout)
   native_unwrap(
     .Call(
       wrap__native_dispatcher_push,
       native_utf8(profile),
       native_utf8(names),
-      payloads,
+      tasks,
       timeout
     )
   )
@@ -115,15 +115,15 @@ native_dispatcher_resolved_names <- function(profile) {
 }
 
 native_dispatcher_take <- function(profile, names) {
-  .Call(wrap__native_dispatcher_take, native_utf8(profile), native_utf8(names))
+  native_unwrap(.Call(wrap__native_dispatcher_take, native_utf8(profile), native_utf8(names)))
 }
 
 native_dispatcher_take_resolved <- function(profile, max = Inf) {
-  .Call(wrap__native_dispatcher_take_resolved, native_utf8(profile), as.numeric(max))
+  native_unwrap(.Call(wrap__native_dispatcher_take_resolved, native_utf8(profile), as.numeric(max)))
 }
 
 native_dispatcher_peek <- function(profile, name) {
-  .Call(wrap__native_dispatcher_peek, native_utf8(profile), native_utf8(name))
+  native_unwrap(.Call(wrap__native_dispatcher_peek, native_utf8(profile), native_utf8(name)))
 }
 
 native_dispatcher_credential <- function(profile, uses) {

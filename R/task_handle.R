@@ -38,11 +38,7 @@ print.crew_task <- function(x, ...) {
 # the worker; their status and error text follow from the code, and their
 # controller column is the popping controller's name.
 results_from_columns <- function(columns, controller) {
-  values <- columns$value
-  finished <- !vapply(values, is.null, logical(1L))
-  result <- vector(mode = "list", length = length(values))
-  result[finished] <- lapply(values[finished], unserialize)
-  result[!finished] <- list(NA)
+  finished <- columns$finished
   status <- columns$status
   error <- columns$error
   names_controller <- columns$controller
@@ -55,7 +51,7 @@ results_from_columns <- function(columns, controller) {
   monad_from_columns(
     name = columns$name,
     command = columns$command,
-    result = result,
+    result = columns$value,
     status = status,
     error = error,
     code = columns$code,

@@ -3,9 +3,9 @@
 
 use crate::api_signal::signal_robj;
 use crate::convert::{
-    duration, error_record, interrupt_record, named, raw_vector, rstr, value_or_record,
-    wait_sliced, Waited,
+    duration, error_record, interrupt_record, named, rstr, value_or_record, wait_sliced, Waited,
 };
+use crate::serial;
 use crew_core::dispatcher::{Config, Dispatcher, Taken, Timing};
 use crew_core::protocol::Seed;
 use crew_core::{registry, runtime, Error};
@@ -92,30 +92,32 @@ fn native_dispatcher_status(profile: &str) -> Robj {
     out
 }
 
-/// Queues tasks: `names[i]` with serialized task `payloads[[i]]`.
+/// Queues tasks: `names[i]` runs the task object `tasks[[i]]`, which is
+/// serialized here, straight into the buffer the dispatcher keeps.
 #[extendr]
 fn native_dispatcher_push(
     profile: &str,
     names: Strings,
-    payloads: List,
+    tasks: List,
     timeout_seconds: f64,
 ) -> Robj {
     let d = match running(profile) {
         Ok(d) => d,
         Err(error) => return error_record(error),
     };
-    if names.len() != payloads.len() {
-        return error_record("names and payloads must have the same length");
+    if names.len() != tasks.len() {
+        return error_record("names and tasks must have the same length");
     }
     let timeout = duration(timeout_seconds);
-    for (name, (_, payload)) in names.iter().zip(payloads.iter()) {
+    for (name, (_, task)) in names.iter().zip(tasks.iter()) {
         if name.is_na() {
             return error_record("task names must not be missing");
         }
-        let Some(bytes) = payload.as_raw_slice() else {
-            return error_record("task payloads must be raw vectors");
+        let payload = match serial::serialize(&task) {
+            Ok(payload) => payload,
+            Err(error) => return error_record(format!("task {}: {error}", name.as_ref() as &str)),
         };
-        if let Err(error) = d.push(name.to_string(), bytes.to_vec(), timeout) {
+        if let Err(error) = d.push(name.to_string(), payload, timeout) {
             return error_record(error);
         }
     }
@@ -261,10 +263,39 @@ fn columns(taken: &[Taken]) -> Robj {
         }))
         .into()
     };
-    let values = List::from_values(taken.iter().map(|t| match meta(t) {
-        Some(_) => raw_vector(&t.outcome.payload),
-        None => Robj::from(()),
+    // Values are unserialized here; one that cannot be read turns its row
+    // into an error rather than failing the whole batch.
+    let mut unreadable = vec![None; taken.len()];
+    let values = List::from_values(taken.iter().enumerate().map(|(i, t)| match meta(t) {
+        Some(_) => serial::unserialize(&t.outcome.payload).unwrap_or_else(|error| {
+            unreadable[i] = Some(format!("could not read the task's value: {error}"));
+            Robj::from(Rbool::na())
+        }),
+        None => Robj::from(Rbool::na()),
     }));
+    let failed = |i: usize| unreadable[i].is_some();
+    let status = Strings::from_values(taken.iter().enumerate().map(|(i, t)| {
+        if failed(i) {
+            rstr(Some("error"))
+        } else {
+            rstr(meta(t).map(|m| m.status.as_str()))
+        }
+    }));
+    let error = Strings::from_values(taken.iter().enumerate().map(|(i, t)| {
+        rstr(
+            unreadable[i]
+                .as_deref()
+                .or_else(|| meta(t).and_then(|m| m.error.as_deref())),
+        )
+    }));
+    let code = Integers::from_values(taken.iter().enumerate().map(|(i, t)| {
+        if failed(i) {
+            -1
+        } else {
+            t.outcome.code
+        }
+    }));
+    let finished = Logicals::from_values(taken.iter().map(|t| meta(t).is_some()));
     let names = [
         "name",
         "command",
@@ -278,14 +309,15 @@ fn columns(taken: &[Taken]) -> Robj {
         "seed",
         "algorithm",
         "controller",
+        "finished",
     ];
-    let values: [Robj; 12] = [
+    let columns: [Robj; 13] = [
         Strings::from_values(taken.iter().map(|t| rstr(Some(&t.name)))).into(),
         text(|m| m.command.as_deref()).into(),
         values.into(),
-        text(|m| Some(m.status.as_str())).into(),
-        text(|m| m.error.as_deref()).into(),
-        Integers::from_values(taken.iter().map(|t| t.outcome.code)).into(),
+        status.into(),
+        error.into(),
+        code.into(),
         text(|m| m.trace.as_deref()).into(),
         text(|m| m.warnings.as_deref()).into(),
         Doubles::from_values(taken.iter().map(|t| match meta(t).and_then(|m| m.seconds) {
@@ -296,8 +328,9 @@ fn columns(taken: &[Taken]) -> Robj {
         seed,
         text(|m| m.algorithm.as_deref()).into(),
         text(|m| m.controller.as_deref()).into(),
+        finished.into(),
     ];
-    named(&names, values.into())
+    named(&names, columns.into())
 }
 
 extendr_module! {

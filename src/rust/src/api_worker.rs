@@ -1,8 +1,7 @@
 //! The worker loop's native side: connect, receive tasks, send results.
 
-use crate::convert::{
-    duration, error_record, interrupt_record, named, raw_vector, wait_sliced, Waited,
-};
+use crate::convert::{duration, error_record, interrupt_record, named, wait_sliced, Waited};
+use crate::serial;
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
 use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
@@ -76,15 +75,16 @@ fn native_worker_start(
 #[extendr]
 fn native_worker_next(worker: ExternalPtr<WorkerHandle>, seconds: f64) -> Robj {
     match wait_sliced(duration(seconds), |slice| worker.0.next_event(slice)) {
-        Waited::Done(Event::Task { id, name, payload }) => named(
-            &["type", "id", "name", "payload"],
-            vec![
-                "task".into(),
-                (id as f64).into(),
-                name.into(),
-                raw_vector(&payload),
-            ],
-        ),
+        Waited::Done(Event::Task { id, name, payload }) => {
+            let task = match serial::unserialize(&payload) {
+                Ok(task) => task,
+                Err(error) => Robj::from(format!("could not read the task: {error}")),
+            };
+            named(
+                &["type", "id", "name", "task"],
+                vec!["task".into(), (id as f64).into(), name.into(), task],
+            )
+        }
         Waited::Done(Event::Ready { stream }) => named(
             &["type", "stream"],
             vec!["ready".into(), Integers::from_values(stream).into()],
@@ -103,13 +103,14 @@ fn native_worker_next(worker: ExternalPtr<WorkerHandle>, seconds: f64) -> Robj {
 }
 
 /// Sends a task's result. `metadata` is the list of result fields made by
-/// the R worker loop; `value` is the serialized value.
+/// the R worker loop; `value` is the task's value, serialized here. FALSE
+/// if the connection is gone.
 #[extendr]
 fn native_worker_send(
     worker: ExternalPtr<WorkerHandle>,
     id: f64,
     metadata: List,
-    value: Raw,
+    value: Robj,
 ) -> Robj {
     let field = |name: &str| metadata.dollar(name).unwrap_or_else(|_| Robj::from(()));
     let seed = field("seed");
@@ -118,7 +119,7 @@ fn native_worker_send(
         (None, Some(x)) if !x.is_nan() => Seed::Double(x),
         _ => Seed::Missing,
     };
-    let meta = ResultMeta {
+    let mut meta = ResultMeta {
         status: opt_string(&field("status")).unwrap_or_else(|| "error".into()),
         code: field("code").as_integer().unwrap_or(-1),
         command: opt_string(&field("command")),
@@ -130,10 +131,16 @@ fn native_worker_send(
         algorithm: opt_string(&field("algorithm")),
         controller: opt_string(&field("controller")),
     };
-    worker
-        .0
-        .send_result(id as u64, meta, value.as_slice().to_vec())
-        .into()
+    let payload = match serial::serialize(&value) {
+        Ok(payload) => payload,
+        Err(error) => {
+            meta.status = "error".into();
+            meta.code = -1;
+            meta.error = Some(format!("the task's value could not be sent: {error}"));
+            serial::serialize(&Robj::from(Rbool::na())).unwrap_or_default()
+        }
+    };
+    worker.0.send_result(id as u64, meta, payload).into()
 }
 
 extendr_module! {

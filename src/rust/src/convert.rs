@@ -57,11 +57,6 @@ pub fn value_or_record<T: Into<Robj>>(result: crew_core::Result<T>) -> Robj {
     }
 }
 
-/// An R raw vector with a copy of `bytes` (one allocation, one memcpy).
-pub fn raw_vector(bytes: &[u8]) -> Robj {
-    Raw::from_bytes(bytes).into()
-}
-
 /// An optional string as an R string element (NA when absent).
 pub fn rstr(value: Option<&str>) -> Rstr {
     match value {

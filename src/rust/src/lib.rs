@@ -8,6 +8,7 @@ mod api_signal;
 mod api_util;
 mod api_worker;
 mod convert;
+mod serial;
 
 use extendr_api::prelude::*;
 

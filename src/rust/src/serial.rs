@@ -1,0 +1,171 @@
+//! R's own serialization, straight between R objects and Rust buffers.
+//! Task and result payloads never become R raw vectors: that saves a copy
+//! and an allocation of the payload's size on every hop, and R-level calls
+//! to serialize() and unserialize() on every task.
+//!
+//! R may raise an error while serializing (an object it cannot write) or
+//! unserializing (a truncated or foreign stream). Both run inside
+//! R_ToplevelExec, which catches the error's long jump; the only frames it
+//! skips are the small callbacks below, which own nothing to drop.
+
+use extendr_api::prelude::*;
+use extendr_ffi::{
+    R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
+    R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, SEXP,
+};
+use std::ffi::{c_char, c_int, c_void};
+
+type InChar = Option<unsafe extern "C" fn(R_inpstream_t) -> c_int>;
+type InBytes = Option<unsafe extern "C" fn(R_inpstream_t, *mut c_void, c_int)>;
+type OutChar = Option<unsafe extern "C" fn(R_outpstream_t, c_int)>;
+type OutBytes = Option<unsafe extern "C" fn(R_outpstream_t, *mut c_void, c_int)>;
+type Hook = Option<unsafe extern "C" fn(SEXP, SEXP) -> SEXP>;
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn R_ToplevelExec(fun: Option<unsafe extern "C" fn(*mut c_void)>, data: *mut c_void) -> c_int;
+    fn R_InitOutPStream(
+        stream: R_outpstream_t,
+        data: *mut c_void,
+        format: R_pstream_format_t,
+        version: c_int,
+        out_char: OutChar,
+        out_bytes: OutBytes,
+        hook: Hook,
+        hook_data: SEXP,
+    );
+    fn R_InitInPStream(
+        stream: R_inpstream_t,
+        data: *mut c_void,
+        format: R_pstream_format_t,
+        in_char: InChar,
+        in_bytes: InBytes,
+        hook: Hook,
+        hook_data: SEXP,
+    );
+    fn Rf_error(format: *const c_char, ...) -> !;
+}
+
+unsafe extern "C" fn out_char(stream: R_outpstream_t, c: c_int) {
+    let buffer = &mut *((*stream).data as *mut Vec<u8>);
+    buffer.push(c as u8);
+}
+
+unsafe extern "C" fn out_bytes(stream: R_outpstream_t, bytes: *mut c_void, n: c_int) {
+    let buffer = &mut *((*stream).data as *mut Vec<u8>);
+    buffer.extend_from_slice(std::slice::from_raw_parts(bytes as *const u8, n as usize));
+}
+
+struct Source {
+    bytes: *const u8,
+    len: usize,
+    position: usize,
+}
+
+unsafe extern "C" fn in_char(stream: R_inpstream_t) -> c_int {
+    let source = &mut *((*stream).data as *mut Source);
+    if source.position >= source.len {
+        Rf_error(c"the serialized data ended early".as_ptr());
+    }
+    let c = *source.bytes.add(source.position);
+    source.position += 1;
+    c as c_int
+}
+
+unsafe extern "C" fn in_bytes(stream: R_inpstream_t, buffer: *mut c_void, n: c_int) {
+    let source = &mut *((*stream).data as *mut Source);
+    let n = n as usize;
+    if source.len - source.position < n {
+        Rf_error(c"the serialized data ended early".as_ptr());
+    }
+    std::ptr::copy_nonoverlapping(source.bytes.add(source.position), buffer as *mut u8, n);
+    source.position += n;
+}
+
+struct Serialize {
+    object: SEXP,
+    output: *mut Vec<u8>,
+}
+
+unsafe extern "C" fn run_serialize(data: *mut c_void) {
+    let job = &mut *(data as *mut Serialize);
+    let mut stream: R_outpstream_st = std::mem::zeroed();
+    R_InitOutPStream(
+        &mut stream,
+        job.output as *mut c_void,
+        R_pstream_format_t::R_pstream_binary_format,
+        3,
+        Some(out_char),
+        Some(out_bytes),
+        None,
+        R_NilValue,
+    );
+    R_Serialize(job.object, &mut stream);
+}
+
+struct Unserialize {
+    source: Source,
+    result: SEXP,
+}
+
+unsafe extern "C" fn run_unserialize(data: *mut c_void) {
+    let job = &mut *(data as *mut Unserialize);
+    let mut stream: R_inpstream_st = std::mem::zeroed();
+    R_InitInPStream(
+        &mut stream,
+        &mut job.source as *mut Source as *mut c_void,
+        R_pstream_format_t::R_pstream_any_format,
+        Some(in_char),
+        Some(in_bytes),
+        None,
+        R_NilValue,
+    );
+    let result = R_Unserialize(&mut stream);
+    // R_ToplevelExec rebalances the protection stack when it returns, so
+    // the result is kept alive through the precious list instead.
+    R_PreserveObject(result);
+    job.result = result;
+}
+
+/// Serializes an R object (binary format, version 3) into a new buffer.
+pub fn serialize(object: &Robj) -> std::result::Result<Vec<u8>, String> {
+    let mut output = Vec::new();
+    let mut job = Serialize {
+        object: unsafe { object.get() },
+        output: &mut output,
+    };
+    let ok = unsafe {
+        R_ToplevelExec(
+            Some(run_serialize),
+            &mut job as *mut Serialize as *mut c_void,
+        )
+    };
+    if ok == 0 {
+        return Err("the object could not be serialized".into());
+    }
+    Ok(output)
+}
+
+/// Unserializes an R object from a buffer written by R's serialize().
+pub fn unserialize(bytes: &[u8]) -> std::result::Result<Robj, String> {
+    let mut job = Unserialize {
+        source: Source {
+            bytes: bytes.as_ptr(),
+            len: bytes.len(),
+            position: 0,
+        },
+        result: unsafe { R_NilValue },
+    };
+    let ok = unsafe {
+        R_ToplevelExec(
+            Some(run_unserialize),
+            &mut job as *mut Unserialize as *mut c_void,
+        )
+    };
+    if ok == 0 {
+        return Err("the serialized data could not be read".into());
+    }
+    let object = unsafe { Robj::from_sexp(job.result) };
+    unsafe { R_ReleaseObject(job.result) };
+    Ok(object)
+}
