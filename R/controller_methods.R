@@ -42,8 +42,8 @@ controller_validate <- function(private) {
       message = "crashes_max must be positive if backup is not NULL."
     )
     crew_assert(
-      inherits(private$.backup, "crew_class_controller"),
-      !inherits(private$.backup, "crew_class_controller_group"),
+      inherits(private$.backup, "crew_class_controller") &&
+        !inherits(private$.backup, "crew_class_controller_group"),
       message = "backup must be a controller (not a controller group)."
     )
   }
@@ -273,10 +273,7 @@ controller_walk <- function(
     value = save_command
   )
   crew_assert(
-    is.list(iterate),
-    length(iterate) > 0L,
-    is_named(iterate),
-    !is.null(names(iterate)),
+    is.list(iterate) && length(iterate) > 0L && is_named(iterate) && !is.null(names(iterate)),
     message = "iterate must be a nonempty named list."
   )
   lengths <- vapply(iterate, length, integer(1L))

@@ -79,15 +79,13 @@ launcher_validate <- function(self, private) {
   )
   if (!is.null(self$launch_worker)) {
     crew_assert(
-      is.function(self$launch_worker),
-      "call" %in% names(formals(self$launch_worker)),
+      is.function(self$launch_worker) && "call" %in% names(formals(self$launch_worker)),
       message = "launch_worker() must be a function with an argument named call."
     )
   }
   if (!is.null(self$launch_workers)) {
     crew_assert(
-      is.function(self$launch_workers),
-      all(c("call", "n") %in% names(formals(self$launch_workers))),
+      is.function(self$launch_workers) && all(c("call", "n") %in% names(formals(self$launch_workers))),
       message = "launch_workers() must be a function with arguments call and n."
     )
   }

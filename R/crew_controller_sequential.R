@@ -1,0 +1,699 @@
+#' @title Create a sequential controller.
+#' @export
+#' @family controller
+#' @description A sequential controller runs every task in the current R
+#'   process, at the moment the task is pushed. It has the same methods as
+#'   other controllers, so code written for parallel workers can run
+#'   without any workers at all, for example while debugging or on a
+#'   machine where starting processes is not possible.
+#' @details No client starts listening and no launcher starts workers.
+#'   `push()` evaluates the task right away with [crew_eval()], so
+#'   `pop()`, `collect()`, and `map()` always find the results ready.
+#'   Because tasks run in this session, the reset settings below act on
+#'   this session's global variables, packages, and options.
+#' @param reset_globals `TRUE` to remove the global variables a task
+#'   created (including its `globals`) once the task finishes.
+#' @param reset_packages `TRUE` to detach the packages a task attached
+#'   once the task finishes.
+#' @param reset_options `TRUE` to restore the global options a task
+#'   changed once the task finishes.
+#' @param garbage_collection `TRUE` to collect garbage after each task.
+#' @return A `crew_class_controller_sequential` object.
+#' @examples
+#' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
+#'   controller <- crew_controller_sequential()
+#'   controller$push(1 + 1)
+#'   controller$pop()$result
+#'   controller$map(x + 1, iterate = list(x = 1:3))$result
+#' }
+crew_controller_sequential <- function(
+  reset_globals = TRUE,
+  reset_packages = FALSE,
+  reset_options = FALSE,
+  garbage_collection = FALSE
+) {
+  controller <- crew_class_controller_sequential$new(
+    client = crew_client(),
+    launcher = crew_launcher(),
+    reset_globals = reset_globals,
+    reset_packages = reset_packages,
+    reset_options = reset_options,
+    garbage_collection = garbage_collection,
+    crashes_max = 0L
+  )
+  controller$validate()
+  controller
+}
+
+#' @title Sequential controller class
+#' @export
+#' @family controller
+#' @description R6 class of sequential controllers, which run tasks in the
+#'   current R process. See [crew_controller_sequential()].
+#' @examples
+#' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
+#'   controller <- crew_controller_sequential()
+#'   controller$walk(x * 2, iterate = list(x = 1:2))
+#'   controller$collect()$result
+#' }
+crew_class_controller_sequential <- R6::R6Class(
+  classname = "crew_class_controller_sequential",
+  inherit = crew_class_controller,
+  cloneable = FALSE,
+  portable = FALSE,
+  private = list(
+    .resolved = 0L
+  ),
+  public = list(
+    #' @description Mark the controller as started (nothing connects) and
+    #'   clear its tasks and totals, unless it is already started.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `NULL` (invisibly).
+    start = function(controllers = NULL) {
+      if (!isTRUE(.client$started)) {
+        .client$set_started()
+        controller_reset(private)
+        .summary <<- controller_summary_zero(.launcher$name)
+        .resolved <<- 0L
+      }
+      invisible()
+    },
+    #' @description Number of tasks pushed since the controller started
+    #'   (every pushed task is resolved at once).
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return Integer.
+    resolved = function(controllers = NULL) {
+      .resolved
+    },
+    #' @description Number of unresolved tasks, always zero.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `0L`.
+    unresolved = function(controllers = NULL) {
+      0L
+    },
+    #' @description Whether the controller is saturated: never, since it
+    #'   has no workers to fill.
+    #' @param collect Unused.
+    #' @param throttle Unused.
+    #' @param controller Unused; for compatibility with groups.
+    #' @return `FALSE`.
+    saturated = function(collect = NULL, throttle = NULL, controller = NULL) {
+      FALSE
+    },
+    #' @description Does nothing: there are no workers.
+    #' @param n Unused.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `NULL` (invisibly).
+    launch = function(n = 1L, controllers = NULL) {
+      invisible()
+    },
+    #' @description Does nothing: there are no workers.
+    #' @param throttle Unused.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `FALSE` (invisibly).
+    scale = function(throttle = TRUE, controllers = NULL) {
+      invisible(FALSE)
+    },
+    #' @description Does nothing: there are no workers.
+    #' @param loop Unused.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `NULL` (invisibly).
+    autoscale = function(loop = NULL, controllers = NULL) {
+      invisible()
+    },
+    #' @description Does nothing: there are no workers.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `NULL` (invisibly).
+    descale = function(controllers = NULL) {
+      invisible()
+    },
+    #' @description Run a task in this R process now and keep its result
+    #'   until it is popped or collected.
+    #' @param command R code of the task.
+    #' @param data Named list of objects the task can see.
+    #' @param globals Named list of objects assigned to the global
+    #'   environment before the task.
+    #' @param substitute `TRUE` to take `command` as written, `FALSE` if
+    #'   `command` is already a language object.
+    #' @param seed `NULL` or an integer seed for the task.
+    #' @param algorithm `NULL` or a random number generator kind.
+    #' @param packages Packages to attach before the task. A package that
+    #'   cannot be loaded makes `push()` itself raise an error.
+    #' @param library Library paths of `packages`.
+    #' @param seconds_timeout Unused.
+    #' @param scale Unused.
+    #' @param throttle Unused.
+    #' @param name `NULL` or a name for the task.
+    #' @param save_command Unused.
+    #' @param controller Unused; for compatibility with groups.
+    #' @return The task's handle (invisibly), whose `data` element is the
+    #'   result row.
+    push = function(
+      command,
+      data = list(),
+      globals = list(),
+      substitute = TRUE,
+      seed = NULL,
+      algorithm = NULL,
+      packages = character(0),
+      library = NULL,
+      seconds_timeout = NULL,
+      scale = TRUE,
+      throttle = TRUE,
+      name = NULL,
+      save_command = NULL,
+      controller = NULL
+    ) {
+      if (isTRUE(substitute)) {
+        command <- substitute(command)
+      }
+      sequential_push(
+        self = self,
+        private = private,
+        command = command,
+        data = data,
+        globals = globals,
+        seed = seed,
+        algorithm = algorithm,
+        packages = packages,
+        library = library,
+        name = name
+      )
+    },
+    #' @description Run one task per element of `iterate`, in order, and
+    #'   keep the results.
+    #' @param command R code of the tasks.
+    #' @param iterate Named list of vectors of equal length: task `i` sees
+    #'   element `i` of each.
+    #' @param data See `push()`.
+    #' @param globals See `push()`.
+    #' @param substitute See `push()`.
+    #' @param seed `NULL` or a number whose sign decides the task seeds.
+    #' @param algorithm See `push()`.
+    #' @param packages See `push()`.
+    #' @param library See `push()`.
+    #' @param seconds_timeout Unused.
+    #' @param names `NULL` or the name of an element of `iterate` holding
+    #'   the task names.
+    #' @param save_command Deprecated.
+    #' @param verbose `TRUE` to report how long the tasks took.
+    #' @param scale Unused.
+    #' @param throttle Unused.
+    #' @param controller Unused; for compatibility with groups.
+    #' @return Named list of task handles (invisibly).
+    walk = function(
+      command,
+      iterate,
+      data = list(),
+      globals = list(),
+      substitute = TRUE,
+      seed = NULL,
+      algorithm = NULL,
+      packages = character(0),
+      library = NULL,
+      seconds_timeout = NULL,
+      names = NULL,
+      save_command = NULL,
+      verbose = interactive(),
+      scale = TRUE,
+      throttle = TRUE,
+      controller = NULL
+    ) {
+      crew_assert(
+        isTRUE(substitute) || isFALSE(substitute),
+        message = "substitute must be TRUE or FALSE."
+      )
+      if (substitute) {
+        command <- substitute(command)
+      }
+      handles <- sequential_walk(
+        self = self,
+        private = private,
+        command = command,
+        iterate = iterate,
+        data = data,
+        globals = globals,
+        seed = seed,
+        algorithm = algorithm,
+        packages = packages,
+        library = library,
+        seconds_timeout = seconds_timeout,
+        names = names,
+        save_command = save_command,
+        verbose = verbose,
+        scale = scale,
+        throttle = throttle
+      )
+      invisible(handles)
+    },
+    #' @description Run one task per element of `iterate` and return all
+    #'   the results.
+    #' @param command See `walk()`.
+    #' @param iterate See `walk()`.
+    #' @param data See `push()`.
+    #' @param globals See `push()`.
+    #' @param substitute See `push()`.
+    #' @param seed See `walk()`.
+    #' @param algorithm See `push()`.
+    #' @param packages See `push()`.
+    #' @param library See `push()`.
+    #' @param seconds_interval Deprecated.
+    #' @param seconds_timeout Unused.
+    #' @param names See `walk()`.
+    #' @param save_command Deprecated.
+    #' @param error `"stop"`, `"warn"` or `"silent"`: what to do if a task
+    #'   does not succeed.
+    #' @param warnings `TRUE` to warn if tasks had warnings.
+    #' @param verbose `TRUE` to report how long the tasks took.
+    #' @param scale Unused.
+    #' @param throttle Unused.
+    #' @param controller Unused; for compatibility with groups.
+    #' @return A data frame of results, one row per task, in the order of
+    #'   `iterate`.
+    map = function(
+      command,
+      iterate,
+      data = list(),
+      globals = list(),
+      substitute = TRUE,
+      seed = NULL,
+      algorithm = NULL,
+      packages = character(0),
+      library = NULL,
+      seconds_interval = NULL,
+      seconds_timeout = NULL,
+      names = NULL,
+      save_command = NULL,
+      error = "stop",
+      warnings = TRUE,
+      verbose = interactive(),
+      scale = TRUE,
+      throttle = TRUE,
+      controller = NULL
+    ) {
+      crew_assert(
+        isTRUE(substitute) || isFALSE(substitute),
+        message = "substitute must be TRUE or FALSE."
+      )
+      if (substitute) {
+        command <- substitute(command)
+      }
+      sequential_map(
+        self = self,
+        private = private,
+        command = command,
+        iterate = iterate,
+        data = data,
+        globals = globals,
+        seed = seed,
+        algorithm = algorithm,
+        packages = packages,
+        library = library,
+        seconds_interval = seconds_interval,
+        seconds_timeout = seconds_timeout,
+        names = names,
+        save_command = save_command,
+        error = error,
+        warnings = warnings,
+        verbose = verbose
+      )
+    },
+    #' @description Pop the earliest pushed task still held.
+    #' @param scale Unused.
+    #' @param collect Deprecated.
+    #' @param throttle Unused.
+    #' @param error `NULL`, `"stop"`, `"warn"` or `"silent"`: what to do if
+    #'   the task did not succeed.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return A one-row data frame of results, or `NULL`.
+    pop = function(
+      scale = TRUE,
+      collect = NULL,
+      throttle = TRUE,
+      error = NULL,
+      controllers = NULL
+    ) {
+      sequential_pop(private, collect, error)
+    },
+    #' @description Pop every task held, in the order they were pushed.
+    #' @param scale Unused.
+    #' @param throttle Unused.
+    #' @param error See `pop()`.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return A data frame of results, or `NULL`.
+    collect = function(
+      scale = TRUE,
+      throttle = TRUE,
+      error = NULL,
+      controllers = NULL
+    ) {
+      sequential_collect(private, error)
+    },
+    #' @description Return at once: every task is already resolved.
+    #' @param mode Unused.
+    #' @param seconds_interval Unused.
+    #' @param seconds_timeout Unused.
+    #' @param scale Unused.
+    #' @param throttle Unused.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `TRUE` (invisibly).
+    wait = function(
+      mode = "all",
+      seconds_interval = NULL,
+      seconds_timeout = Inf,
+      scale = TRUE,
+      throttle = TRUE,
+      controllers = NULL
+    ) {
+      invisible(TRUE)
+    },
+    #' @description Does nothing: a sequential controller has no backlog.
+    #' @param name Unused.
+    #' @param controller Unused; for compatibility with groups.
+    #' @return `NULL` (invisibly).
+    push_backlog = function(name, controller = NULL) {
+      invisible()
+    },
+    #' @description A sequential controller has no backlog.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `character(0)`.
+    pop_backlog = function(controllers = NULL) {
+      character(0L)
+    },
+    #' @description Does nothing: tasks finish before they could be
+    #'   cancelled.
+    #' @param names Unused.
+    #' @param all Unused.
+    #' @return `NULL` (invisibly).
+    cancel = function(names = character(0L), all = FALSE) {
+      invisible()
+    },
+    #' @description Reset the count of resolved tasks. Held tasks and the
+    #'   summary are kept.
+    #' @param controllers Unused; for compatibility with groups.
+    #' @return `NULL` (invisibly).
+    terminate = function(controllers = NULL) {
+      .resolved <<- 0L
+      invisible()
+    }
+  )
+)
+
+# Every pushed task is resolved at once, so the names of held tasks wait in
+# the resolved queue in push order, and pop() and collect() read the rows
+# stored in the task handles.
+sequential_push <- function(
+  self,
+  private,
+  command,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  name
+) {
+  self$start()
+  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, NULL)
+  tasks <- private$.tasks
+  if (is.null(name)) {
+    name <- name_task_tempfile()
+    while (!is.null(tasks[[name]])) {
+      name <- name_task_tempfile()
+    }
+  } else {
+    controller_name_check(name)
+    if (!is.null(tasks[[name]])) {
+      crew_error(
+        paste0(
+          "crew task name \"", name, "\" already exists in the controller. ",
+          "Pop or collect that task before pushing another one of the same name."
+        )
+      )
+    }
+  }
+  row <- crew_eval(
+    command = command,
+    name = name,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    reset_globals = private$.reset_globals,
+    reset_packages = private$.reset_packages,
+    reset_options = private$.reset_options,
+    garbage_collection = private$.garbage_collection
+  )
+  handle <- structure(list(data = row), class = "mirai")
+  assign(name, handle, envir = tasks)
+  private$.queue_resolved$push(name)
+  private$.tasks_count <- private$.tasks_count + 1L
+  private$.resolved <- private$.resolved + 1L
+  invisible(handle)
+}
+
+sequential_walk <- function(
+  self,
+  private,
+  command,
+  iterate,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_timeout,
+  names,
+  save_command,
+  verbose,
+  scale,
+  throttle
+) {
+  self$start()
+  crew_deprecate(
+    name = "save_command",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = save_command
+  )
+  crew_assert(
+    is.list(iterate),
+    length(iterate) > 0L,
+    is_named(iterate),
+    !is.null(names(iterate)),
+    message = "iterate must be a nonempty named list."
+  )
+  lengths <- vapply(iterate, length, integer(1L))
+  crew_assert(
+    all(lengths == lengths[[1L]]) && lengths[[1L]] > 0L,
+    message = "all elements of iterate must be nonempty and have the same length."
+  )
+  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
+  controller_flag_check(verbose = verbose, scale = scale, throttle = throttle)
+  n <- lengths[[1L]]
+  if (is.null(names)) {
+    task_names <- paste(name_task_tempfile(), seq_len(n), sep = "_")
+  } else {
+    crew_assert(
+      is.character(names) && length(names) == 1L && !anyNA(names) &&
+        names %in% base::names(iterate),
+      message = "names must be NULL or the name of an element of iterate."
+    )
+    task_names <- as.character(iterate[[names]])
+  }
+  crew_assert(
+    !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),
+    message = "task names in walk() and map() must be nonempty, non-missing and unique."
+  )
+  held <- vapply(task_names, function(name) !is.null(private$.tasks[[name]]), logical(1L))
+  if (any(held)) {
+    crew_error(
+      paste0(
+        "task name \"", task_names[held][1L], "\" already exists in the controller. ",
+        "Pop or collect that task first."
+      )
+    )
+  }
+  seeds <- if (!is.null(seed)) {
+    if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
+  }
+  start <- now()
+  fields <- base::names(iterate)
+  handles <- vector(mode = "list", length = n)
+  for (index in seq_len(n)) {
+    task_data <- data
+    for (field in fields) {
+      task_data[[field]] <- iterate[[field]][[index]]
+    }
+    handles[[index]] <- sequential_push(
+      self = self,
+      private = private,
+      command = command,
+      data = task_data,
+      globals = globals,
+      seed = seeds[index],
+      algorithm = algorithm,
+      packages = packages,
+      library = library,
+      name = task_names[[index]]
+    )
+  }
+  names(handles) <- task_names
+  if (verbose) {
+    crew_message(sprintf("%s tasks pushed in %s", n, units_time(now() - start)))
+  }
+  handles
+}
+
+sequential_map <- function(
+  self,
+  private,
+  command,
+  iterate,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_interval,
+  seconds_timeout,
+  names,
+  save_command,
+  error,
+  warnings,
+  verbose
+) {
+  crew_deprecate(
+    name = "seconds_interval",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = seconds_interval
+  )
+  if (self$size() > 0L) {
+    crew_error("cannot map() until all prior tasks are completed and popped")
+  }
+  crew_assert(
+    is.character(error) && length(error) == 1L && !anyNA(error) &&
+      error %in% c("stop", "warn", "silent"),
+    message = "error must be \"stop\", \"warn\", or \"silent\"."
+  )
+  controller_flag_check(warnings = warnings)
+  start <- now()
+  handles <- sequential_walk(
+    self = self,
+    private = private,
+    command = command,
+    iterate = iterate,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    seconds_timeout = seconds_timeout,
+    names = names,
+    save_command = save_command,
+    verbose = FALSE,
+    scale = TRUE,
+    throttle = TRUE
+  )
+  results <- results_bind(lapply(unname(handles), function(handle) handle$data))
+  controller_reset(private)
+  controller_account(private, results, hold_all = TRUE)
+  if (verbose) {
+    crew_message(sprintf("%s tasks resolved in %s", nrow(results), units_time(now() - start)))
+  }
+  if (warnings && any(!is.na(results$warnings))) {
+    crew_warning(
+      sprintf(
+        "%s tasks encountered warnings. Warning messages of first such task: \"%s\".",
+        sum(!is.na(results$warnings)),
+        results$warnings[!is.na(results$warnings)][1L]
+      )
+    )
+  }
+  failed <- !is.na(results$error)
+  if (!identical(error, "silent") && any(failed)) {
+    message <- sprintf(
+      "%s tasks were not successful. First error message: \"%s\".",
+      sum(failed),
+      results$error[failed][1L]
+    )
+    if (identical(error, "stop")) {
+      private$.error <- results
+      crew_error(
+        paste(message, "\nSee the error field of your controller object for all results.")
+      )
+    }
+    crew_warning(message)
+  }
+  results
+}
+
+# Removes held tasks by name and returns their result rows in that order.
+sequential_take <- function(private, names) {
+  tasks <- private$.tasks
+  rows <- lapply(names, function(name) tasks[[name]]$data)
+  rm(list = names, envir = tasks)
+  private$.tasks_count <- private$.tasks_count - length(names)
+  results_bind(rows)
+}
+
+sequential_pop <- function(private, collect, error) {
+  if (!isTRUE(private$.client$started)) {
+    return(NULL)
+  }
+  if (!is.null(collect)) {
+    crew_deprecate(
+      name = "collect argument of pop()",
+      date = "2024-11-04",
+      version = "0.10.1.9000",
+      alternative = "none (no longer used)",
+      condition = "message",
+      value = collect,
+      skip_cran = TRUE,
+      frequency = "once"
+    )
+  }
+  controller_error_check(error, "pop()")
+  held <- controller_take_held_back(private, 1L)
+  if (!is.null(held)) {
+    controller_relay_errors(held, error)
+    return(held)
+  }
+  name <- private$.queue_resolved$pop()
+  if (!length(name)) {
+    return(NULL)
+  }
+  row <- sequential_take(private, name)
+  suppressWarnings(controller_account(private, row))
+  controller_relay_errors(row, error)
+  row
+}
+
+sequential_collect <- function(private, error) {
+  controller_error_check(error, "collect()")
+  if (!isTRUE(private$.client$started)) {
+    return(NULL)
+  }
+  held <- controller_take_held_back(private, Inf)
+  names <- private$.queue_resolved$pop(Inf)
+  rows <- NULL
+  if (length(names)) {
+    rows <- sequential_take(private, names)
+    controller_account(private, rows, hold_all = TRUE)
+  }
+  out <- results_bind(list(held, rows))
+  if (is.null(out)) {
+    return(NULL)
+  }
+  controller_relay_errors(out, error)
+  out
+}
