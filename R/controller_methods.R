@@ -98,15 +98,17 @@ controller_summary <- function(private) {
   )
 }
 
+# Result rows are tibbles, whose `$` method is slow; .subset2() reads a
+# column directly, which matters on paths taken once per task.
 controller_summary_add <- function(private, rows) {
   summary <- private$.summary %||% controller_summary_zero(private$.launcher$name)
-  status <- rows$status
-  summary$seconds <- summary$seconds + sum(rows$seconds, na.rm = TRUE)
+  status <- .subset2(rows, "status")
+  summary$seconds <- summary$seconds + sum(.subset2(rows, "seconds"), na.rm = TRUE)
   summary$success <- summary$success + sum(status == "success")
   summary$error <- summary$error + sum(status == "error")
   summary$crash <- summary$crash + sum(status == "crash")
   summary$cancel <- summary$cancel + sum(status == "cancel")
-  summary$warning <- summary$warning + sum(!is.na(rows$warnings))
+  summary$warning <- summary$warning + sum(!is.na(.subset2(rows, "warnings")))
   private$.summary <- summary
 }
 
@@ -438,16 +440,17 @@ controller_map <- function(
 # and returned by the next pop() or collect() (with the other rows of the
 # same batch when `hold_all`, so a collect() loses nothing either).
 controller_account <- function(private, rows, hold_all = FALSE) {
-  crashed <- rows$code == 19L
+  names <- .subset2(rows, "name")
+  crashed <- .subset2(rows, "code") == 19L
   log <- private$.crash_log
   if (length(log)) {
-    steady <- intersect(rows$name[!crashed], ls(log, all.names = TRUE))
+    steady <- intersect(names[!crashed], ls(log, all.names = TRUE))
     if (length(steady)) {
       rm(list = steady, envir = log)
     }
   }
   counts <- integer(0L)
-  for (name in rows$name[crashed]) {
+  for (name in names[crashed]) {
     counts[[name]] <- (log[[name]] %||% 0L) + 1L
     assign(name, counts[[name]], envir = log)
   }
@@ -456,7 +459,7 @@ controller_account <- function(private, rows, hold_all = FALSE) {
     controller_summary_add(private, rows)
     return(invisible())
   }
-  exceeded <- rows$name %in% over
+  exceeded <- names %in% over
   controller_summary_add(private, rows[!exceeded, , drop = FALSE])
   private$.summary$crash <- private$.summary$crash + length(over)
   held <- if (hold_all) rows else rows[exceeded, , drop = FALSE]
@@ -506,13 +509,14 @@ controller_relay_errors <- function(rows, error) {
   if (is.null(error) || identical(error, "silent")) {
     return(invisible())
   }
-  failed <- !is.na(rows$error) | rows$status != "success"
+  error_text <- .subset2(rows, "error")
+  failed <- !is.na(error_text) | .subset2(rows, "status") != "success"
   if (!any(failed)) {
     return(invisible())
   }
-  message <- rows$error[failed][1L]
+  message <- error_text[failed][1L]
   if (is.na(message)) {
-    message <- paste("task", rows$name[failed][1L], "did not succeed")
+    message <- paste("task", .subset2(rows, "name")[failed][1L], "did not succeed")
   }
   if (identical(error, "stop")) {
     crew_error(message)
@@ -559,18 +563,18 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
   }
   profile <- private$.client$profile
   queue <- private$.queue_resolved
-  if (queue$empty()) {
-    queue$push(native_dispatcher_resolved_names(profile))
+  # Names already queued go first; otherwise the dispatcher hands over
+  # its oldest resolved task directly.
+  columns <- NULL
+  while (queue$nonempty() && !length(columns$name)) {
+    columns <- native_dispatcher_take(profile, queue$pop())
   }
-  repeat {
-    name <- queue$pop()
-    if (!length(name)) {
-      return(NULL)
-    }
-    columns <- native_dispatcher_take(profile, name)
-    if (length(columns$name)) {
-      break
-    }
+  if (!length(columns$name)) {
+    columns <- native_dispatcher_take_resolved(profile, 1L)
+  }
+  name <- columns$name
+  if (!length(name)) {
+    return(NULL)
   }
   rm(list = name, envir = private$.tasks)
   private$.tasks_count <- private$.tasks_count - 1L

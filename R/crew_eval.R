@@ -314,8 +314,11 @@ crew_eval_trace <- function(calls) {
 #' @param previous Names in the global environment before the task.
 #' @return `NULL` (invisibly).
 crew_eval_reset_globals <- function(previous) {
-  new <- setdiff(names(.GlobalEnv), c(previous, ".Random.seed"))
-  rm(list = new, envir = .GlobalEnv)
+  current <- names(.GlobalEnv)
+  new <- current[!(current %in% previous) & current != ".Random.seed"]
+  if (length(new)) {
+    rm(list = new, envir = .GlobalEnv)
+  }
   invisible()
 }
 

@@ -96,9 +96,8 @@ worker_run_task <- function(session, event) {
     },
     error = function(condition) worker_failure(event$name, condition)
   )
-  value <- record$value
-  record$value <- NULL
-  native_worker_send(session, event$id, record, value)
+  # The binding reads the metadata fields by name and ignores `value`.
+  native_worker_send(session, event$id, record, record$value)
 }
 
 # A task that failed outside crew_eval()'s own error capture: for example a

@@ -112,25 +112,41 @@ fn native_worker_send(
     metadata: List,
     value: Robj,
 ) -> Robj {
-    let field = |name: &str| metadata.dollar(name).unwrap_or_else(|_| Robj::from(()));
-    let seed = field("seed");
-    let seed = match (seed.as_integer(), seed.as_real()) {
-        (Some(x), _) => Seed::Integer(x),
-        (None, Some(x)) if !x.is_nan() => Seed::Double(x),
-        _ => Seed::Missing,
-    };
+    // One pass over the list: extendr's dollar() evaluates R's `$`, which
+    // costs several microseconds per field on every task.
     let mut meta = ResultMeta {
-        status: opt_string(&field("status")).unwrap_or_else(|| "error".into()),
-        code: field("code").as_integer().unwrap_or(-1),
-        command: opt_string(&field("command")),
-        error: opt_string(&field("error")),
-        trace: opt_string(&field("trace")),
-        warnings: opt_string(&field("warnings")),
-        seconds: field("seconds").as_real().filter(|x| !x.is_nan()),
-        seed,
-        algorithm: opt_string(&field("algorithm")),
-        controller: opt_string(&field("controller")),
+        status: "error".into(),
+        code: -1,
+        command: None,
+        error: None,
+        trace: None,
+        warnings: None,
+        seconds: None,
+        seed: Seed::Missing,
+        algorithm: None,
+        controller: None,
     };
+    for (name, field) in metadata.iter() {
+        match name {
+            "status" => meta.status = opt_string(&field).unwrap_or_else(|| "error".into()),
+            "code" => meta.code = field.as_integer().unwrap_or(-1),
+            "command" => meta.command = opt_string(&field),
+            "error" => meta.error = opt_string(&field),
+            "trace" => meta.trace = opt_string(&field),
+            "warnings" => meta.warnings = opt_string(&field),
+            "seconds" => meta.seconds = field.as_real().filter(|x| !x.is_nan()),
+            "seed" => {
+                meta.seed = match (field.as_integer(), field.as_real()) {
+                    (Some(x), _) if x != i32::MIN => Seed::Integer(x),
+                    (None, Some(x)) if !x.is_nan() => Seed::Double(x),
+                    _ => Seed::Missing,
+                }
+            }
+            "algorithm" => meta.algorithm = opt_string(&field),
+            "controller" => meta.controller = opt_string(&field),
+            _ => {}
+        }
+    }
     let payload = match serial::serialize(&value) {
         Ok(payload) => payload,
         Err(error) => {
