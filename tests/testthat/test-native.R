@@ -1,0 +1,83 @@
+crew_test("a forked child that uses the dispatcher gets a crew error, not a hang", {
+  skip_on_os("windows")
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 30)
+  on.exit(controller$terminate())
+  controller$start()
+  job <- parallel::mcparallel(
+    tryCatch(
+      {
+        controller$push(1 + 1, scale = FALSE)
+        "pushed"
+      },
+      crew_error = function(condition) "crew_error",
+      error = function(condition) paste("other error:", conditionMessage(condition))
+    )
+  )
+  outcome <- parallel::mccollect(job, wait = FALSE, timeout = 30)
+  expect_identical(unname(unlist(outcome)), "crew_error")
+  # The parent is unaffected.
+  controller$push(2 + 2, name = "parent", throttle = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30))
+  expect_equal(controller$pop()$result[[1L]], 4)
+})
+
+crew_test("Ctrl-C interrupts a blocking wait at once", {
+  skip_on_os("windows")
+  skip_on_cran()
+  script <- tempfile(fileext = ".R")
+  on.exit(unlink(script))
+  writeLines(
+    c(
+      "library(crew)",
+      "controller <- crew_controller_local(workers = 1L)",
+      "controller$push(Sys.sleep(60), throttle = FALSE)",
+      "cat('waiting\\n')",
+      "result <- tryCatch(controller$wait(), interrupt = function(condition) 'interrupted')",
+      "cat(result, '\\n')",
+      "controller$terminate()"
+    ),
+    script
+  )
+  process <- processx::process$new(
+    file.path(R.home("bin"), "Rscript"),
+    script,
+    stdout = "|",
+    stderr = "|",
+    env = c("current", R_LIBS = paste(.libPaths(), collapse = ":"))
+  )
+  on.exit(process$kill(), add = TRUE)
+  output <- ""
+  crew_retry(
+    function() {
+      output <<- paste0(output, process$read_output())
+      grepl("waiting", output)
+    },
+    seconds_interval = 0.05,
+    seconds_timeout = 30
+  )
+  Sys.sleep(0.5)
+  start <- Sys.time()
+  process$interrupt()
+  process$wait(timeout = 15000)
+  elapsed <- as.numeric(difftime(Sys.time(), start, units = "secs"))
+  output <- paste0(output, process$read_output())
+  expect_true(grepl("interrupted", output))
+  expect_false(process$is_alive())
+  expect_lt(elapsed, 10)
+})
+
+crew_test("errors from the core are crew errors with readable messages", {
+  expect_crew_error(native_dispatcher_push("no-such-profile", "x", list(1), NULL))
+  expect_crew_error(native_worker_start("tcp://127.0.0.1:1", "bad", 1, Inf, Inf, Inf, 0, 15L, 0L))
+  expect_crew_error(native_worker_start("not a url", "bad", 1, Inf, Inf, Inf, 0, 15L, 0L))
+})
+
+crew_test("the dispatcher's RNG streams match parallel::nextRNGStream()", {
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 30)
+  on.exit(controller$terminate())
+  controller$start()
+  first <- native_dispatcher_stream(controller$profile)
+  second <- native_dispatcher_stream(controller$profile)
+  expect_identical(first[1L], 10407L)
+  expect_identical(second, parallel::nextRNGStream(first))
+})
