@@ -74,7 +74,12 @@ worker_loop <- function(settings) {
     parent_pid = as.integer(Sys.getenv("CREW_PARENT_PID", unset = "0"))
   )
   repeat {
-    event <- native_worker_next(session, Inf)
+    # A cancellation interrupts the running task like Ctrl-C would; one
+    # that arrives just after the task ended lands here and is ignored.
+    event <- tryCatch(
+      native_worker_next(session, Inf),
+      interrupt = function(condition) NULL
+    )
     if (identical(event$type, "task")) {
       worker_run_task(session, event)
     } else if (identical(event$type, "ready")) {
@@ -94,10 +99,20 @@ worker_run_task <- function(session, event) {
       }
       do.call(crew_eval_record, event$task, quote = TRUE)
     },
-    error = function(condition) worker_failure(event$name, condition)
+    error = function(condition) worker_failure(event$name, condition),
+    interrupt = function(condition) worker_interrupted(event$name)
   )
   # The binding reads the metadata fields by name and ignores `value`.
   native_worker_send(session, event$id, record, record$value)
+}
+
+# The dispatcher already resolved an interrupted task (cancelled or timed
+# out); this result only tells it that the worker is free again.
+worker_interrupted <- function(name) {
+  record <- worker_failure(name, simpleCondition("the task was interrupted"))
+  record$status <- "cancel"
+  record$code <- 20L
+  record
 }
 
 # A task that failed outside crew_eval()'s own error capture: for example a

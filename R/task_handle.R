@@ -63,3 +63,28 @@ results_from_columns <- function(columns, controller) {
     controller = names_controller
   )
 }
+
+#' @title Convert a task handle into a promise
+#' @description A task handle from `push()` becomes a promise that resolves
+#'   to the task's one-row result once the task is done, so Shiny apps can
+#'   chain `%...>%` on it. The promise checks the task through the `later`
+#'   event loop.
+#' @param x A task handle returned by `push()`.
+#' @return A `promises` promise.
+#' @keywords internal
+#' @exportS3Method promises::as.promise
+as.promise.crew_task <- function(x) {
+  promises::promise(function(resolve, reject) {
+    poll <- function() {
+      data <- tryCatch(x$data, error = function(condition) condition)
+      if (inherits(data, "error")) {
+        reject(data)
+      } else if (inherits(data, "unresolvedValue")) {
+        later::later(poll, delay = 0.05)
+      } else {
+        resolve(data)
+      }
+    }
+    poll()
+  })
+}

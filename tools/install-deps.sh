@@ -10,6 +10,7 @@ packages=(
   r-cran-knitr
   r-cran-later
   r-cran-processx
+  r-cran-promises
   r-cran-ps
   r-cran-r6
   r-cran-rlang

@@ -77,6 +77,8 @@ pub(crate) const LEAVING: u8 = 2;
 /// State shared between the session and the evaluating thread.
 pub(crate) struct Shared {
     pub phase: AtomicU8,
+    /// Id of the task the evaluating thread is running (valid while busy).
+    pub current: AtomicU64,
     pub done: AtomicU64,
     pub link: OnceLock<Arc<Link>>,
     pub control: UnboundedSender<Control>,
@@ -117,6 +119,7 @@ impl WorkerClient {
         let (control_tx, control_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             phase: AtomicU8::new(IDLE),
+            current: AtomicU64::new(0),
             done: AtomicU64::new(0),
             link: OnceLock::new(),
             control: control_tx,

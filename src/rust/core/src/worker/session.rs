@@ -109,6 +109,7 @@ async fn read_loop(
                     // it) or, against the protocol, already busy.
                     continue;
                 }
+                shared.current.store(id, Ordering::SeqCst);
                 let _ = shared.control.send(Control::Started);
                 if events
                     .send(Event::Task {
@@ -121,8 +122,21 @@ async fn read_loop(
                     break Control::Shutdown;
                 }
             }
+            Message::Cancel { id } => {
+                // The task was cancelled or timed out: interrupt R's
+                // evaluation the way Ctrl-C would, so the worker is free
+                // for the next task. The evaluating thread ignores an
+                // interrupt that arrives after the task has ended.
+                let running = shared.phase.load(Ordering::SeqCst) == BUSY
+                    && shared.current.load(Ordering::SeqCst) == id;
+                if running {
+                    unsafe {
+                        libc::kill(libc::getpid(), libc::SIGINT);
+                    }
+                }
+            }
             Message::Shutdown => break Control::Shutdown,
-            Message::Heartbeat | Message::Cancel { .. } => {}
+            Message::Heartbeat => {}
             _ => break Control::Lost,
         }
     };
