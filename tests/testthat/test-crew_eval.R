@@ -332,15 +332,16 @@ crew_test("crew_eval() reset_globals", {
 })
 
 crew_test("crew_eval() reset_packages", {
-  skip_if("package:tools" %in% search())
-  on.exit(
-    try(detach("package:tools", character.only = TRUE), silent = TRUE),
-    add = TRUE
-  )
-  crew_eval(quote(library(tools)), name = "x", reset_packages = TRUE)
-  expect_false("package:tools" %in% search())
-  crew_eval(quote(library(tools)), name = "x", reset_packages = FALSE)
-  expect_true("package:tools" %in% search())
+  # Any base package that the session has not attached will do.
+  candidates <- c("splines", "stats4", "tools", "grid", "compiler")
+  package <- candidates[!paste0("package:", candidates) %in% search()][1L]
+  entry <- paste0("package:", package)
+  on.exit(try(detach(entry, character.only = TRUE), silent = TRUE), add = TRUE)
+  command <- substitute(library(x), list(x = as.name(package)))
+  crew_eval(command, name = "x", reset_packages = TRUE)
+  expect_false(entry %in% search())
+  crew_eval(command, name = "x", reset_packages = FALSE)
+  expect_true(entry %in% search())
 })
 
 crew_test("crew_eval() reset_options", {
