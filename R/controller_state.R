@@ -1,0 +1,147 @@
+# Controller state that outlives single calls: the task dictionary, the
+# crash log, the summary, validation, cancellation and auto-scaling.
+
+controller_reset <- function(private) {
+  private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
+  private$.tasks_count <- 0L
+  private$.crash_log <- new.env(hash = TRUE, parent = emptyenv())
+  private$.queue_resolved <- crew_queue()
+  private$.held_back <- NULL
+}
+
+controller_validate <- function(private) {
+  crew_assert(
+    inherits(private$.client, "crew_class_client"),
+    message = "client must be a crew_class_client object."
+  )
+  crew_assert(
+    inherits(private$.launcher, "crew_class_launcher"),
+    message = "launcher must be a crew_class_launcher object."
+  )
+  private$.client$validate()
+  private$.launcher$validate()
+  for (field in c("reset_globals", "reset_packages", "reset_options", "garbage_collection")) {
+    value <- private[[paste0(".", field)]]
+    crew_assert(
+      isTRUE(value) || isFALSE(value),
+      message = paste(field, "must be a non-missing logical of length 1")
+    )
+  }
+  crew_assert(
+    private$.crashes_max,
+    is.numeric(.),
+    length(.) == 1L,
+    !anyNA(.),
+    is.finite(.),
+    . >= 0,
+    message = "crashes_max must be a finite nonnegative number of length 1."
+  )
+  if (!is.null(private$.backup)) {
+    crew_assert(
+      private$.crashes_max > 0,
+      message = "crashes_max must be positive if backup is not NULL."
+    )
+    crew_assert(
+      inherits(private$.backup, "crew_class_controller") &&
+        !inherits(private$.backup, "crew_class_controller_group"),
+      message = "backup must be a controller (not a controller group)."
+    )
+  }
+  crew_assert(is.environment(private$.tasks), message = "tasks must be an environment.")
+  crew_assert(is.environment(private$.crash_log), message = "crash log must be an environment.")
+  invisible()
+}
+
+controller_task_handles <- function(private) {
+  names <- ls(private$.tasks, sorted = FALSE, all.names = TRUE)
+  out <- lapply(names, function(name) {
+    handle <- private$.tasks[[name]]
+    if (isTRUE(handle)) {
+      handle <- task_handle(private$.client$profile, name)
+      assign(name, handle, envir = private$.tasks)
+    }
+    handle
+  })
+  names(out) <- names
+  out
+}
+
+controller_summary_zero <- function(name) {
+  list(
+    controller = name,
+    seconds = 0,
+    success = 0L,
+    error = 0L,
+    crash = 0L,
+    cancel = 0L,
+    warning = 0L
+  )
+}
+
+controller_summary <- function(private) {
+  summary <- private$.summary
+  if (is.null(summary)) {
+    return(NULL)
+  }
+  tibble::new_tibble(
+    list(
+      controller = summary$controller,
+      seconds = summary$seconds,
+      tasks = summary$success + summary$error + summary$crash + summary$cancel,
+      success = summary$success,
+      error = summary$error,
+      crash = summary$crash,
+      cancel = summary$cancel,
+      warning = summary$warning
+    ),
+    nrow = 1L
+  )
+}
+
+# Result rows are tibbles, whose `$` method is slow; .subset2() reads a
+# column directly, which matters on paths taken once per task.
+controller_summary_add <- function(private, rows) {
+  summary <- private$.summary %||% controller_summary_zero(private$.launcher$name)
+  status <- .subset2(rows, "status")
+  summary$seconds <- summary$seconds + sum(.subset2(rows, "seconds"), na.rm = TRUE)
+  summary$success <- summary$success + sum(status == "success")
+  summary$error <- summary$error + sum(status == "error")
+  summary$crash <- summary$crash + sum(status == "crash")
+  summary$cancel <- summary$cancel + sum(status == "cancel")
+  summary$warning <- summary$warning + sum(!is.na(.subset2(rows, "warnings")))
+  private$.summary <- summary
+}
+
+controller_cancel <- function(private, names, all) {
+  crew_assert(isTRUE(all) || isFALSE(all), message = "'all' must be TRUE or FALSE")
+  crew_assert(
+    is.character(names) && !anyNA(names) && all(nzchar(names)),
+    message = "names must be a character vector with no missing or empty names."
+  )
+  if (!isTRUE(private$.client$started)) {
+    return(invisible())
+  }
+  names <- names[vapply(names, function(name) !is.null(private$.tasks[[name]]), logical(1L))]
+  if (all || length(names)) {
+    native_dispatcher_cancel(private$.client$profile, names, all)
+  }
+  invisible()
+}
+
+controller_autoscale <- function(self, private, loop) {
+  crew_assert(inherits(loop, "event_loop"), message = "loop must be a valid later loop")
+  if (inherits(private$.loop, "event_loop")) {
+    return(invisible())
+  }
+  self$start()
+  private$.loop <- loop
+  step <- function() {
+    if (!inherits(private$.loop, "event_loop")) {
+      return(invisible())
+    }
+    self$scale(throttle = TRUE)
+    later::later(step, delay = private$.launcher$throttle$seconds_interval, loop = private$.loop)
+  }
+  step()
+  invisible()
+}

@@ -1,0 +1,324 @@
+# Submitting tasks: push(), walk() and map() with their argument checks.
+
+controller_name_check <- function(name) {
+  if (!(is.character(name) && length(name) == 1L && !anyNA(name) && nzchar(name))) {
+    crew_error("name must be NULL or a nonempty character string.")
+  }
+}
+
+# Plain conditionals rather than crew_assert(): push() runs this for every
+# task, and it must stay cheap.
+controller_task_arguments_check <- function(
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_timeout
+) {
+  if (!is.list(data) || !is_named(data)) {
+    crew_error("data must be a named list.")
+  }
+  if (!is.list(globals) || !is_named(globals)) {
+    crew_error("globals must be a named list.")
+  }
+  if (!is.null(seed) && !(is.numeric(seed) && length(seed) == 1L && !anyNA(seed))) {
+    crew_error("seed must be NULL or a non-missing number.")
+  }
+  if (!is.null(algorithm) &&
+    !(is.character(algorithm) && length(algorithm) == 1L && !anyNA(algorithm) && nzchar(algorithm))) {
+    crew_error("algorithm must be NULL or a nonempty character string.")
+  }
+  if (!is.character(packages) || anyNA(packages)) {
+    crew_error("packages must be a character vector with no missing values.")
+  }
+  if (!is.null(library) && !(is.character(library) && !anyNA(library))) {
+    crew_error("library must be NULL or a character vector with no missing values.")
+  }
+  if (!is.null(seconds_timeout) &&
+    !(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
+      !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
+    crew_error("seconds_timeout must be NULL or a nonnegative number.")
+  }
+}
+
+controller_flag_check <- function(...) {
+  flags <- list(...)
+  for (name in names(flags)) {
+    if (!(isTRUE(flags[[name]]) || isFALSE(flags[[name]]))) {
+      crew_error(paste(name, "must be TRUE or FALSE."))
+    }
+  }
+}
+
+controller_task <- function(private, command, name, data, globals, seed, algorithm, packages, library) {
+  list(
+    command = command,
+    name = name,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    reset_globals = private$.reset_globals,
+    reset_packages = private$.reset_packages,
+    reset_options = private$.reset_options,
+    garbage_collection = private$.garbage_collection
+  )
+}
+
+controller_push <- function(
+  self,
+  private,
+  command,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_timeout,
+  scale,
+  throttle,
+  name
+) {
+  if (!isTRUE(private$.client$started)) {
+    self$start()
+  }
+  controller_flag_check(scale = scale, throttle = throttle)
+  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
+  if (is.null(name)) {
+    name <- name_task_tempfile()
+    while (!is.null(private$.tasks[[name]])) {
+      name <- name_task_tempfile()
+    }
+  } else {
+    controller_name_check(name)
+    if (!is.null(private$.tasks[[name]])) {
+      crew_error(
+        paste0(
+          "crew task name \"", name, "\" already exists in the controller. ",
+          "Pop or collect that task before pushing another one of the same name."
+        )
+      )
+    }
+  }
+  backup <- private$.backup
+  if (!is.null(backup) && private$.crashes_max > 0 && self$crashes(name = name) >= private$.crashes_max) {
+    return(
+      backup$push(
+        command = command,
+        data = data,
+        globals = globals,
+        substitute = FALSE,
+        seed = seed,
+        algorithm = algorithm,
+        packages = packages,
+        library = library,
+        seconds_timeout = seconds_timeout,
+        scale = scale,
+        throttle = throttle,
+        name = name
+      )
+    )
+  }
+  task <- controller_task(private, command, name, data, globals, seed, algorithm, packages, library)
+  native_dispatcher_push(private$.client$profile, name, list(task), seconds_timeout)
+  handle <- task_handle(private$.client$profile, name)
+  assign(name, handle, envir = private$.tasks)
+  private$.tasks_count <- private$.tasks_count + 1L
+  if (scale) {
+    self$scale(throttle = throttle)
+  }
+  invisible(handle)
+}
+
+controller_walk <- function(
+  self,
+  private,
+  command,
+  iterate,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_timeout,
+  names,
+  save_command,
+  verbose,
+  scale,
+  throttle,
+  handles
+) {
+  self$start()
+  crew_deprecate(
+    name = "save_command",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = save_command
+  )
+  crew_assert(
+    is.list(iterate) && length(iterate) > 0L && is_named(iterate) && !is.null(names(iterate)),
+    message = "iterate must be a nonempty named list."
+  )
+  lengths <- vapply(iterate, length, integer(1L))
+  crew_assert(
+    all(lengths == lengths[[1L]]) && lengths[[1L]] > 0L,
+    message = "all elements of iterate must be nonempty and have the same length."
+  )
+  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
+  controller_flag_check(verbose = verbose, scale = scale, throttle = throttle)
+  n <- lengths[[1L]]
+  if (is.null(names)) {
+    task_names <- paste(name_task_tempfile(), seq_len(n), sep = "_")
+  } else {
+    crew_assert(
+      is.character(names) && length(names) == 1L && !anyNA(names) && names %in% base::names(iterate),
+      message = "names must be NULL or the name of an element of iterate."
+    )
+    task_names <- as.character(iterate[[names]])
+  }
+  crew_assert(
+    !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),
+    message = "task names in walk() and map() must be nonempty, non-missing and unique."
+  )
+  held <- vapply(task_names, function(name) !is.null(private$.tasks[[name]]), logical(1L))
+  if (any(held)) {
+    crew_error(
+      paste0(
+        "task name \"", task_names[held][1L], "\" already exists in the controller. ",
+        "Pop or collect that task first."
+      )
+    )
+  }
+  seeds <- if (!is.null(seed)) {
+    if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
+  }
+  start <- now()
+  task <- controller_task(private, command, NULL, data, globals, NULL, algorithm, packages, library)
+  fields <- base::names(iterate)
+  tasks <- vector(mode = "list", length = n)
+  for (index in seq_len(n)) {
+    task_data <- data
+    for (field in fields) {
+      task_data[[field]] <- iterate[[field]][[index]]
+    }
+    task$name <- task_names[[index]]
+    task["data"] <- list(task_data)
+    task["seed"] <- list(seeds[index])
+    tasks[[index]] <- task
+  }
+  native_dispatcher_push(private$.client$profile, task_names, tasks, seconds_timeout)
+  entries <- if (handles) {
+    lapply(task_names, task_handle, profile = private$.client$profile)
+  } else {
+    rep(list(TRUE), n)
+  }
+  names(entries) <- task_names
+  list2env(entries, envir = private$.tasks)
+  private$.tasks_count <- private$.tasks_count + n
+  if (verbose) {
+    crew_message(sprintf("%s tasks pushed in %s", n, units_time(now() - start)))
+  }
+  if (scale) {
+    self$scale(throttle = throttle)
+  }
+  if (handles) entries else task_names
+}
+
+controller_map <- function(
+  self,
+  private,
+  command,
+  iterate,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_interval,
+  seconds_timeout,
+  names,
+  save_command,
+  error,
+  warnings,
+  verbose,
+  scale,
+  throttle
+) {
+  crew_deprecate(
+    name = "seconds_interval",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = seconds_interval
+  )
+  if (self$size() > 0L) {
+    crew_error("cannot map() until all prior tasks are completed and popped")
+  }
+  crew_assert(
+    is.character(error) && length(error) == 1L && error %in% c("stop", "warn", "silent"),
+    message = "error must be \"stop\", \"warn\", or \"silent\"."
+  )
+  controller_flag_check(warnings = warnings)
+  start <- now()
+  task_names <- controller_walk(
+    self = self,
+    private = private,
+    command = command,
+    iterate = iterate,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    seconds_timeout = seconds_timeout,
+    names = names,
+    save_command = save_command,
+    verbose = FALSE,
+    scale = scale,
+    throttle = throttle,
+    handles = FALSE
+  )
+  controller_block(self, private, "all", Inf, scale, throttle)
+  columns <- native_dispatcher_take(private$.client$profile, task_names)
+  private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
+  private$.tasks_count <- 0L
+  results <- results_from_columns(columns, controller = private$.launcher$name)
+  controller_account(private, results, hold_all = TRUE)
+  if (verbose) {
+    crew_message(sprintf("%s tasks resolved in %s", nrow(results), units_time(now() - start)))
+  }
+  if (warnings && any(!is.na(results$warnings))) {
+    crew_warning(
+      sprintf(
+        "%s tasks encountered warnings. Warning messages of first such task: \"%s\".",
+        sum(!is.na(results$warnings)),
+        results$warnings[!is.na(results$warnings)][1L]
+      )
+    )
+  }
+  failed <- !is.na(results$error)
+  if (!identical(error, "silent") && any(failed)) {
+    message <- sprintf(
+      "%s tasks were not successful. First error message: \"%s\".",
+      sum(failed),
+      results$error[failed][1L]
+    )
+    if (identical(error, "stop")) {
+      private$.error <- results
+      crew_error(
+        paste(message, "\nSee the error field of your controller object for all results.")
+      )
+    }
+    crew_warning(message)
+  }
+  results
+}

@@ -1,0 +1,48 @@
+# Waiting for tasks without polling: the dispatcher's counters are exact.
+
+controller_wait <- function(self, private, mode, seconds_interval, seconds_timeout, scale, throttle) {
+  crew_deprecate(
+    name = "seconds_interval",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = seconds_interval
+  )
+  mode <- as.character(mode)
+  if (!(identical(mode, "all") || identical(mode, "one"))) {
+    crew_error("mode must be \"all\" or \"one\".")
+  }
+  if (!(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
+    !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
+    crew_error("seconds_timeout must be a nonnegative number.")
+  }
+  if (self$size() < 1L || !isTRUE(private$.client$started)) {
+    return(identical(mode, "all"))
+  }
+  if (identical(mode, "one") && NROW(private$.held_back) > 0L) {
+    return(invisible(TRUE))
+  }
+  invisible(controller_block(self, private, mode, seconds_timeout, scale, throttle))
+}
+
+# Blocks in the dispatcher until no task is unresolved (mode "all") or a
+# task is resolved and not yet taken (mode "one"), waking up once per
+# scaling interval to launch workers if `scale` is TRUE. The counters are
+# exact, so there is no early return and no polling in between.
+controller_block <- function(self, private, mode, seconds_timeout, scale, throttle) {
+  profile <- private$.client$profile
+  start <- now()
+  repeat {
+    if (scale) {
+      self$scale(throttle = throttle)
+    }
+    remaining <- seconds_timeout - (now() - start)
+    slice <- if (scale) max(0.05, private$.launcher$throttle$seconds_interval) else Inf
+    if (native_dispatcher_wait(profile, mode, max(0, min(slice, remaining)))) {
+      return(TRUE)
+    }
+    if (now() - start >= seconds_timeout) {
+      return(FALSE)
+    }
+  }
+}
