@@ -293,6 +293,8 @@ crew_test("credential from settings() of a started launcher admits one worker", 
 })
 
 crew_test("deprecated launcher members", {
+  # These deprecations are quiet on CRAN, as in crew 1.3.0.
+  withr::local_envvar(NOT_CRAN = "true")
   launcher <- crew_launcher()
   expect_message(out <- launcher$crashes(), class = "crew_deprecate")
   expect_equal(out, 1L)
