@@ -1,6 +1,12 @@
+# test_that() with messages suppressed. Each test's code runs in its own
+# environment, so variables and on.exit() handlers belong to that test: in
+# the file's shared environment, a later test's `directory` could reach an
+# earlier test's cleanup and make it delete the wrong path.
 crew_test <- function(label, code) {
+  code <- substitute(code)
+  parent <- parent.frame()
   testthat::test_that(label, {
-    suppressMessages(code)
+    suppressMessages(eval(code, envir = new.env(parent = parent)))
   })
 }
 

@@ -30,8 +30,9 @@ crew_test("crew_launcher_local() deprecated local_log_* arguments merge", {
 })
 
 crew_test("crew_launcher_local() private .log_prepare() creates the directory", {
-  directory <- file.path(tempfile(), "a", "b")
-  on.exit(unlink(dirname(dirname(directory)), recursive = TRUE))
+  root <- tempfile()
+  directory <- file.path(root, "a", "b")
+  on.exit(unlink(root, recursive = TRUE))
   launcher <- crew_launcher_local(
     options_local = crew_options_local(log_directory = directory)
   )
