@@ -135,10 +135,11 @@ controller_push <- function(
   invisible(handle)
 }
 
-controller_walk <- function(
+# Checks the arguments of walk() and map() and works out the task names
+# and seeds, for every kind of controller.
+walk_plan <- function(
   self,
   private,
-  command,
   iterate,
   data,
   globals,
@@ -151,8 +152,7 @@ controller_walk <- function(
   save_command,
   verbose,
   scale,
-  throttle,
-  handles
+  throttle
 ) {
   self$start()
   crew_deprecate(
@@ -199,18 +199,63 @@ controller_walk <- function(
   seeds <- if (!is.null(seed)) {
     if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
   }
+  list(n = n, task_names = task_names, seeds = seeds)
+}
+
+# The data of task `index`: `data` plus element `index` of each element of
+# `iterate` (which wins on name clashes).
+walk_task_data <- function(data, iterate, index) {
+  for (field in base::names(iterate)) {
+    data[[field]] <- iterate[[field]][[index]]
+  }
+  data
+}
+
+controller_walk <- function(
+  self,
+  private,
+  command,
+  iterate,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_timeout,
+  names,
+  save_command,
+  verbose,
+  scale,
+  throttle,
+  handles
+) {
+  plan <- walk_plan(
+    self = self,
+    private = private,
+    iterate = iterate,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    seconds_timeout = seconds_timeout,
+    names = names,
+    save_command = save_command,
+    verbose = verbose,
+    scale = scale,
+    throttle = throttle
+  )
+  n <- plan$n
+  task_names <- plan$task_names
   start <- now()
   task <- controller_task(private, command, NULL, data, globals, NULL, algorithm, packages, library)
-  fields <- base::names(iterate)
   tasks <- vector(mode = "list", length = n)
   for (index in seq_len(n)) {
-    task_data <- data
-    for (field in fields) {
-      task_data[[field]] <- iterate[[field]][[index]]
-    }
     task$name <- task_names[[index]]
-    task["data"] <- list(task_data)
-    task["seed"] <- list(seeds[index])
+    task["data"] <- list(walk_task_data(data, iterate, index))
+    task["seed"] <- list(plan$seeds[index])
     tasks[[index]] <- task
   }
   native_dispatcher_push(private$.client$profile, task_names, tasks, seconds_timeout)
@@ -252,21 +297,7 @@ controller_map <- function(
   scale,
   throttle
 ) {
-  crew_deprecate(
-    name = "seconds_interval",
-    date = "2025-01-22",
-    version = "0.10.2.9004",
-    alternative = "none (no longer used)",
-    value = seconds_interval
-  )
-  if (self$size() > 0L) {
-    crew_error("cannot map() until all prior tasks are completed and popped")
-  }
-  crew_assert(
-    is.character(error) && length(error) == 1L && error %in% c("stop", "warn", "silent"),
-    message = "error must be \"stop\", \"warn\", or \"silent\"."
-  )
-  controller_flag_check(warnings = warnings)
+  map_check(self, seconds_interval, error, warnings)
   start <- now()
   task_names <- controller_walk(
     self = self,
@@ -296,6 +327,31 @@ controller_map <- function(
   if (verbose) {
     crew_message(sprintf("%s tasks resolved in %s", nrow(results), units_time(now() - start)))
   }
+  map_report(private, results, error, warnings)
+}
+
+# What map() checks before it pushes anything, for every kind of controller.
+map_check <- function(self, seconds_interval, error, warnings) {
+  crew_deprecate(
+    name = "seconds_interval",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = seconds_interval
+  )
+  if (self$size() > 0L) {
+    crew_error("cannot map() until all prior tasks are completed and popped")
+  }
+  crew_assert(
+    is.character(error) && length(error) == 1L && error %in% c("stop", "warn", "silent"),
+    message = "error must be \"stop\", \"warn\", or \"silent\"."
+  )
+  controller_flag_check(warnings = warnings)
+}
+
+# How map() reports warnings and unsuccessful tasks, for every kind of
+# controller; returns the results.
+map_report <- function(private, results, error, warnings) {
   if (warnings && any(!is.na(results$warnings))) {
     crew_warning(
       sprintf(

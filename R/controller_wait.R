@@ -1,21 +1,7 @@
 # Waiting for tasks without polling: the dispatcher's counters are exact.
 
 controller_wait <- function(self, private, mode, seconds_interval, seconds_timeout, scale, throttle) {
-  crew_deprecate(
-    name = "seconds_interval",
-    date = "2025-01-22",
-    version = "0.10.2.9004",
-    alternative = "none (no longer used)",
-    value = seconds_interval
-  )
-  mode <- as.character(mode)
-  if (!(identical(mode, "all") || identical(mode, "one"))) {
-    crew_error("mode must be \"all\" or \"one\".")
-  }
-  if (!(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
-    !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
-    crew_error("seconds_timeout must be a nonnegative number.")
-  }
+  mode <- wait_check(mode, seconds_interval, seconds_timeout)
   if (self$size() < 1L || !isTRUE(private$.client$started)) {
     return(identical(mode, "all"))
   }
@@ -45,4 +31,24 @@ controller_block <- function(self, private, mode, seconds_timeout, scale, thrott
       return(FALSE)
     }
   }
+}
+
+# The arguments of wait() for every kind of controller; returns the mode.
+wait_check <- function(mode, seconds_interval, seconds_timeout) {
+  crew_deprecate(
+    name = "seconds_interval",
+    date = "2025-01-22",
+    version = "0.10.2.9004",
+    alternative = "none (no longer used)",
+    value = seconds_interval
+  )
+  mode <- as.character(mode)
+  if (!(identical(mode, "all") || identical(mode, "one"))) {
+    crew_error("mode must be \"all\" or \"one\".")
+  }
+  if (!(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
+    !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
+    crew_error("seconds_timeout must be a nonnegative number.")
+  }
+  mode
 }

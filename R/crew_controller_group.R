@@ -636,21 +636,7 @@ group_wait <- function(
   throttle,
   controllers
 ) {
-  crew_deprecate(
-    name = "seconds_interval",
-    date = "2025-01-22",
-    version = "0.10.2.9004",
-    alternative = "none (no longer used)",
-    value = seconds_interval
-  )
-  mode <- as.character(mode)
-  if (!(identical(mode, "all") || identical(mode, "one"))) {
-    crew_error("mode must be \"all\" or \"one\".")
-  }
-  if (!(is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
-    !anyNA(seconds_timeout) && seconds_timeout >= 0)) {
-    crew_error("seconds_timeout must be a nonnegative number.")
-  }
+  mode <- wait_check(mode, seconds_interval, seconds_timeout)
   controller_flag_check(scale = scale, throttle = throttle)
   if (self$size(controllers = controllers) < 1L) {
     return(identical(mode, "all"))

@@ -473,70 +473,35 @@ sequential_walk <- function(
   scale,
   throttle
 ) {
-  self$start()
-  crew_deprecate(
-    name = "save_command",
-    date = "2025-01-22",
-    version = "0.10.2.9004",
-    alternative = "none (no longer used)",
-    value = save_command
+  plan <- walk_plan(
+    self = self,
+    private = private,
+    iterate = iterate,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    seconds_timeout = seconds_timeout,
+    names = names,
+    save_command = save_command,
+    verbose = verbose,
+    scale = scale,
+    throttle = throttle
   )
-  crew_assert(
-    is.list(iterate),
-    length(iterate) > 0L,
-    is_named(iterate),
-    !is.null(names(iterate)),
-    message = "iterate must be a nonempty named list."
-  )
-  lengths <- vapply(iterate, length, integer(1L))
-  crew_assert(
-    all(lengths == lengths[[1L]]) && lengths[[1L]] > 0L,
-    message = "all elements of iterate must be nonempty and have the same length."
-  )
-  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
-  controller_flag_check(verbose = verbose, scale = scale, throttle = throttle)
-  n <- lengths[[1L]]
-  if (is.null(names)) {
-    task_names <- paste(name_task_tempfile(), seq_len(n), sep = "_")
-  } else {
-    crew_assert(
-      is.character(names) && length(names) == 1L && !anyNA(names) &&
-        names %in% base::names(iterate),
-      message = "names must be NULL or the name of an element of iterate."
-    )
-    task_names <- as.character(iterate[[names]])
-  }
-  crew_assert(
-    !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),
-    message = "task names in walk() and map() must be nonempty, non-missing and unique."
-  )
-  held <- vapply(task_names, function(name) !is.null(private$.tasks[[name]]), logical(1L))
-  if (any(held)) {
-    crew_error(
-      paste0(
-        "task name \"", task_names[held][1L], "\" already exists in the controller. ",
-        "Pop or collect that task first."
-      )
-    )
-  }
-  seeds <- if (!is.null(seed)) {
-    if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
-  }
+  n <- plan$n
+  task_names <- plan$task_names
   start <- now()
-  fields <- base::names(iterate)
   handles <- vector(mode = "list", length = n)
   for (index in seq_len(n)) {
-    task_data <- data
-    for (field in fields) {
-      task_data[[field]] <- iterate[[field]][[index]]
-    }
     handles[[index]] <- sequential_push(
       self = self,
       private = private,
       command = command,
-      data = task_data,
+      data = walk_task_data(data, iterate, index),
       globals = globals,
-      seed = seeds[index],
+      seed = plan$seeds[index],
       algorithm = algorithm,
       packages = packages,
       library = library,
@@ -569,22 +534,7 @@ sequential_map <- function(
   warnings,
   verbose
 ) {
-  crew_deprecate(
-    name = "seconds_interval",
-    date = "2025-01-22",
-    version = "0.10.2.9004",
-    alternative = "none (no longer used)",
-    value = seconds_interval
-  )
-  if (self$size() > 0L) {
-    crew_error("cannot map() until all prior tasks are completed and popped")
-  }
-  crew_assert(
-    is.character(error) && length(error) == 1L && !anyNA(error) &&
-      error %in% c("stop", "warn", "silent"),
-    message = "error must be \"stop\", \"warn\", or \"silent\"."
-  )
-  controller_flag_check(warnings = warnings)
+  map_check(self, seconds_interval, error, warnings)
   start <- now()
   handles <- sequential_walk(
     self = self,
@@ -610,31 +560,7 @@ sequential_map <- function(
   if (verbose) {
     crew_message(sprintf("%s tasks resolved in %s", nrow(results), units_time(now() - start)))
   }
-  if (warnings && any(!is.na(results$warnings))) {
-    crew_warning(
-      sprintf(
-        "%s tasks encountered warnings. Warning messages of first such task: \"%s\".",
-        sum(!is.na(results$warnings)),
-        results$warnings[!is.na(results$warnings)][1L]
-      )
-    )
-  }
-  failed <- !is.na(results$error)
-  if (!identical(error, "silent") && any(failed)) {
-    message <- sprintf(
-      "%s tasks were not successful. First error message: \"%s\".",
-      sum(failed),
-      results$error[failed][1L]
-    )
-    if (identical(error, "stop")) {
-      private$.error <- results
-      crew_error(
-        paste(message, "\nSee the error field of your controller object for all results.")
-      )
-    }
-    crew_warning(message)
-  }
-  results
+  map_report(private, results, error, warnings)
 }
 
 # Removes held tasks by name and returns their result rows in that order.

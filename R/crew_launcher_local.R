@@ -60,22 +60,12 @@ crew_launcher_local <- function(
       value = deprecated_warnings[[argument]]
     )
   }
-  moved <- list(
+  deprecate_moved_to_controller(
     reset_globals = reset_globals,
     reset_packages = reset_packages,
     reset_options = reset_options,
     garbage_collection = garbage_collection
   )
-  for (argument in names(moved)) {
-    crew_deprecate(
-      name = argument,
-      date = "2023-10-02",
-      version = "0.5.0.9004",
-      alternative = paste(argument, "argument of crew_controller()"),
-      condition = "message",
-      value = moved[[argument]]
-    )
-  }
   options_local <- options_local_merge(options_local, local_log_directory, local_log_join)
   launcher <- crew_class_launcher_local$new(
     name = name,

@@ -23,22 +23,12 @@ launcher_deprecations <- function(
   seconds_exit,
   processes
 ) {
-  moved <- list(
+  deprecate_moved_to_controller(
     reset_globals = reset_globals,
     reset_packages = reset_packages,
     reset_options = reset_options,
     garbage_collection = garbage_collection
   )
-  for (argument in names(moved)) {
-    crew_deprecate(
-      name = argument,
-      date = "2023-10-02",
-      version = "0.5.0.9004",
-      alternative = paste(argument, "argument of crew_controller()"),
-      condition = "message",
-      value = moved[[argument]]
-    )
-  }
   crew_deprecate(
     name = "crashes_error",
     date = "2025-01-13",
@@ -69,6 +59,21 @@ launcher_deprecations <- function(
     alternative = "none (no longer necessary)",
     value = seconds_exit
   )
+}
+
+# Launcher arguments that moved to crew_controller(): a message each.
+deprecate_moved_to_controller <- function(...) {
+  moved <- list(...)
+  for (argument in names(moved)) {
+    crew_deprecate(
+      name = argument,
+      date = "2023-10-02",
+      version = "0.5.0.9004",
+      alternative = paste(argument, "argument of crew_controller()"),
+      condition = "message",
+      value = moved[[argument]]
+    )
+  }
 }
 
 launcher_validate <- function(self, private) {

@@ -13,7 +13,7 @@ crew_test("a forked child that uses the dispatcher gets a crew error, not a hang
       error = function(condition) paste("other error:", conditionMessage(condition))
     )
   )
-  outcome <- parallel::mccollect(job, wait = FALSE, timeout = 30)
+  outcome <- parallel::mccollect(job, wait = TRUE)
   expect_identical(unname(unlist(outcome)), "crew_error")
   # The parent is unaffected.
   controller$push(2 + 2, name = "parent", throttle = FALSE)
