@@ -135,6 +135,8 @@ controller_push <- function(
   invisible(handle)
 }
 
+walk_chunk_size <- 256L
+
 # Checks the arguments of walk() and map() and works out the task names
 # and seeds, for every kind of controller.
 walk_plan <- function(
@@ -251,29 +253,35 @@ controller_walk <- function(
   task_names <- plan$task_names
   start <- now()
   task <- controller_task(private, command, NULL, data, globals, NULL, algorithm, packages, library)
-  tasks <- vector(mode = "list", length = n)
-  for (index in seq_len(n)) {
-    task$name <- task_names[[index]]
-    task["data"] <- list(walk_task_data(data, iterate, index))
-    task["seed"] <- list(plan$seeds[index])
-    tasks[[index]] <- task
+  # Tasks go to the dispatcher in chunks, so workers start on the first
+  # ones while R is still preparing the rest.
+  chunks <- split(seq_len(n), ceiling(seq_len(n) / walk_chunk_size))
+  for (chunk in chunks) {
+    tasks <- vector(mode = "list", length = length(chunk))
+    for (position in seq_along(chunk)) {
+      index <- chunk[[position]]
+      task$name <- task_names[[index]]
+      task["data"] <- list(walk_task_data(data, iterate, index))
+      task["seed"] <- list(plan$seeds[index])
+      tasks[[position]] <- task
+    }
+    native_dispatcher_push(private$.client$profile, task_names[chunk], tasks, seconds_timeout)
+    entries <- if (handles) {
+      lapply(task_names[chunk], task_handle, profile = private$.client$profile)
+    } else {
+      rep(list(TRUE), length(chunk))
+    }
+    names(entries) <- task_names[chunk]
+    list2env(entries, envir = private$.tasks)
+    private$.tasks_count <- private$.tasks_count + length(chunk)
   }
-  native_dispatcher_push(private$.client$profile, task_names, tasks, seconds_timeout)
-  entries <- if (handles) {
-    lapply(task_names, task_handle, profile = private$.client$profile)
-  } else {
-    rep(list(TRUE), n)
-  }
-  names(entries) <- task_names
-  list2env(entries, envir = private$.tasks)
-  private$.tasks_count <- private$.tasks_count + n
   if (verbose) {
     crew_message(sprintf("%s tasks pushed in %s", n, units_time(now() - start)))
   }
   if (scale) {
     self$scale(throttle = throttle)
   }
-  if (handles) entries else task_names
+  if (handles) mget(task_names, envir = private$.tasks) else task_names
 }
 
 controller_map <- function(

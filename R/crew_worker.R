@@ -97,7 +97,21 @@ worker_run_task <- function(session, event) {
       if (!is.list(event$task)) {
         stop(event$task, call. = FALSE)
       }
-      do.call(crew_eval_record, event$task, quote = TRUE)
+      task <- event$task
+      crew_eval_record(
+        command = task$command,
+        name = task$name,
+        data = task$data,
+        globals = task$globals,
+        seed = task$seed,
+        algorithm = task$algorithm,
+        packages = task$packages,
+        library = task$library,
+        reset_globals = task$reset_globals,
+        reset_packages = task$reset_packages,
+        reset_options = task$reset_options,
+        garbage_collection = task$garbage_collection
+      )
     },
     error = function(condition) worker_failure(event$name, condition),
     interrupt = function(condition) worker_interrupted(event$name)

@@ -109,15 +109,20 @@ fn native_dispatcher_push(
         return error_record("names and tasks must have the same length");
     }
     let timeout = duration(timeout_seconds);
+    // Serialize every task first, so that a task R cannot serialize leaves
+    // none of the batch queued.
+    let mut batch = Vec::with_capacity(names.len());
     for (name, (_, task)) in names.iter().zip(tasks.iter()) {
         if name.is_na() {
             return error_record("task names must not be missing");
         }
-        let payload = match serial::serialize(&task) {
-            Ok(payload) => payload,
+        match serial::serialize(&task) {
+            Ok(payload) => batch.push((name.to_string(), payload)),
             Err(error) => return error_record(format!("task {}: {error}", name.as_ref() as &str)),
-        };
-        if let Err(error) = d.push(name.to_string(), payload, timeout) {
+        }
+    }
+    for (name, payload) in batch {
+        if let Err(error) = d.push(name, payload, timeout) {
             return error_record(error);
         }
     }
