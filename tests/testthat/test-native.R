@@ -1,24 +1,28 @@
 crew_test("a forked child that uses the dispatcher gets a crew error, not a hang", {
   skip_on_os("windows")
-  controller <- crew_controller_local(workers = 1L, seconds_idle = 30)
-  on.exit(controller$terminate())
-  controller$start()
-  job <- parallel::mcparallel(
-    tryCatch(
-      {
-        controller$push(1 + 1, scale = FALSE)
-        "pushed"
-      },
-      crew_error = function(condition) "crew_error",
-      error = function(condition) paste("other error:", conditionMessage(condition))
-    )
+  # The fork happens in a separate R process, so this session never has
+  # forked children to account for.
+  script <- c(
+    "library(crew)",
+    "controller <- crew_controller_local(workers = 1L, seconds_idle = 30)",
+    "controller$start()",
+    "job <- parallel::mcparallel(tryCatch({",
+    "  controller$push(1 + 1, scale = FALSE); 'pushed'",
+    "}, crew_error = function(condition) 'crew_error'))",
+    "cat('child:', unlist(parallel::mccollect(job, wait = TRUE)), '\\n')",
+    "controller$push(2 + 2, name = 'parent', throttle = FALSE)",
+    "controller$wait(seconds_timeout = 30)",
+    "cat('parent:', controller$pop()$result[[1L]], '\\n')",
+    "controller$terminate()"
   )
-  outcome <- parallel::mccollect(job, wait = TRUE)
-  expect_identical(unname(unlist(outcome)), "crew_error")
-  # The parent is unaffected.
-  controller$push(2 + 2, name = "parent", throttle = FALSE)
-  expect_true(controller$wait(seconds_timeout = 30))
-  expect_equal(controller$pop()$result[[1L]], 4)
+  out <- processx::run(
+    file.path(R.home("bin"), "Rscript"),
+    c("-e", paste(script, collapse = "\n")),
+    timeout = 60,
+    error_on_status = FALSE
+  )
+  expect_match(out$stdout, "child: crew_error", fixed = TRUE)
+  expect_match(out$stdout, "parent: 4", fixed = TRUE)
 })
 
 crew_test("Ctrl-C interrupts a blocking wait at once", {
