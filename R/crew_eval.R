@@ -158,7 +158,9 @@ crew_eval_record <- function(
     crew_eval_autometric_phase(name)
     on.exit(crew_eval_autometric_phase(NULL), add = TRUE)
   }
-  load_packages(packages = packages, library = library)
+  if (length(packages)) {
+    load_packages(packages = packages, library = library)
+  }
   if (length(globals)) {
     list2env(globals, envir = .GlobalEnv)
   }
@@ -228,7 +230,7 @@ crew_eval_record <- function(
   }
   list(
     name = name,
-    command = crew_eval_deparse(command),
+    command = crew_eval_deparse_cached(command),
     value = value,
     status = if (failed) "error" else "success",
     error = state$error,
@@ -259,6 +261,21 @@ crew_eval_deparse <- function(command) {
     ),
     collapse = "\n"
   )
+}
+
+#' @title Deparse a task command, reusing the last result
+#' @description Tasks from `walk()` and `map()` share one command, so a
+#'   worker deparses it once instead of once per task.
+#' @keywords internal
+#' @param command Language object.
+#' @return A string.
+crew_eval_deparse_cached <- function(command) {
+  cache <- crew_eval_cache
+  if (is.null(cache$command_text) || !identical(command, cache$command)) {
+    cache$command_text <- crew_eval_deparse(command)
+    cache$command <- command
+  }
+  cache$command_text
 }
 
 #' @title Clean error or warning text

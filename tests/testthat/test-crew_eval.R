@@ -455,3 +455,12 @@ crew_test("crew_eval_record() does not load tibble", {
   output <- system2("Rscript", c("--vanilla", script), stdout = TRUE)
   expect_equal(output[length(output)], "FALSE")
 })
+
+crew_test("crew_eval() reports each command's own text, also when commands repeat", {
+  first <- crew_eval(NULL, name = "a")
+  expect_equal(first$command, "NULL")
+  expect_equal(crew_eval(quote(1 + 1), name = "b")$command, "1 + 1")
+  expect_equal(crew_eval(quote(1 + 1), name = "c")$command, "1 + 1")
+  expect_equal(crew_eval(quote(f(x)), name = "d")$command, "f(x)")
+  expect_equal(crew_eval(NULL, name = "e")$command, "NULL")
+})
