@@ -33,10 +33,6 @@ native_now <- function() {
   .Call(wrap__native_monotonic_seconds)
 }
 
-native_pid <- function() {
-  .Call(wrap__native_pid)
-}
-
 native_shutdown <- function() {
   .Call(wrap__native_shutdown)
 }
@@ -104,14 +100,6 @@ native_dispatcher_cancel <- function(profile, names, all) {
       isTRUE(all)
     )
   )
-}
-
-native_dispatcher_resolved <- function(profile, names) {
-  .Call(wrap__native_dispatcher_resolved, native_utf8(profile), native_utf8(names))
-}
-
-native_dispatcher_resolved_names <- function(profile) {
-  .Call(wrap__native_dispatcher_resolved_names, native_utf8(profile))
 }
 
 native_dispatcher_take <- function(profile, names) {

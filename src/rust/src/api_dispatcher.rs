@@ -153,30 +153,6 @@ fn native_dispatcher_cancel(profile: &str, names: Strings, all: bool) -> Robj {
     value_or_record(running(profile).map(|d| d.cancel(&strings(&names), all) as i32))
 }
 
-/// Whether each named task is resolved.
-#[extendr]
-fn native_dispatcher_resolved(profile: &str, names: Strings) -> Robj {
-    match running(profile) {
-        Ok(d) => Logicals::from_values(
-            names
-                .iter()
-                .map(|n| !n.is_na() && d.is_resolved(n))
-                .collect::<Vec<_>>(),
-        )
-        .into(),
-        Err(_) => Logicals::from_values(vec![false; names.len()]).into(),
-    }
-}
-
-/// Names of resolved tasks not yet taken, oldest first.
-#[extendr]
-fn native_dispatcher_resolved_names(profile: &str) -> Robj {
-    match running(profile) {
-        Ok(d) => Strings::from_values(d.resolved_names()).into(),
-        Err(_) => Strings::new(0).into(),
-    }
-}
-
 /// Removes the named resolved tasks and returns them as columns.
 #[extendr]
 fn native_dispatcher_take(profile: &str, names: Strings) -> Robj {
@@ -346,8 +322,6 @@ extendr_module! {
     fn native_dispatcher_push;
     fn native_dispatcher_wait;
     fn native_dispatcher_cancel;
-    fn native_dispatcher_resolved;
-    fn native_dispatcher_resolved_names;
     fn native_dispatcher_take;
     fn native_dispatcher_take_resolved;
     fn native_dispatcher_peek;

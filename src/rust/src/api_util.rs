@@ -43,17 +43,10 @@ fn native_interfaces() -> Robj {
     )
 }
 
-/// The id of this process.
-#[extendr]
-fn native_pid() -> i32 {
-    std::process::id() as i32
-}
-
 extendr_module! {
     mod api_util;
     fn native_random_hex;
     fn native_monotonic_seconds;
     fn native_shutdown;
-    fn native_pid;
     fn native_interfaces;
 }

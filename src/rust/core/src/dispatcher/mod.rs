@@ -256,19 +256,9 @@ impl Dispatcher {
         count
     }
 
-    /// Whether the named task is resolved.
-    pub fn is_resolved(&self, name: &str) -> bool {
-        self.lock().is_resolved(name)
-    }
-
     /// A copy of a resolved task's outcome.
     pub fn peek(&self, name: &str) -> Option<Outcome> {
         self.lock().peek(name)
-    }
-
-    /// Names of resolved tasks not yet taken, oldest first.
-    pub fn resolved_names(&self) -> Vec<String> {
-        self.lock().resolved_names()
     }
 
     /// Removes and returns the named resolved tasks.

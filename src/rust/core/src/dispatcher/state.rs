@@ -90,7 +90,10 @@ pub struct State {
     tasks: HashMap<u64, Task>,
     by_name: HashMap<String, u64>,
     queue: VecDeque<u64>,
+    /// Ids in resolution order; ids taken by name stay until skipped or
+    /// compacted away, and `waiting` counts the ones still held.
     resolved: VecDeque<u64>,
+    waiting: usize,
     workers: HashMap<u64, Worker>,
     idle: VecDeque<u64>,
     grants: HashMap<String, Grant>,
@@ -112,6 +115,7 @@ impl State {
             by_name: HashMap::new(),
             queue: VecDeque::new(),
             resolved: VecDeque::new(),
+            waiting: 0,
             workers: HashMap::new(),
             idle: VecDeque::new(),
             grants: HashMap::new(),
@@ -139,7 +143,7 @@ impl State {
 
     /// Whether any resolved task is waiting to be taken.
     pub fn has_resolved(&self) -> bool {
-        self.resolved.iter().any(|id| self.tasks.contains_key(id))
+        self.waiting > 0
     }
 
     /// The counters.
@@ -225,6 +229,7 @@ impl State {
         task.phase = Phase::Resolved(Box::new(outcome));
         task.payload = Arc::new(Vec::new());
         self.resolved.push_back(task_id);
+        self.waiting += 1;
         self.status.completed += 1;
         self.signal.notify();
         self.changed.notify_all();
@@ -387,14 +392,6 @@ impl State {
         self.stop(task_id, CODE_TIMEOUT);
     }
 
-    /// Whether the named task is resolved.
-    pub fn is_resolved(&self, name: &str) -> bool {
-        self.by_name
-            .get(name)
-            .and_then(|id| self.tasks.get(id))
-            .is_some_and(|t| matches!(t.phase, Phase::Resolved(_)))
-    }
-
     /// A copy of the named task's outcome, leaving it in place.
     pub fn peek(&self, name: &str) -> Option<Outcome> {
         let task = self.tasks.get(self.by_name.get(name)?)?;
@@ -404,26 +401,23 @@ impl State {
         }
     }
 
-    /// Names of resolved tasks not yet taken, oldest first.
-    pub fn resolved_names(&mut self) -> Vec<String> {
-        let tasks = &self.tasks;
-        self.resolved.retain(|id| tasks.contains_key(id));
-        self.resolved
-            .iter()
-            .filter_map(|id| self.tasks.get(id).map(|t| t.name.clone()))
-            .collect()
-    }
-
     fn remove(&mut self, task_id: u64) -> Option<Taken> {
         let task = self.tasks.remove(&task_id)?;
         self.by_name.remove(&task.name);
-        match task.phase {
-            Phase::Resolved(outcome) => Some(Taken {
-                name: task.name,
-                outcome: *outcome,
-            }),
-            _ => None,
+        let Phase::Resolved(outcome) = task.phase else {
+            return None;
+        };
+        self.waiting -= 1;
+        // Tasks taken by name leave stale ids behind; drop them once they
+        // outnumber the live ones, so the queue stays proportional.
+        if self.resolved.len() > 2 * self.waiting + 64 {
+            let tasks = &self.tasks;
+            self.resolved.retain(|id| tasks.contains_key(id));
         }
+        Some(Taken {
+            name: task.name,
+            outcome: *outcome,
+        })
     }
 
     /// Removes and returns the named tasks that are resolved.

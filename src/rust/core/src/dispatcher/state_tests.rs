@@ -58,11 +58,11 @@ fn fifo_assignment_and_counters() {
     assert_eq!(task_id(&mut s), b);
     assert_eq!(s.status().completed, 1);
     assert_eq!(signal.value(), 1);
-    assert_eq!(s.resolved_names(), vec!["a".to_string()]);
     assert!(s.has_resolved());
     let taken = s.take_resolved(10);
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].name, "a");
     assert_eq!(taken[0].outcome.payload, vec![9]);
-    assert!(s.resolved_names().is_empty());
     assert!(!s.has_resolved());
 }
 
@@ -142,4 +142,21 @@ fn closed_state_refuses_work() {
     assert_eq!(s.close().len(), 1);
     assert!(s.push("x".into(), vec![]).is_err());
     assert!(s.join(link()).is_none());
+}
+
+#[test]
+fn taking_by_name_keeps_the_resolution_queue_small() {
+    let mut s = State::new(Signal::new());
+    let w = worker(&mut s);
+    for i in 0..1000 {
+        let name = format!("t{i}");
+        let id = s.push(name.clone(), vec![]).unwrap();
+        task_id(&mut s);
+        s.result(w, id, meta(0), vec![]);
+        assert!(s.has_resolved());
+        assert_eq!(s.take(&[name]).len(), 1);
+        assert!(!s.has_resolved());
+    }
+    assert!(s.resolved.len() <= 64 + 1);
+    assert!(s.take_resolved(10).is_empty());
 }
