@@ -90,9 +90,9 @@ controller_push <- function(
   controller_flag_check(scale = scale, throttle = throttle)
   controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
   if (is.null(name)) {
-    name <- name_task_tempfile()
+    name <- name_task_push()
     while (!is.null(private$.tasks[[name]])) {
-      name <- name_task_tempfile()
+      name <- name_task_push()
     }
   } else {
     controller_name_check(name)
