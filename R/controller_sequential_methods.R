@@ -73,7 +73,8 @@ sequential_walk <- function(
   save_command,
   verbose,
   scale,
-  throttle
+  throttle,
+  progress = c("walk()", "tasks pushed")
 ) {
   plan <- walk_plan(
     self = self,
@@ -94,7 +95,8 @@ sequential_walk <- function(
   )
   n <- plan$n
   task_names <- plan$task_names
-  start <- now()
+  bar <- progress_bar(verbose, progress[[1L]], n, progress[[2L]])
+  progress_set(bar, 0L)
   handles <- vector(mode = "list", length = n)
   for (index in seq_len(n)) {
     handles[[index]] <- sequential_push(
@@ -109,11 +111,10 @@ sequential_walk <- function(
       library = library,
       name = task_names[[index]]
     )
+    progress_set(bar, index)
   }
+  progress_done(bar)
   names(handles) <- task_names
-  if (verbose) {
-    crew_message(sprintf("%s tasks pushed in %s", n, units_time(now() - start)))
-  }
   handles
 }
 
@@ -137,7 +138,7 @@ sequential_map <- function(
   verbose
 ) {
   map_check(self, seconds_interval, error, warnings)
-  start <- now()
+  # Tasks run as they are pushed, so the walk's bar is the map's bar.
   handles <- sequential_walk(
     self = self,
     private = private,
@@ -152,16 +153,14 @@ sequential_map <- function(
     seconds_timeout = seconds_timeout,
     names = names,
     save_command = save_command,
-    verbose = FALSE,
+    verbose = verbose,
     scale = TRUE,
-    throttle = TRUE
+    throttle = TRUE,
+    progress = c("map()", "tasks resolved")
   )
   results <- results_bind(lapply(unname(handles), function(handle) handle$data))
   controller_reset(private)
   controller_account(private, results, hold_all = TRUE)
-  if (verbose) {
-    crew_message(sprintf("%s tasks resolved in %s", nrow(results), units_time(now() - start)))
-  }
   map_report(private, results, error, warnings)
 }
 

@@ -135,7 +135,8 @@ controller_push <- function(
   invisible(handle)
 }
 
-walk_chunk_size <- 256L
+# How many tasks walk() prepares between updates of its progress bar.
+walk_progress_every <- 256L
 
 # Checks the arguments of walk() and map() and works out the task names
 # and seeds, for every kind of controller.
@@ -251,33 +252,33 @@ controller_walk <- function(
   )
   n <- plan$n
   task_names <- plan$task_names
-  start <- now()
+  bar <- progress_bar(verbose, "walk()", n, "tasks pushed")
+  progress_set(bar, 0L)
   task <- controller_task(private, command, NULL, data, globals, NULL, algorithm, packages, library)
-  # Tasks go to the dispatcher in chunks, so workers start on the first
-  # ones while R is still preparing the rest.
-  chunks <- split(seq_len(n), ceiling(seq_len(n) / walk_chunk_size))
-  for (chunk in chunks) {
-    tasks <- vector(mode = "list", length = length(chunk))
-    for (position in seq_along(chunk)) {
-      index <- chunk[[position]]
-      task$name <- task_names[[index]]
-      task["data"] <- list(walk_task_data(data, iterate, index))
-      task["seed"] <- list(plan$seeds[index])
-      tasks[[position]] <- task
+  tasks <- vector(mode = "list", length = n)
+  for (index in seq_len(n)) {
+    task$name <- task_names[[index]]
+    task["data"] <- list(walk_task_data(data, iterate, index))
+    task["seed"] <- list(plan$seeds[index])
+    tasks[[index]] <- task
+    if (index %% walk_progress_every == 0L) {
+      progress_set(bar, index)
     }
-    native_dispatcher_push(private$.client$profile, task_names[chunk], tasks, seconds_timeout)
-    entries <- if (handles) {
-      lapply(task_names[chunk], task_handle, profile = private$.client$profile)
-    } else {
-      rep(list(TRUE), length(chunk))
-    }
-    names(entries) <- task_names[chunk]
-    list2env(entries, envir = private$.tasks)
-    private$.tasks_count <- private$.tasks_count + length(chunk)
   }
-  if (verbose) {
-    crew_message(sprintf("%s tasks pushed in %s", n, units_time(now() - start)))
+  # One native call for the whole batch: the core serializes every task
+  # before it queues any, so a task that cannot be serialized leaves
+  # nothing half-submitted.
+  native_dispatcher_push(private$.client$profile, task_names, tasks, seconds_timeout)
+  entries <- if (handles) {
+    lapply(task_names, task_handle, profile = private$.client$profile)
+  } else {
+    rep(list(TRUE), n)
   }
+  names(entries) <- task_names
+  list2env(entries, envir = private$.tasks)
+  private$.tasks_count <- private$.tasks_count + n
+  progress_set(bar, n)
+  progress_done(bar)
   if (scale) {
     self$scale(throttle = throttle)
   }
@@ -306,7 +307,6 @@ controller_map <- function(
   throttle
 ) {
   map_check(self, seconds_interval, error, warnings)
-  start <- now()
   task_names <- controller_walk(
     self = self,
     private = private,
@@ -321,20 +321,20 @@ controller_map <- function(
     seconds_timeout = seconds_timeout,
     names = names,
     save_command = save_command,
-    verbose = FALSE,
+    verbose = verbose,
     scale = scale,
     throttle = throttle,
     handles = FALSE
   )
-  controller_block(self, private, "all", Inf, scale, throttle)
+  bar <- progress_bar(verbose, "map()", length(task_names), "tasks resolved")
+  controller_block(self, private, "all", Inf, scale, throttle, bar = bar)
+  progress_set(bar, length(task_names))
+  progress_done(bar)
   columns <- native_dispatcher_take(private$.client$profile, task_names)
   private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
   private$.tasks_count <- 0L
   results <- results_from_columns(columns, controller = private$.launcher$name)
   controller_account(private, results, hold_all = TRUE)
-  if (verbose) {
-    crew_message(sprintf("%s tasks resolved in %s", nrow(results), units_time(now() - start)))
-  }
   map_report(private, results, error, warnings)
 }
 

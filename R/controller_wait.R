@@ -14,16 +14,24 @@ controller_wait <- function(self, private, mode, seconds_interval, seconds_timeo
 # Blocks in the dispatcher until no task is unresolved (mode "all") or a
 # task is resolved and not yet taken (mode "one"), waking up once per
 # scaling interval to launch workers if `scale` is TRUE. The counters are
-# exact, so there is no early return and no polling in between.
-controller_block <- function(self, private, mode, seconds_timeout, scale, throttle) {
+# exact, so there is no early return and no polling in between. With a
+# progress bar, it also wakes a few times a second to move the bar.
+controller_block <- function(self, private, mode, seconds_timeout, scale, throttle, bar = NULL) {
   profile <- private$.client$profile
   start <- now()
   repeat {
     if (scale) {
       self$scale(throttle = throttle)
     }
+    if (!is.null(bar)) {
+      counts <- native_dispatcher_status(profile)
+      progress_set(bar, private$.tasks_count - counts[["awaiting"]] - counts[["executing"]])
+    }
     remaining <- seconds_timeout - (now() - start)
     slice <- if (scale) max(0.05, private$.launcher$throttle$seconds_interval) else Inf
+    if (!is.null(bar)) {
+      slice <- min(slice, progress_interval)
+    }
     if (native_dispatcher_wait(profile, mode, max(0, min(slice, remaining)))) {
       return(TRUE)
     }
@@ -32,6 +40,9 @@ controller_block <- function(self, private, mode, seconds_timeout, scale, thrott
     }
   }
 }
+
+# Seconds between updates of map()'s progress bar.
+progress_interval <- 0.25
 
 # The arguments of wait() for every kind of controller; returns the mode.
 wait_check <- function(mode, seconds_interval, seconds_timeout) {
