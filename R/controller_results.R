@@ -141,9 +141,10 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
   if (!length(name)) {
     return(NULL)
   }
+  row <- results_from_columns(columns, controller = private$.launcher$name)
+  task_handles_settle(private$.tasks, row)
   rm(list = name, envir = private$.tasks)
   private$.tasks_count <- private$.tasks_count - 1L
-  row <- results_from_columns(columns, controller = private$.launcher$name)
   suppressWarnings(controller_account(private, row))
   controller_relay_errors(row, error)
   row
@@ -161,9 +162,10 @@ controller_collect <- function(self, private, scale, throttle, error) {
   columns <- native_dispatcher_take_resolved(private$.client$profile, Inf)
   private$.queue_resolved$clear()
   if (length(columns$name)) {
+    rows <- results_from_columns(columns, controller = private$.launcher$name)
+    task_handles_settle(private$.tasks, rows)
     rm(list = columns$name, envir = private$.tasks)
     private$.tasks_count <- private$.tasks_count - length(columns$name)
-    rows <- results_from_columns(columns, controller = private$.launcher$name)
     controller_account(private, rows, hold_all = TRUE)
   } else {
     rows <- NULL

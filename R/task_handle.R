@@ -15,12 +15,32 @@ task_handle_data <- function(handle) {
   if (!is.null(handle$.result)) {
     return(handle$.result)
   }
+  if (!is.null(handle$.rows)) {
+    handle$.result <- handle$.rows[handle$.index, , drop = FALSE]
+    handle$.rows <- NULL
+    return(handle$.result)
+  }
   columns <- native_dispatcher_peek(handle$profile, handle$name)
   if (length(columns$name) < 1L) {
     return(structure(NA, class = "unresolvedValue"))
   }
   handle$.result <- results_from_columns(columns, controller = NA_character_)
   handle$.result
+}
+
+# Results leave the dispatcher when they are popped or collected, so the
+# handles of those tasks keep their rows (the row is cut out only if
+# $data is read).
+task_handles_settle <- function(tasks, rows) {
+  names <- .subset2(rows, "name")
+  handles <- mget(names, envir = tasks)
+  for (index in seq_along(handles)) {
+    handle <- .subset2(handles, index)
+    if (is.environment(handle) && is.null(handle$.result)) {
+      handle$.rows <- rows
+      handle$.index <- index
+    }
+  }
 }
 
 #' @export

@@ -923,3 +923,31 @@ crew_test("controller a stalled worker (no heartbeats) gives a crash row", {
   expect_identical(out$code, 19L)
   expect_equal(controller$client$status()[["connections"]], 0L)
 })
+
+crew_test("controller task handles keep their results after pop() and collect()", {
+  crew_test_skip()
+  controller <- crew_test_controller(workers = 1L)
+  on.exit(controller$terminate())
+  popped <- controller$push(1L + 1L, name = "popped", throttle = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30))
+  expect_equal(crew_test_pop(controller)$name, "popped")
+  expect_equal(popped$data$result[[1L]], 2L)
+  expect_equal(popped$data$status, "success")
+  handles <- controller$walk(x * 10L, iterate = list(x = 1:3), verbose = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30))
+  expect_true(
+    crew_test_until(
+      function() {
+        controller$collect()
+        controller$empty()
+      },
+      seconds_timeout = 10
+    )
+  )
+  expect_equal(
+    vapply(handles, function(handle) handle$data$result[[1L]], integer(1L)),
+    c(10L, 20L, 30L),
+    ignore_attr = TRUE
+  )
+  expect_equal(nrow(handles[[2L]]$data), 1L)
+})
