@@ -337,3 +337,47 @@ crew_test("crew_launcher_local() a busy worker exits when its client process die
   client$kill()
   expect_true(crew_test_until(~ !ps::ps_is_running(worker), seconds_timeout = 15))
 })
+
+crew_test("crew_launcher_local() tasks_timers holds the idle timer until that many tasks ran", {
+  crew_test_skip()
+  controller <- crew_controller_local(
+    host = "127.0.0.1",
+    seconds_interval = 0.1,
+    seconds_idle = 0.5,
+    tasks_timers = 2L
+  )
+  on.exit(controller$terminate())
+  controller$launch(n = 1L)
+  handles <- crew_test_handles(controller)
+  expect_true(
+    crew_test_until(~ controller$client$status()[["connections"]] == 1L, seconds_timeout = 30)
+  )
+  # Idle well past seconds_idle, but no task has run yet.
+  Sys.sleep(2)
+  expect_equal(controller$client$status()[["connections"]], 1L)
+  controller$push(1L, name = "one", scale = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
+  Sys.sleep(2)
+  expect_equal(controller$client$status()[["connections"]], 1L)
+  controller$push(2L, name = "two", scale = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
+  # After the second task the idle timer runs and the worker leaves.
+  expect_true(crew_test_all_dead(handles, seconds_timeout = 10))
+  expect_equal(controller$client$status()[["connections"]], 0L)
+  expect_equal(nrow(controller$collect(scale = FALSE)), 2L)
+})
+
+crew_test("crew_launcher_local() r_arguments reach the worker's command line", {
+  crew_test_skip()
+  controller <- crew_controller_local(
+    host = "127.0.0.1",
+    seconds_interval = 0.1,
+    r_arguments = c("--no-save", "--no-restore", "--no-init-file")
+  )
+  on.exit(controller$terminate())
+  controller$push(commandArgs(), name = "args", throttle = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30))
+  args <- crew_test_pop(controller)$result[[1L]]
+  expect_true("--no-init-file" %in% args)
+  expect_true("--no-restore" %in% args)
+})
