@@ -35,6 +35,7 @@ fn echo_worker(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReaso
         heartbeat_interval: Duration::from_secs(1),
         heartbeat_timeout: Duration::from_secs(10),
         exit_signal: None,
+        tls: None,
     };
     std::thread::spawn(move || {
         let client = WorkerClient::start(config).expect("worker");
@@ -63,6 +64,8 @@ fn main() {
         host: "127.0.0.1".into(),
         port: 0,
         timing: Timing::default(),
+        tls: None,
+        certificate: None,
     })
     .expect("dispatcher");
     let token = d.issue_credential(2);

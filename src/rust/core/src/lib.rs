@@ -11,6 +11,7 @@ pub mod registry;
 pub mod rng;
 pub mod runtime;
 pub mod signal;
+pub mod tls;
 pub mod worker;
 
 pub use error::{Error, Result};

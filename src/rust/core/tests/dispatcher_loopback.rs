@@ -23,6 +23,8 @@ fn dispatcher() -> Dispatcher {
         host: "127.0.0.1".into(),
         port: 0,
         timing: timing(),
+        tls: None,
+        certificate: None,
     })
     .unwrap()
 }
@@ -39,6 +41,7 @@ fn worker_config(d: &Dispatcher, token: &str) -> WorkerConfig {
         heartbeat_interval: Duration::from_millis(200),
         heartbeat_timeout: Duration::from_secs(2),
         exit_signal: None,
+        tls: None,
     }
 }
 
@@ -319,6 +322,8 @@ fn terminate_frees_the_port_at_once() {
         host: "127.0.0.1".into(),
         port,
         timing: timing(),
+        tls: None,
+        certificate: None,
     })
     .unwrap();
     assert_eq!(again.port(), port);

@@ -112,6 +112,10 @@ pub struct Config {
     pub host: String,
     pub port: u16,
     pub timing: Timing,
+    /// Serve workers over TLS with this configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// The certificate workers trust, as PEM text, to hand to launchers.
+    pub certificate: Option<String>,
 }
 
 /// A running dispatcher.
@@ -122,6 +126,8 @@ pub struct Dispatcher {
     port: u16,
     shutdown: watch::Sender<bool>,
     accept: Mutex<Option<JoinHandle<()>>>,
+    tls: bool,
+    certificate: Option<String>,
 }
 
 fn bind_address(host: &str, port: u16) -> String {
@@ -143,10 +149,12 @@ impl Dispatcher {
         let signal = Signal::new();
         let state = Arc::new(Mutex::new(State::new(signal.clone())));
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let tls = config.tls.is_some();
         let accept = rt.spawn(accept_loop(
             listener,
             state.clone(),
             config.timing,
+            config.tls.map(crate::tls::TlsAcceptor::from),
             shutdown_rx,
         ));
         Ok(Dispatcher {
@@ -156,6 +164,8 @@ impl Dispatcher {
             port,
             shutdown,
             accept: Mutex::new(Some(accept)),
+            tls,
+            certificate: config.certificate,
         })
     }
 
@@ -165,7 +175,13 @@ impl Dispatcher {
 
     /// The URL workers dial.
     pub fn url(&self) -> String {
-        format!("tcp://{}", bind_address(&self.host, self.port))
+        let scheme = if self.tls { "tls+tcp" } else { "tcp" };
+        format!("{scheme}://{}", bind_address(&self.host, self.port))
+    }
+
+    /// The certificate workers trust (TLS only), as PEM text.
+    pub fn certificate(&self) -> Option<&str> {
+        self.certificate.as_deref()
     }
 
     /// The port actually bound.
@@ -327,6 +343,7 @@ async fn accept_loop(
     listener: TcpListener,
     state: Arc<Mutex<State>>,
     timing: Timing,
+    tls: Option<crate::tls::TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
@@ -347,7 +364,25 @@ async fn accept_loop(
         let _ = stream.set_nodelay(true);
         let state = state.clone();
         let shutdown = shutdown.clone();
+        let Some(acceptor) = tls.clone() else {
+            tokio::spawn(async move {
+                session::serve(stream, state, timing, shutdown, permit).await;
+            });
+            continue;
+        };
+        // The TLS handshake counts against the same deadline and the same
+        // cap on concurrent handshakes as the credential check after it.
         tokio::spawn(async move {
+            let deadline = tokio::time::Instant::now() + timing.handshake_timeout;
+            let Ok(Ok(stream)) = tokio::time::timeout_at(deadline, acceptor.accept(stream)).await
+            else {
+                return;
+            };
+            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let timing = Timing {
+                handshake_timeout: remaining,
+                ..timing
+            };
             session::serve(stream, state, timing, shutdown, permit).await;
         });
     }

@@ -19,6 +19,8 @@ pub enum ExitReason {
     ConnectFailed,
     /// The dispatcher refused the worker's credential.
     Rejected,
+    /// The dispatcher's TLS certificate failed the worker's verification.
+    Untrusted,
 }
 
 impl ExitReason {
@@ -32,6 +34,7 @@ impl ExitReason {
             ExitReason::Lost => 4,
             ExitReason::ConnectFailed => 5,
             ExitReason::Rejected => 6,
+            ExitReason::Untrusted => 7,
         }
     }
 
@@ -45,6 +48,7 @@ impl ExitReason {
             ExitReason::Lost => "connection to the controller lost",
             ExitReason::ConnectFailed => "could not connect to the controller",
             ExitReason::Rejected => "the controller refused the worker's credential",
+            ExitReason::Untrusted => "the controller's TLS certificate was not trusted",
         }
     }
 }

@@ -44,6 +44,9 @@ pub struct WorkerConfig {
     pub heartbeat_timeout: Duration,
     /// Signal sent to the own process if the dispatcher vanishes mid-task.
     pub exit_signal: Option<i32>,
+    /// How to verify the dispatcher (and present a worker certificate),
+    /// for `tls+tcp://` URLs.
+    pub tls: Option<crate::tls::WorkerTls>,
 }
 
 /// What the evaluating thread receives.
@@ -100,12 +103,10 @@ pub struct WorkerClient {
 
 /// Parses `tcp://host:port` (or a bare `host:port`) into `host:port`.
 pub fn address_from_url(url: &str) -> Result<String> {
-    if url.starts_with("tls+tcp://") {
-        return Err(Error::InvalidArgument(
-            "TLS URLs are not supported by this worker".into(),
-        ));
-    }
-    let rest = url.strip_prefix("tcp://").unwrap_or(url);
+    let rest = url
+        .strip_prefix("tls+tcp://")
+        .or_else(|| url.strip_prefix("tcp://"))
+        .unwrap_or(url);
     let ok = rest
         .rsplit_once(':')
         .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
@@ -113,7 +114,7 @@ pub fn address_from_url(url: &str) -> Result<String> {
         Ok(rest.to_string())
     } else {
         Err(Error::InvalidArgument(format!(
-            "'{url}' is not a URL of the form tcp://host:port"
+            "'{url}' is not a URL of the form tcp://host:port or tls+tcp://host:port"
         )))
     }
 }

@@ -6,14 +6,15 @@ use crate::protocol::{read_frame, write_frame, ExitReason, Frame, Limits, Link, 
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::Arc;
-use tokio::io::{AsyncWriteExt, BufReader};
-use tokio::net::tcp::OwnedReadHalf;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, sleep_until, timeout, Duration, Instant};
 
-async fn dial(config: &WorkerConfig) -> Option<TcpStream> {
-    let deadline = Instant::now() + config.connect_timeout;
+type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
+type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
+
+async fn dial_tcp(config: &WorkerConfig, deadline: Instant) -> Option<TcpStream> {
     loop {
         if let Ok(Ok(stream)) =
             timeout(Duration::from_secs(5), TcpStream::connect(&config.address)).await
@@ -23,6 +24,48 @@ async fn dial(config: &WorkerConfig) -> Option<TcpStream> {
         }
         if Instant::now() >= deadline {
             return None;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Why a TLS handshake failed: the dispatcher's certificate (give up), the
+/// dispatcher refusing this worker's certificate, or the connection (retry).
+fn tls_failure(error: &std::io::Error) -> Option<ExitReason> {
+    match error.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::InvalidCertificate(_) => Some(ExitReason::Untrusted),
+        rustls::Error::AlertReceived(_) => Some(ExitReason::Rejected),
+        _ => None,
+    }
+}
+
+/// Dials until connected (and through TLS if configured) or the connect
+/// timeout passes.
+async fn dial(config: &WorkerConfig) -> Result<(ReadHalf, WriteHalf), ExitReason> {
+    let deadline = Instant::now() + config.connect_timeout;
+    loop {
+        let stream = dial_tcp(config, deadline)
+            .await
+            .ok_or(ExitReason::ConnectFailed)?;
+        let Some(tls) = &config.tls else {
+            let (read_half, write_half) = stream.into_split();
+            return Ok((Box::new(read_half), Box::new(write_half)));
+        };
+        let handshake = tls.connector.connect(tls.name.clone(), stream);
+        match timeout(config.heartbeat_timeout, handshake).await {
+            Ok(Ok(stream)) => {
+                let (read_half, write_half) = tokio::io::split(stream);
+                return Ok((Box::new(read_half), Box::new(write_half)));
+            }
+            Ok(Err(error)) => {
+                if let Some(reason) = tls_failure(&error) {
+                    return Err(reason);
+                }
+            }
+            Err(_) => {}
+        }
+        if Instant::now() >= deadline {
+            return Err(ExitReason::ConnectFailed);
         }
         sleep(Duration::from_millis(100)).await;
     }
@@ -51,8 +94,8 @@ pub(crate) async fn run(
 
 async fn handshake(
     config: &WorkerConfig,
-    reader: &mut BufReader<OwnedReadHalf>,
-    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+    reader: &mut BufReader<ReadHalf>,
+    writer: &mut WriteHalf,
 ) -> Option<[i32; 7]> {
     let Some(Frame {
         message: Message::Challenge { nonce },
@@ -83,7 +126,7 @@ async fn handshake(
 /// Reads frames: tasks go straight to the evaluating thread, everything
 /// else to the session loop.
 async fn read_loop(
-    mut reader: BufReader<OwnedReadHalf>,
+    mut reader: BufReader<ReadHalf>,
     heartbeat_timeout: Duration,
     events: Sender<Event>,
     shared: Arc<Shared>,
@@ -149,10 +192,10 @@ async fn session(
     mut control: UnboundedReceiver<Control>,
     shared: &Arc<Shared>,
 ) -> ExitReason {
-    let Some(stream) = dial(config).await else {
-        return ExitReason::ConnectFailed;
+    let (read_half, mut write_half) = match dial(config).await {
+        Ok(halves) => halves,
+        Err(reason) => return reason,
     };
-    let (read_half, mut write_half) = stream.into_split();
     let mut reader = BufReader::with_capacity(64 * 1024, read_half);
     let Ok(Some(stream)) = timeout(
         config.heartbeat_timeout,
