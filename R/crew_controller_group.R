@@ -293,7 +293,8 @@ crew_class_controller_group <- R6::R6Class(
       save_command = NULL,
       controller = NULL
     ) {
-      if (isTRUE(substitute)) {
+      check_flag(substitute, "substitute")
+      if (substitute) {
         command <- substitute(command)
       }
       .choose(controller)$push(
