@@ -101,6 +101,11 @@ controller_take_held_back <- function(private, n) {
 }
 
 controller_pop <- function(self, private, scale, collect, throttle, error) {
+  # Checked before the started test: a wrong argument is wrong whether or
+  # not the controller has started.
+  check_flag(scale, "scale")
+  check_flag(throttle, "throttle")
+  controller_error_check(error, "pop()")
   if (!isTRUE(private$.client$started)) {
     return(NULL)
   }
@@ -114,7 +119,6 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
     skip_cran = TRUE,
     frequency = "once"
   )
-  controller_error_check(error, "pop()")
   if (scale) {
     self$scale(throttle = throttle)
   }
@@ -151,6 +155,8 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
 }
 
 controller_collect <- function(self, private, scale, throttle, error) {
+  check_flag(scale, "scale")
+  check_flag(throttle, "throttle")
   controller_error_check(error, "collect()")
   if (scale) {
     self$scale(throttle = throttle)

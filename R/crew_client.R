@@ -232,9 +232,9 @@ crew_class_client <- R6::R6Class(
         nzchar(.),
         message = "profile must be a nonempty character string."
       )
-      for (field in c(".seconds_interval", ".seconds_timeout")) {
+      for (field in c("seconds_interval", "seconds_timeout")) {
         crew_assert(
-          private[[field]],
+          private[[paste0(".", field)]],
           is.numeric(.),
           length(.) == 1L,
           !anyNA(.),

@@ -282,7 +282,8 @@ crew_class_controller <- R6::R6Class(
     #' @param controllers Unused; for compatibility with groups.
     #' @return `TRUE` (invisibly) if workers were launched.
     scale = function(throttle = TRUE, controllers = NULL) {
-      if (isTRUE(throttle) && !.launcher$poll()) {
+      check_flag(throttle, "throttle")
+      if (throttle && !.launcher$poll()) {
         return(invisible(FALSE))
       }
       self$start()
@@ -307,6 +308,7 @@ crew_class_controller <- R6::R6Class(
     #' @param controllers Unused; for compatibility with groups.
     #' @return Integer.
     crashes = function(name, controllers = NULL) {
+      check_string(name, "name")
       .crash_log[[name]] %||% 0L
     },
     #' @description Push a task.
@@ -344,7 +346,8 @@ crew_class_controller <- R6::R6Class(
       save_command = NULL,
       controller = NULL
     ) {
-      if (isTRUE(substitute)) {
+      check_flag(substitute, "substitute")
+      if (substitute) {
         command <- substitute(command)
       }
       controller_push(

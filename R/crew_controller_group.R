@@ -30,6 +30,16 @@
 #'   group$terminate()
 #' }
 crew_controller_group <- function(..., seconds_interval = 0.25) {
+  # The group relay's throttle needs this, and the error should name the
+  # argument rather than the throttle field.
+  crew_assert(
+    seconds_interval,
+    is.numeric(.),
+    length(.) == 1L,
+    !anyNA(.),
+    . >= 1e-6,
+    message = "seconds_interval must be a number of at least 1e-6."
+  )
   controllers <- unlist(list(...), recursive = TRUE)
   if (length(controllers) < 1L) {
     crew_error("A controller group must have one or more crew controllers.")
@@ -293,7 +303,8 @@ crew_class_controller_group <- R6::R6Class(
       save_command = NULL,
       controller = NULL
     ) {
-      if (isTRUE(substitute)) {
+      check_flag(substitute, "substitute")
+      if (substitute) {
         command <- substitute(command)
       }
       .choose(controller)$push(

@@ -164,7 +164,8 @@ crew_class_controller_sequential <- R6::R6Class(
       save_command = NULL,
       controller = NULL
     ) {
-      if (isTRUE(substitute)) {
+      check_flag(substitute, "substitute")
+      if (substitute) {
         command <- substitute(command)
       }
       sequential_push(

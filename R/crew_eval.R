@@ -57,6 +57,19 @@ crew_eval <- function(
   reset_options = FALSE,
   garbage_collection = FALSE
 ) {
+  crew_eval_check(
+    name = name,
+    data = data,
+    globals = globals,
+    seed = seed,
+    algorithm = algorithm,
+    packages = packages,
+    library = library,
+    reset_globals = reset_globals,
+    reset_packages = reset_packages,
+    reset_options = reset_options,
+    garbage_collection = garbage_collection
+  )
   record <- crew_eval_record(
     command = command,
     name = name,
@@ -85,6 +98,52 @@ crew_eval <- function(
     algorithm = record$algorithm,
     controller = record$controller
   )
+}
+
+#' @title Check the arguments of [crew_eval()]
+#' @description Raise a `crew_error` that names the first invalid
+#'   argument. `command` is not checked: any value evaluates. Workers call
+#'   [crew_eval_record()] directly with arguments the controller checked.
+#' @keywords internal
+#' @inheritParams crew_eval
+#' @return `NULL` (invisibly).
+crew_eval_check <- function(
+  name,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  reset_globals,
+  reset_packages,
+  reset_options,
+  garbage_collection
+) {
+  if (!(is.character(name) && length(name) == 1L && !is.na(name))) {
+    crew_error("name must be a character string.")
+  }
+  if (!is.null(data) && !(is.list(data) && is_named(data))) {
+    crew_error("data must be a named list.")
+  }
+  if (!is.null(globals) && !(is.list(globals) && is_named(globals))) {
+    crew_error("globals must be a named list.")
+  }
+  if (!is.null(seed) && !(is.numeric(seed) && length(seed) == 1L && !is.na(seed))) {
+    crew_error("seed must be NULL or a non-missing number.")
+  }
+  check_string(algorithm, "algorithm", allow_null = TRUE)
+  if (!is.null(packages) && !(is.character(packages) && !anyNA(packages))) {
+    crew_error("packages must be a character vector with no missing values.")
+  }
+  if (!is.null(library) && !(is.character(library) && !anyNA(library))) {
+    crew_error("library must be NULL or a character vector with no missing values.")
+  }
+  check_flag(reset_globals, "reset_globals")
+  check_flag(reset_packages, "reset_packages")
+  check_flag(reset_options, "reset_options")
+  check_flag(garbage_collection, "garbage_collection")
+  invisible()
 }
 
 #' @title Maximum characters of error, warning, and trace text

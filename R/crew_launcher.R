@@ -246,10 +246,7 @@ crew_class_launcher <- R6::R6Class(
       private$.r_arguments <- r_arguments
       private$.options_metrics <- options_metrics
       private$.launches <- launches_empty()
-      private$.throttle <- crew_throttle(
-        seconds_max = seconds_interval,
-        seconds_min = if (isTRUE(is.finite(tasks_max))) 1e-6 else seconds_interval
-      )
+      private$.throttle <- launcher_throttle(seconds_interval, tasks_max)
       self$async <- list(eval = deprecated_async_eval)
     },
     #' @description Check the launcher.
@@ -299,7 +296,10 @@ crew_class_launcher <- R6::R6Class(
         value = sockets,
         skip_cran = TRUE
       )
-      private$.url <- url %|||% sockets[1L]
+      url <- url %|||% sockets[1L]
+      check_string(url, "url", allow_null = TRUE)
+      check_string(profile, "profile", allow_null = TRUE)
+      private$.url <- url
       private$.profile <- profile %|||% crew_random_name()
       private$.launches <- launches_empty()
       private$.failed <- 0L
@@ -325,6 +325,7 @@ crew_class_launcher <- R6::R6Class(
     #' @param call Worker call string from `call()`.
     #' @return A handle of the worker.
     launch_worker = function(call) {
+      check_string(call, "call")
       list(call = call)
     },
     #' @description Start `n` workers. Plugins may override this method to
@@ -333,6 +334,8 @@ crew_class_launcher <- R6::R6Class(
     #' @param n Number of workers.
     #' @return A list of worker handles.
     launch_workers = function(call, n) {
+      check_string(call, "call")
+      check_nonnegative(n, "n")
       arguments <- list(
         call = call,
         name = "name",
@@ -390,6 +393,7 @@ crew_class_launcher <- R6::R6Class(
         condition = "message",
         skip_cran = TRUE
       )
+      check_string(name, "name")
       private$.name <- name
       invisible()
     }

@@ -87,7 +87,13 @@ crew_launcher_local <- function(
   launcher
 }
 
+# Merges the deprecated local_log_* arguments, checked under their own
+# names so the error points at the argument the caller actually passed.
 options_local_merge <- function(options_local, log_directory, log_join) {
+  check_string(log_directory, "local_log_directory", allow_null = TRUE)
+  if (!is.null(log_join)) {
+    check_flag(log_join, "local_log_join")
+  }
   if (!is.null(log_directory)) {
     options_local$log_directory <- log_directory
   }
@@ -210,6 +216,7 @@ crew_class_launcher_local <- R6::R6Class(
     #' @param call Worker call string from `call()`.
     #' @return A `processx::process` handle of the worker.
     launch_worker = function(call) {
+      check_string(call, "call")
       private$.log_prepare()
       name <- crew_random_name()
       bin <- if (identical(.Platform$OS.type, "windows")) "Rscript.exe" else "Rscript"

@@ -69,7 +69,7 @@ crew_class_monitor_local <- R6::R6Class(
     #'   [crew_terminate_process()].
     #' @param pids Integer vector of process IDs.
     terminate = function(pids) {
-      lapply(as.integer(pids), crew_terminate_process)
+      lapply(monitor_local_pids_check(pids), crew_terminate_process)
     }
   )
 )
@@ -88,7 +88,7 @@ monitor_local_processes <- function(user) {
       !anyNA(user) &&
       nzchar(user))
   if (!valid) {
-    crew_error("invalid user name")
+    crew_error("user must be NULL or a nonempty character string (a user name).")
   }
   processes <- ps::ps(user = user)
   handles <- processes$ps_handle
@@ -120,4 +120,23 @@ monitor_local_pids <- function(user, pattern) {
   processes <- monitor_local_processes(user = user)
   match <- grepl(pattern = pattern, x = processes$command, fixed = TRUE)
   as.integer(sort(processes$pid[match]))
+}
+
+#' @title Process IDs to terminate
+#' @description Coerce process IDs to integers as [as.integer()] does,
+#'   but refuse anything that is not a whole nonnegative number before a
+#'   signal goes out: a truncated or missing ID could name another process.
+#' @keywords internal
+#' @param pids Process IDs.
+#' @return Integer vector.
+monitor_local_pids_check <- function(pids) {
+  ids <- tryCatch(
+    suppressWarnings(as.integer(pids)),
+    error = function(condition) NA_integer_
+  )
+  whole <- !is.numeric(pids) || all(pids == ids, na.rm = TRUE)
+  if (anyNA(ids) || any(ids < 0L) || !whole) {
+    crew_error("pids must be whole nonnegative numbers (process IDs).")
+  }
+  ids
 }

@@ -65,12 +65,8 @@ crew_class_relay <- R6::R6Class(
     #' @description Check the relay.
     #' @return `NULL` (invisibly).
     validate = function() {
-      for (field in c(".condition", ".from", ".to")) {
-        value <- private[[field]]
-        crew_assert(
-          is.null(value) || inherits(value, "conditionVariable"),
-          message = paste(field, "must be NULL or a condition variable.")
-        )
+      for (field in c("condition", "from", "to")) {
+        relay_check_signal(private[[paste0(".", field)]], field)
       }
       crew_assert(
         inherits(.throttle, "crew_class_throttle"),
@@ -103,6 +99,7 @@ crew_class_relay <- R6::R6Class(
     #' @param from A signal.
     #' @return `NULL` (invisibly).
     set_from = function(from) {
+      relay_check_signal(from, "from")
       .from <<- from
       invisible()
     },
@@ -110,6 +107,7 @@ crew_class_relay <- R6::R6Class(
     #' @param to A signal.
     #' @return `NULL` (invisibly).
     set_to = function(to) {
+      relay_check_signal(to, "to")
       .to <<- to
       invisible()
     },
@@ -128,3 +126,10 @@ crew_class_relay <- R6::R6Class(
     }
   )
 )
+
+relay_check_signal <- function(value, name) {
+  if (!(is.null(value) || inherits(value, "conditionVariable"))) {
+    crew_error(paste(name, "must be NULL or a condition variable."))
+  }
+  invisible()
+}

@@ -40,15 +40,23 @@ crew_retry <- function(
   envir = parent.frame(),
   assertions = TRUE
 ) {
-  fun <- rlang::as_function(fun)
-  if (isTRUE(assertions)) {
+  check_flag(assertions, "assertions")
+  fun <- tryCatch(
+    rlang::as_function(fun),
+    error = function(condition) {
+      crew_error("crew_retry() argument fun must be a function or a one-sided formula.")
+    }
+  )
+  if (assertions) {
     crew_retry_validate(
       fun = fun,
       args = args,
       seconds_interval = seconds_interval,
       seconds_timeout = seconds_timeout,
       max_tries = max_tries,
-      error = error
+      error = error,
+      message = message,
+      envir = envir
     )
   }
   start <- now()
@@ -91,6 +99,8 @@ crew_retry <- function(
 #' @param seconds_timeout Seconds before giving up.
 #' @param max_tries Maximum number of attempts.
 #' @param error Whether to raise an error at the end.
+#' @param message Text appended to the error message.
+#' @param envir Environment in which to call `fun`.
 #' @return `NULL` (invisibly).
 crew_retry_validate <- function(
   fun,
@@ -98,7 +108,9 @@ crew_retry_validate <- function(
   seconds_interval,
   seconds_timeout,
   max_tries,
-  error
+  error,
+  message,
+  envir
 ) {
   if (!is.function(fun)) {
     crew_error("crew_retry() argument fun must be a function.")
@@ -130,6 +142,12 @@ crew_retry_validate <- function(
   }
   if (!isTRUE(error) && !isFALSE(error)) {
     crew_error("crew_retry() argument error must be TRUE or FALSE.")
+  }
+  if (!is.character(message)) {
+    crew_error("crew_retry() argument message must be a character vector.")
+  }
+  if (!is.environment(envir)) {
+    crew_error("crew_retry() argument envir must be an environment.")
   }
   invisible()
 }

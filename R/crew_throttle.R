@@ -162,7 +162,8 @@ crew_class_throttle <- R6::R6Class(
     #' @return `NULL` (invisibly).
     #' @param activity `TRUE` if there was activity, `FALSE` otherwise.
     update = function(activity) {
-      if (isTRUE(activity)) {
+      check_flag(activity, "activity")
+      if (activity) {
         reset()
       } else {
         decelerate()

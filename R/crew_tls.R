@@ -34,13 +34,14 @@ crew_tls <- function(
   certificates = NULL,
   validate = TRUE
 ) {
+  check_flag(validate, "validate")
   tls <- crew_class_tls$new(
     mode = mode,
     key = key,
     password = password,
     certificates = certificates
   )
-  if (isTRUE(validate)) {
+  if (validate) {
     tls$validate(test = TRUE)
   }
   tls
@@ -171,8 +172,8 @@ tls_validate <- function(self, private, test) {
     )
   }
   if (mode %in% c("none", "automatic")) {
-    for (field in c(".key", ".password", ".certificates")) {
-      if (!is.null(private[[field]])) {
+    for (field in c("key", "password", "certificates")) {
+      if (!is.null(private[[paste0(".", field)]])) {
         crew_error(
           sprintf(
             "if tls mode is \"none\" or \"automatic\", then %s must be NULL.",
@@ -189,14 +190,14 @@ tls_validate <- function(self, private, test) {
   if (!tls_is_string(key)) {
     crew_error(
       sprintf(
-        "with tls mode \"custom\", .key must be a non-empty string, not %s",
+        "with tls mode \"custom\", key must be a non-empty string, not %s",
         tls_describe(key)
       )
     )
   }
   if (!is.null(password) && !tls_is_string(password)) {
     crew_error(
-      "with tls mode \"custom\", .password must be NULL or a non-empty string"
+      "with tls mode \"custom\", password must be NULL or a non-empty string"
     )
   }
   if (!is.character(certificates) || length(certificates) < 1L ||
@@ -204,7 +205,7 @@ tls_validate <- function(self, private, test) {
     crew_error(
       sprintf(
         paste(
-          "with tls mode \"custom\", .certificates must be a character",
+          "with tls mode \"custom\", certificates must be a character",
           "vector of one or more non-empty file paths, not %s"
         ),
         tls_describe(certificates)

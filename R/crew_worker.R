@@ -42,6 +42,9 @@ crew_worker <- function(
     is.character(settings$credential) && length(settings$credential) == 1L,
     message = "settings$credential must be a launch credential from the launcher."
   )
+  if (!is.null(options_metrics)) {
+    crew_options_metrics_validate(options_metrics)
+  }
   previous <- Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
   Sys.setenv(CREW_CONTROLLER = controller)
   on.exit(worker_restore_controller(previous), add = TRUE)

@@ -76,6 +76,30 @@ deprecate_moved_to_controller <- function(...) {
   }
 }
 
+# The scaling throttle validates at once; checking seconds_interval first
+# makes the error name the launcher argument instead of a throttle field.
+launcher_throttle <- function(seconds_interval, tasks_max) {
+  fast <- isTRUE(is.finite(tasks_max))
+  minimum <- if (fast) 1e-6 else 0
+  valid <- is.numeric(seconds_interval) &&
+    length(seconds_interval) == 1L &&
+    !is.na(seconds_interval) &&
+    seconds_interval > 0 &&
+    seconds_interval >= minimum
+  if (!valid) {
+    crew_error(
+      paste(
+        "seconds_interval must be a positive number of length 1",
+        "(at least 1e-6 if tasks_max is finite)."
+      )
+    )
+  }
+  crew_throttle(
+    seconds_max = seconds_interval,
+    seconds_min = if (fast) 1e-6 else seconds_interval
+  )
+}
+
 launcher_validate <- function(self, private) {
   name <- private$.name
   crew_assert(
@@ -198,6 +222,7 @@ launcher_call <- function(settings, name, options_metrics) {
 }
 
 launcher_launch <- function(self, private, n) {
+  check_nonnegative(n, "n")
   if (n < 1L) {
     return(invisible())
   }
@@ -221,7 +246,17 @@ launcher_launch <- function(self, private, n) {
   invisible()
 }
 
+launcher_status_names <- c("connections", "cumulative", "awaiting", "executing")
+
 launcher_scale <- function(self, private, status) {
+  if (!(is.numeric(status) && all(launcher_status_names %in% names(status)))) {
+    crew_error(
+      paste(
+        "status must be the named numeric vector of counters",
+        "from the status() method of the client."
+      )
+    )
+  }
   launches <- private$.launches
   total <- if (nrow(launches)) launches$total[nrow(launches)] else 0L
   connections <- status[["connections"]]

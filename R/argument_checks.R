@@ -1,0 +1,29 @@
+# Argument checks cheap enough for code that runs once per task or once
+# per scaling round: plain conditionals instead of crew_assert(), which
+# captures and evaluates expressions. Each error names the argument.
+
+check_flag <- function(value, name) {
+  if (!(isTRUE(value) || isFALSE(value))) {
+    crew_error(paste(name, "must be TRUE or FALSE."))
+  }
+  invisible()
+}
+
+check_string <- function(value, name, allow_null = FALSE) {
+  if (allow_null && is.null(value)) {
+    return(invisible())
+  }
+  if (!(is.character(value) && length(value) == 1L && !is.na(value) && nzchar(value))) {
+    crew_error(
+      paste(name, "must be", if (allow_null) "NULL or", "a nonempty character string.")
+    )
+  }
+  invisible()
+}
+
+check_nonnegative <- function(value, name) {
+  if (!(is.numeric(value) && length(value) == 1L && !is.na(value) && value >= 0)) {
+    crew_error(paste(name, "must be a nonnegative number of length 1."))
+  }
+  invisible()
+}
