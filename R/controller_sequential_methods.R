@@ -137,7 +137,7 @@ sequential_map <- function(
   warnings,
   verbose
 ) {
-  map_check(self, seconds_interval, error, warnings)
+  map_check(self, seconds_interval, error, warnings, verbose)
   # Tasks run as they are pushed, so the walk's bar is the map's bar.
   handles <- sequential_walk(
     self = self,

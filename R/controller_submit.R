@@ -84,18 +84,21 @@ controller_push <- function(
   throttle,
   name
 ) {
+  # Arguments first, so a wrong one leaves no dispatcher listening.
+  controller_flag_check(scale = scale, throttle = throttle)
+  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
+  if (!is.null(name)) {
+    controller_name_check(name)
+  }
   if (!isTRUE(private$.client$started)) {
     self$start()
   }
-  controller_flag_check(scale = scale, throttle = throttle)
-  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
   if (is.null(name)) {
     name <- name_task_push()
     while (!is.null(private$.tasks[[name]])) {
       name <- name_task_push()
     }
   } else {
-    controller_name_check(name)
     if (!is.null(private$.tasks[[name]])) {
       crew_error(
         paste0(
@@ -157,7 +160,6 @@ walk_plan <- function(
   scale,
   throttle
 ) {
-  self$start()
   crew_deprecate(
     name = "save_command",
     date = "2025-01-22",
@@ -190,6 +192,8 @@ walk_plan <- function(
     !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),
     message = "task names in walk() and map() must be nonempty, non-missing and unique."
   )
+  # Started only now, so a wrong argument leaves no dispatcher listening.
+  self$start()
   held <- vapply(task_names, function(name) !is.null(private$.tasks[[name]]), logical(1L))
   if (any(held)) {
     crew_error(
@@ -306,7 +310,7 @@ controller_map <- function(
   scale,
   throttle
 ) {
-  map_check(self, seconds_interval, error, warnings)
+  map_check(self, seconds_interval, error, warnings, verbose)
   task_names <- controller_walk(
     self = self,
     private = private,
@@ -339,7 +343,7 @@ controller_map <- function(
 }
 
 # What map() checks before it pushes anything, for every kind of controller.
-map_check <- function(self, seconds_interval, error, warnings) {
+map_check <- function(self, seconds_interval, error, warnings, verbose) {
   crew_deprecate(
     name = "seconds_interval",
     date = "2025-01-22",
@@ -347,14 +351,14 @@ map_check <- function(self, seconds_interval, error, warnings) {
     alternative = "none (no longer used)",
     value = seconds_interval
   )
-  if (self$size() > 0L) {
-    crew_error("cannot map() until all prior tasks are completed and popped")
-  }
   crew_assert(
     is.character(error) && length(error) == 1L && error %in% c("stop", "warn", "silent"),
     message = "error must be \"stop\", \"warn\", or \"silent\"."
   )
-  controller_flag_check(warnings = warnings)
+  controller_flag_check(warnings = warnings, verbose = verbose)
+  if (self$size() > 0L) {
+    crew_error("cannot map() until all prior tasks are completed and popped")
+  }
 }
 
 # How map() reports warnings and unsuccessful tasks, for every kind of

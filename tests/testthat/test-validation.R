@@ -489,7 +489,9 @@ crew_test("validation: controller$wait()", {
     fun = controller$wait,
     cases = list(
       mode = list(1, NA_character_, c("all", "one"), "some"),
-      seconds_timeout = wrong_nonnegative
+      seconds_timeout = wrong_nonnegative,
+      scale = wrong_flag,
+      throttle = wrong_flag
     )
   )
 })
@@ -519,9 +521,20 @@ crew_test("validation: controller methods without checked arguments", {
   )
 })
 
-# push(), walk() and map() start the controller before they check their
-# arguments, so they share one started controller. No check lets a task
-# through, so no worker launches.
+# push(), walk() and map() check their arguments before they start the
+# controller, so a wrong argument leaves no dispatcher listening.
+crew_test("validation: a rejected push(), walk() or map() does not start the controller", {
+  controller <- crew_controller_local(workers = 1L)
+  on.exit(controller$terminate())
+  expect_crew_error(controller$push(1, scale = "yes"))
+  expect_crew_error(controller$push(1, name = NA_character_))
+  expect_crew_error(controller$walk(x, iterate = list(x = 1), verbose = "yes"))
+  expect_crew_error(controller$map(x, iterate = list(x = 1), error = "fail"))
+  expect_false(controller$started())
+})
+
+# The valid-looking rest of each call would push tasks, so these share one
+# started controller. No check lets a task through, so no worker launches.
 crew_test("validation: controller$push(), $walk() and $map()", {
   crew_test_skip()
   controller <- crew_controller_local(workers = 1L)
@@ -564,7 +577,7 @@ crew_test("validation: controller$push(), $walk() and $map()", {
   expect_arguments_checked(
     fun = controller$map,
     cases = c(
-      walk_cases[setdiff(names(walk_cases), "verbose")],
+      walk_cases,
       list(
         error = list(1, NA_character_, c("stop", "warn"), "fail"),
         warnings = wrong_flag
