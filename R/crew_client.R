@@ -266,18 +266,16 @@ crew_class_client <- R6::R6Class(
       if (isTRUE(.started)) {
         return(invisible())
       }
-      if (!identical(.tls$mode, "none")) {
-        crew_error(
-          paste0(
-            "TLS mode \"", .tls$mode, "\" is not yet supported by this ",
-            "version of crew; use crew_tls(mode = \"none\")."
-          )
-        )
-      }
+      credentials <- .tls$client() %||% c("", "")
       listening <- native_dispatcher_start(
         profile = .profile,
         host = .host,
-        port = .port
+        port = .port,
+        tls_mode = .tls$mode,
+        tls_certificates = credentials[[1L]],
+        tls_key = credentials[[2L]],
+        tls_password = .tls$password,
+        tls_workers_ca = if (is.null(.tls$authority)) "" else tls_read_text(.tls$authority)
       )
       .url <<- .tls$url(host = .host, port = listening$port)
       .relay$set_from(native_dispatcher_signal(.profile))

@@ -66,7 +66,10 @@ crew_class_tls <- R6::R6Class(
     .mode = NULL,
     .key = NULL,
     .password = NULL,
-    .certificates = NULL
+    .certificates = NULL,
+    .authority = NULL,
+    .worker_certificates = NULL,
+    .worker_key = NULL
   ),
   active = list(
     mode = function() {
@@ -80,6 +83,22 @@ crew_class_tls <- R6::R6Class(
     },
     certificates = function() {
       .certificates
+    },
+    #' @field authority Path of the PEM certificate of the authority that
+    #'   signs worker certificates, or `NULL` if workers need none. See
+    #'   [crew_tls_mutual()].
+    authority = function() {
+      .authority
+    },
+    #' @field worker_certificates Paths of each worker's PEM certificate
+    #'   chain, as seen by the workers, or `NULL`.
+    worker_certificates = function() {
+      .worker_certificates
+    },
+    #' @field worker_key Path of each worker's PEM private key, as seen by
+    #'   the workers, or `NULL`.
+    worker_key = function() {
+      .worker_key
     }
   ),
   public = list(
@@ -130,15 +149,24 @@ crew_class_tls <- R6::R6Class(
     #' @param profile Character string, name of the compute profile.
     worker = function(profile) {
       if (identical(.mode, "automatic")) {
-        if (exists("native_tls_certificate", mode = "function")) {
-          return(native_tls_certificate(profile))
-        }
-        return(NULL)
+        return(native_tls_certificate(profile))
       }
       if (!identical(.mode, "custom")) {
         return(NULL)
       }
       c(tls_read_text(.certificates), "")
+    },
+    #' @description Require workers to present a certificate signed by an
+    #'   authority. Use [crew_tls_mutual()] instead of calling this.
+    #' @return `NULL` (invisibly).
+    #' @param authority See [crew_tls_mutual()].
+    #' @param certificates See [crew_tls_mutual()].
+    #' @param key See [crew_tls_mutual()].
+    require_workers = function(authority, certificates, key) {
+      .authority <<- authority
+      .worker_certificates <<- certificates
+      .worker_key <<- key
+      invisible()
     },
     #' @description Build the URL that workers dial.
     #' @return Character string such as `"tcp://10.0.0.7:5700"` or
@@ -171,6 +199,7 @@ tls_validate <- function(self, private, test) {
       )
     )
   }
+  tls_validate_mutual(private)
   if (mode %in% c("none", "automatic")) {
     for (field in c("key", "password", "certificates")) {
       if (!is.null(private[[paste0(".", field)]])) {
@@ -216,13 +245,50 @@ tls_validate <- function(self, private, test) {
   for (certificate in certificates) {
     crew_tls_assert_certificate(certificate)
   }
-  if (isTRUE(test) && exists("native_tls_check", mode = "function")) {
-    native_tls_check(
-      tls_read_text(certificates),
-      tls_read_text(key),
-      password
+  if (isTRUE(test)) {
+    tryCatch(
+      native_tls_check(
+        certificates = tls_read_text(certificates),
+        key = tls_read_text(key),
+        password = password
+      ),
+      crew_error = function(condition) {
+        crew_error(
+          paste(
+            "the TLS key, password and certificates cannot be used:",
+            sub("^invalid argument: ", "", conditionMessage(condition))
+          )
+        )
+      }
     )
   }
+  invisible()
+}
+
+tls_validate_mutual <- function(private) {
+  authority <- private$.authority
+  if (is.null(authority)) {
+    return(invisible())
+  }
+  if (identical(private$.mode, "none")) {
+    crew_error("workers can only present certificates over TLS: tls mode must not be \"none\".")
+  }
+  crew_assert(
+    is.character(authority) && length(authority) >= 1L && !anyNA(authority) && all(nzchar(authority)),
+    message = "authority must be a character vector of paths to PEM certificate files."
+  )
+  for (path in authority) {
+    crew_tls_assert_certificate(path)
+  }
+  crew_assert(
+    is.character(private$.worker_certificates) && length(private$.worker_certificates) >= 1L &&
+      !anyNA(private$.worker_certificates) && all(nzchar(private$.worker_certificates)),
+    message = "certificates must be a character vector of paths to the workers' PEM certificate files."
+  )
+  crew_assert(
+    tls_is_string(private$.worker_key),
+    message = "key must be the path to the workers' PEM private key file."
+  )
   invisible()
 }
 
@@ -239,11 +305,15 @@ crew_tls_assert_key <- function(path) {
     what = "private key",
     first = c(
       "-----BEGIN PRIVATE KEY-----",
-      "-----BEGIN ENCRYPTED PRIVATE KEY-----"
+      "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+      "-----BEGIN RSA PRIVATE KEY-----",
+      "-----BEGIN EC PRIVATE KEY-----"
     ),
     last = c(
       "-----END PRIVATE KEY-----",
-      "-----END ENCRYPTED PRIVATE KEY-----"
+      "-----END ENCRYPTED PRIVATE KEY-----",
+      "-----END RSA PRIVATE KEY-----",
+      "-----END EC PRIVATE KEY-----"
     )
   )
 }

@@ -64,6 +64,15 @@ worker_restore_controller <- function(previous) {
   }
 }
 
+# The worker's own certificates or key for mutual TLS, read where the
+# worker runs.
+worker_tls_text <- function(paths) {
+  if (is.null(paths)) {
+    return("")
+  }
+  paste(unlist(lapply(paths, readLines, warn = FALSE)), collapse = "\n")
+}
+
 worker_loop <- function(settings) {
   session <- native_worker_start(
     url = settings$url,
@@ -74,7 +83,10 @@ worker_loop <- function(settings) {
     tasks_max = settings$maxtasks %||% Inf,
     tasks_timers = settings$timerstart %||% 0L,
     exit_signal = settings$autoexit %||% crew_terminate_signal(),
-    parent_pid = as.integer(Sys.getenv("CREW_PARENT_PID", unset = "0"))
+    parent_pid = as.integer(Sys.getenv("CREW_PARENT_PID", unset = "0")),
+    tls_trusted = paste(settings$tlscert, collapse = "\n"),
+    tls_certificates = worker_tls_text(settings$tlsworker$certificates),
+    tls_key = worker_tls_text(settings$tlsworker$key)
   )
   repeat {
     # A cancellation interrupts the running task like Ctrl-C would; one

@@ -196,6 +196,12 @@ launcher_settings <- function(self, private) {
     walltime = private$.seconds_wall * 1000,
     timerstart = private$.tasks_timers,
     tlscert = private$.tls$worker(profile),
+    tlsworker = if (!is.null(private$.tls$authority)) {
+      list(
+        certificates = private$.tls$worker_certificates,
+        key = private$.tls$worker_key
+      )
+    },
     rs = if (running) native_dispatcher_stream(profile),
     dialtimeout = private$.seconds_timeout * 1000,
     credential = if (running) native_dispatcher_credential(profile, private$.launch_size %||% 1L)

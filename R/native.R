@@ -57,7 +57,18 @@ native_signal_forward <- function(from, to) {
   invisible(.Call(wrap__native_signal_forward, from, to))
 }
 
-native_dispatcher_start <- function(profile, host, port, heartbeat = 1, heartbeat_timeout = 10) {
+native_dispatcher_start <- function(
+  profile,
+  host,
+  port,
+  heartbeat = 1,
+  heartbeat_timeout = 10,
+  tls_mode = "none",
+  tls_certificates = "",
+  tls_key = "",
+  tls_password = NULL,
+  tls_workers_ca = ""
+) {
   native_unwrap(
     .Call(
       wrap__native_dispatcher_start,
@@ -65,9 +76,30 @@ native_dispatcher_start <- function(profile, host, port, heartbeat = 1, heartbea
       native_utf8(host),
       as.integer(port),
       as.numeric(heartbeat),
-      as.numeric(heartbeat_timeout)
+      as.numeric(heartbeat_timeout),
+      native_utf8(tls_mode),
+      native_utf8(tls_certificates),
+      native_utf8(tls_key),
+      native_utf8(tls_password %||% ""),
+      native_utf8(tls_workers_ca)
     )
   )
+}
+
+native_tls_check <- function(certificates, key, password = NULL) {
+  native_unwrap(
+    .Call(
+      wrap__native_tls_check,
+      native_utf8(certificates),
+      native_utf8(key),
+      native_utf8(password %||% "")
+    )
+  )
+  invisible()
+}
+
+native_tls_certificate <- function(profile) {
+  .Call(wrap__native_tls_certificate, native_utf8(profile))
 }
 
 native_dispatcher_stop <- function(profile) {
@@ -135,7 +167,10 @@ native_worker_start <- function(
   tasks_max,
   tasks_timers,
   exit_signal,
-  parent_pid
+  parent_pid,
+  tls_trusted = "",
+  tls_certificates = "",
+  tls_key = ""
 ) {
   native_unwrap(
     .Call(
@@ -148,7 +183,11 @@ native_worker_start <- function(
       as.numeric(tasks_max),
       as.numeric(tasks_timers),
       as.integer(exit_signal),
-      as.integer(parent_pid)
+      as.integer(parent_pid),
+      native_utf8(tls_trusted),
+      native_utf8(tls_certificates),
+      native_utf8(tls_key),
+      ""
     )
   )
 }

@@ -8,12 +8,14 @@ use crate::convert::{
 use crate::serial;
 use crew_core::dispatcher::{Config, Dispatcher, Taken, Timing};
 use crew_core::protocol::Seed;
+use crate::api_tls::password;
+use crew_core::tls::Identity;
 use crew_core::{registry, runtime, Error};
 use extendr_api::prelude::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
+pub(crate) fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
     runtime::check_not_forked()?;
     registry::get(profile).ok_or_else(|| Error::ProfileNotRunning(profile.to_string()))
 }
@@ -34,6 +36,11 @@ fn native_dispatcher_start(
     port: i32,
     heartbeat_seconds: f64,
     heartbeat_timeout: f64,
+    tls_mode: &str,
+    tls_certificates: &str,
+    tls_key: &str,
+    tls_password: &str,
+    tls_workers_ca: &str,
 ) -> Robj {
     if let Err(error) = runtime::check_not_forked() {
         return error_record(error);
@@ -46,10 +53,30 @@ fn native_dispatcher_start(
         heartbeat_timeout: duration(heartbeat_timeout).unwrap_or(Duration::from_secs(10)),
         ..Timing::default()
     };
+    let identity = match tls_mode {
+        "none" => None,
+        "automatic" => Some(Identity::automatic(host)),
+        "custom" => Some(
+            Identity::custom(tls_certificates, tls_key, password(tls_password))
+                .and_then(|identity| identity.check_host(host).map(|()| identity)),
+        ),
+        other => return error_record(format!("unknown TLS mode '{other}'")),
+    };
+    let identity = match identity.transpose() {
+        Ok(identity) => identity,
+        Err(error) => return error_record(error),
+    };
+    let workers_ca = (!tls_workers_ca.is_empty()).then_some(tls_workers_ca);
+    let tls = match identity.as_ref().map(|i| i.server_config(workers_ca)).transpose() {
+        Ok(tls) => tls,
+        Err(error) => return error_record(error),
+    };
     let config = Config {
         host: host.to_string(),
         port,
         timing,
+        tls,
+        certificate: identity.map(|i| i.certificate_pem().to_string()),
     };
     match registry::start(profile, config) {
         Ok(d) => named(

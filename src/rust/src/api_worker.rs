@@ -4,6 +4,7 @@ use crate::convert::{duration, error_record, interrupt_record, named, wait_slice
 use crate::serial;
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
+use crew_core::tls;
 use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
 use extendr_api::prelude::*;
 use std::time::Duration;
@@ -33,6 +34,10 @@ fn native_worker_start(
     timers_after: f64,
     exit_signal: i32,
     parent_pid: i32,
+    tls_trusted: &str,
+    tls_certificates: &str,
+    tls_key: &str,
+    tls_password: &str,
 ) -> Robj {
     if let Err(error) = runtime::check_not_forked() {
         return error_record(error);
@@ -43,6 +48,10 @@ fn native_worker_start(
     };
     let Some(credential) = Credential::parse(credential) else {
         return error_record("the worker credential is malformed");
+    };
+    let tls = match worker_tls(url, &address, tls_trusted, tls_certificates, tls_key, tls_password) {
+        Ok(tls) => tls,
+        Err(error) => return error_record(error),
     };
     if parent_pid > 0 && !follow_parent(parent_pid as u32, exit_signal.max(1)) {
         return error_record("the process that launched this worker has already exited");
@@ -62,11 +71,39 @@ fn native_worker_start(
         heartbeat_interval: Duration::from_secs(1),
         heartbeat_timeout: Duration::from_secs(10),
         exit_signal: (exit_signal > 0).then_some(exit_signal),
+        tls,
     };
     match WorkerClient::start(config) {
         Ok(client) => ExternalPtr::new(WorkerHandle(client)).into(),
         Err(error) => error_record(error),
     }
+}
+
+/// The worker's TLS settings for a `tls+tcp://` URL: trust `trusted` and,
+/// if given, present a certificate chain and key of its own.
+fn worker_tls(
+    url: &str,
+    address: &str,
+    trusted: &str,
+    certificates: &str,
+    key: &str,
+    password: &str,
+) -> crew_core::Result<Option<tls::WorkerTls>> {
+    if !url.starts_with("tls+tcp://") {
+        return Ok(None);
+    }
+    if trusted.trim().is_empty() {
+        return Err(crew_core::Error::InvalidArgument(
+            "a tls+tcp:// URL needs the controller's TLS certificate".into(),
+        ));
+    }
+    let identity = if certificates.is_empty() {
+        None
+    } else {
+        Some(tls::Identity::worker(certificates, key, crate::api_tls::password(password))?)
+    };
+    let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
+    tls::worker(trusted, host, identity.as_ref()).map(Some)
 }
 
 /// Waits up to `seconds` for the next event: `list(type = "task", id,

@@ -5,6 +5,7 @@
 
 mod api_dispatcher;
 mod api_signal;
+mod api_tls;
 mod api_util;
 mod api_worker;
 mod convert;
@@ -16,6 +17,7 @@ extendr_module! {
     mod crew;
     use api_dispatcher;
     use api_signal;
+    use api_tls;
     use api_util;
     use api_worker;
 }

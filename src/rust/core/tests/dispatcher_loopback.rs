@@ -240,6 +240,55 @@ fn strangers_do_not_disturb_work_in_flight() {
     worker.join().unwrap();
 }
 
+/// Lets this test process hold a few thousand sockets (both ends of a
+/// thousand loopback connections live here).
+fn raise_open_file_limit(wanted: u64) {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+#[test]
+fn a_thousand_connections_at_once_do_not_stall_work() {
+    raise_open_file_limit(4096);
+    let d = dispatcher();
+    let token = d.issue_credential(2);
+    let first = spawn_echo_worker(worker_config(&d, &token));
+    wait_for(|| d.status().connections == 1);
+    for i in 0..100u32 {
+        d.push(format!("before{i}"), vec![1; 1000], None).unwrap();
+    }
+    let address = address_from_url(&d.url()).unwrap();
+    // A thousand connections opened together and held open without a word:
+    // more than the handshake cap, so some are refused at once.
+    let flood: Vec<TcpStream> = (0..1000)
+        .filter_map(|_| TcpStream::connect(&address).ok())
+        .collect();
+    assert!(flood.len() >= 900, "only {} connections opened", flood.len());
+    for i in 0..100u32 {
+        d.push(format!("during{i}"), vec![2; 1000], None).unwrap();
+    }
+    wait_for(|| d.status().completed == 200);
+    // A new worker still gets in while the flood holds its connections.
+    let second = spawn_echo_worker(worker_config(&d, &token));
+    wait_for(|| d.status().connections == 2);
+    drop(flood);
+    assert_eq!(d.status().cumulative, 2);
+    let taken = d.take_resolved(usize::MAX);
+    assert_eq!(taken.len(), 200);
+    assert!(taken.iter().all(|t| t.outcome.code == 0));
+    d.terminate();
+    first.join().unwrap();
+    second.join().unwrap();
+}
+
 #[test]
 fn worker_limits_end_the_session_and_say_why() {
     let d = dispatcher();

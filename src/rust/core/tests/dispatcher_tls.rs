@@ -187,7 +187,7 @@ fn mutual_tls_needs_a_worker_certificate_from_the_authority() {
         .unwrap()
         .signed_by(&worker_key, &issuer)
         .unwrap();
-    let me = Identity::custom(
+    let me = Identity::worker(
         &format!("{}{}", worker_cert.pem(), ca_cert.pem()),
         &worker_key.serialize_pem(),
         None,

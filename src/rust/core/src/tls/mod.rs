@@ -71,10 +71,20 @@ impl Identity {
         })
     }
 
-    /// The user's certificate chain (leaf first, root last) and key. The
-    /// key must match the leaf, every certificate must be valid now, and a
-    /// chain of two or more must lead from the leaf to the root.
+    /// The user's certificate chain (leaf first, root last) and key for the
+    /// dispatcher. The key must match the leaf, every certificate must be
+    /// valid now, and a chain of two or more must lead from the leaf to the
+    /// root as a server certificate.
     pub fn custom(chain_pem: &str, key_pem: &str, password: Option<&str>) -> Result<Identity> {
+        let identity = Identity::worker(chain_pem, key_pem, password)?;
+        identity.verify_chain(None)?;
+        Ok(identity)
+    }
+
+    /// A worker's certificate chain and key for mutual TLS: the key must
+    /// match the leaf and every certificate must be valid now; the
+    /// dispatcher verifies the chain itself.
+    pub fn worker(chain_pem: &str, key_pem: &str, password: Option<&str>) -> Result<Identity> {
         let chain = certificates(chain_pem)?;
         let key = private_key(key_pem, password)?;
         validity::check(&chain, SystemTime::now())?;
@@ -83,13 +93,11 @@ impl Identity {
                 "the private key does not belong to the first certificate: {e}"
             ))
         })?;
-        let identity = Identity {
+        Ok(Identity {
             chain,
             key,
             chain_pem: chain_pem.to_string(),
-        };
-        identity.verify_chain(None)?;
-        Ok(identity)
+        })
     }
 
     /// The certificates workers trust, as PEM text.

@@ -127,14 +127,14 @@ async fn mutual_tls_admits_only_workers_of_the_authority() {
     let workers_ca = authority("workers", None);
     let server = identity.server_config(Some(&workers_ca.pem)).unwrap();
     let (cert, key) = leaf(&["worker"], &workers_ca);
-    let member = Identity::custom(&format!("{cert}{}", workers_ca.pem), &key, None).unwrap();
+    let member = Identity::worker(&format!("{cert}{}", workers_ca.pem), &key, None).unwrap();
     let worker = worker(identity.certificate_pem(), "127.0.0.1", Some(&member)).unwrap();
     assert_eq!(round_trip(server.clone(), worker).await.unwrap(), b"secret task");
     let anonymous = super::worker(identity.certificate_pem(), "127.0.0.1", None).unwrap();
     assert!(round_trip(server.clone(), anonymous).await.is_err());
     let outsider_ca = authority("outsiders", None);
     let (cert, key) = leaf(&["worker"], &outsider_ca);
-    let outsider = Identity::custom(&format!("{cert}{}", outsider_ca.pem), &key, None).unwrap();
+    let outsider = Identity::worker(&format!("{cert}{}", outsider_ca.pem), &key, None).unwrap();
     let worker = super::worker(identity.certificate_pem(), "127.0.0.1", Some(&outsider)).unwrap();
     assert!(round_trip(server, worker).await.is_err());
 }

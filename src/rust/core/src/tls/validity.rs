@@ -4,7 +4,7 @@
 
 use crate::{Error, Result};
 use rustls::pki_types::CertificateDer;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 use x509_cert::der::Decode;
 
 /// Errors unless every certificate is valid at `now`.
@@ -16,27 +16,21 @@ pub fn check(chain: &[CertificateDer<'_>], now: SystemTime) -> Result<()> {
         let validity = &cert.tbs_certificate.validity;
         let not_before = validity.not_before.to_system_time();
         let not_after = validity.not_after.to_system_time();
+        let from = validity.not_before.to_date_time();
+        let until = validity.not_after.to_date_time();
         let subject = cert.tbs_certificate.subject.to_string();
         if now < not_before {
             return Err(Error::InvalidArgument(format!(
-                "certificate {} ({subject}) is not valid yet: valid from {} seconds after the Unix epoch",
-                index + 1,
-                seconds(not_before)
+                "certificate {} ({subject}) is not valid yet: valid from {from}",
+                index + 1
             )));
         }
         if now > not_after {
             return Err(Error::InvalidArgument(format!(
-                "certificate {} ({subject}) has expired: valid until {} seconds after the Unix epoch",
-                index + 1,
-                seconds(not_after)
+                "certificate {} ({subject}) has expired: valid until {until}",
+                index + 1
             )));
         }
     }
     Ok(())
-}
-
-fn seconds(time: SystemTime) -> u64 {
-    time.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_secs()
 }
