@@ -31,8 +31,13 @@ core_floors <- function() {
   stats::setNames(as.numeric(vapply(values, `[`, "", 2L)), vapply(values, `[`, "", 1L))
 }
 
-started_controller <- function(workers) {
-  controller <- crew_controller_local(workers = workers, seconds_idle = 120, seconds_interval = 0.05)
+started_controller <- function(workers, tls = crew_tls()) {
+  controller <- crew_controller_local(
+    workers = workers,
+    seconds_idle = 120,
+    seconds_interval = 0.05,
+    tls = tls
+  )
   controller$start()
   controller$launch(n = workers)
   crew:::crew_retry(
@@ -69,8 +74,8 @@ bench_push_collect <- function(workers, n) {
   n / elapsed
 }
 
-bench_map <- function(workers, n) {
-  controller <- started_controller(workers)
+bench_map <- function(workers, n, tls = crew_tls()) {
+  controller <- started_controller(workers, tls)
   on.exit(controller$terminate())
   start <- now()
   results <- controller$map(x + 1, iterate = list(x = seq_len(n)), scale = FALSE)
@@ -93,8 +98,8 @@ bench_latency <- function(trips) {
   1e6 * c(median = stats::median(times), p99 = unname(stats::quantile(times, 0.99)))
 }
 
-bench_large <- function(megabytes) {
-  controller <- started_controller(1L)
+bench_large <- function(megabytes, tls = crew_tls()) {
+  controller <- started_controller(1L, tls)
   on.exit(controller$terminate())
   x <- as.raw(seq_len(megabytes * 1e6) %% 256L)
   start <- now()
@@ -130,6 +135,7 @@ floors <- core_floors()
 serialize_rate <- floor_serialize_tasks(n)
 cold <- bench_cold_start()
 figure("cold start to first result", cold, "s")
+map_plain <- NULL
 for (workers in c(1L, 2L)) {
   figure(
     sprintf("push + collect, %d worker(s)", workers),
@@ -138,23 +144,39 @@ for (workers in c(1L, 2L)) {
     floors[["tasks_per_second"]],
     "core loopback, 2 workers"
   )
+  map_plain <- bench_map(workers, n)
   figure(
     sprintf("map, %d worker(s)", workers),
-    bench_map(workers, n),
+    map_plain,
     "tasks/s",
     serialize_rate,
     "R serialize + unserialize of task and result"
   )
 }
+figure(
+  "map, 2 worker(s), automatic TLS",
+  bench_map(2L, n, crew_tls(mode = "automatic")),
+  "tasks/s",
+  map_plain,
+  "the same map without TLS"
+)
 latency <- bench_latency(1000L)
 figure("round trip, median", latency[["median"]], "us", floors[["roundtrip_median_us"]], "core loopback")
 figure("round trip, p99", latency[["p99"]], "us", floors[["roundtrip_p99_us"]], "core loopback")
+large_plain <- bench_large(100)
 figure(
   "100 MB in and out",
-  bench_large(100),
+  large_plain,
   "MB/s",
   floor_serialize_large(100),
   "R serialize + unserialize"
+)
+figure(
+  "100 MB in and out, automatic TLS",
+  bench_large(100, crew_tls(mode = "automatic")),
+  "MB/s",
+  large_plain,
+  "the same transfer without TLS"
 )
 figure("core loopback 100 MB in and out", floors[["large_mb_per_second"]], "MB/s")
 figure("client peak RSS", peak_rss_mb(), "MB")

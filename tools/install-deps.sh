@@ -5,6 +5,7 @@
 set -euo pipefail
 
 packages=(
+  openssl
   r-base-dev
   r-cran-cli
   r-cran-knitr
