@@ -174,3 +174,47 @@ crew_test("recovery: after crashes_max crashes a backup controller takes the tas
   expect_equal(controller$crashes(name = "task"), 1L)
   expect_equal(backup$crashes(name = "task"), 0L)
 })
+
+crew_test("recovery: a map() of 200 tasks where every fifth fails, under each error mode", {
+  crew_test_skip()
+  controller <- crew_test_recovery_controller(workers = 2L)
+  on.exit(controller$terminate())
+  command <- quote(if (x %% 5L == 0L) stop(paste("task", x, "failed")) else x)
+  iterate <- list(x = seq_len(200L))
+  failing <- seq_len(200L) %% 5L == 0L
+  expect_error(
+    controller$map(command, iterate = iterate, substitute = FALSE, verbose = FALSE),
+    class = "crew_error",
+    regexp = "40 tasks were not successful"
+  )
+  stored <- controller$error
+  expect_equal(nrow(stored), 200L)
+  expect_equal(nrow(stored[stored$status == "error", ]), 40L)
+  expect_equal(stored$status[failing], rep("error", 40L))
+  expect_equal(stored$status[!failing], rep("success", 160L))
+  expect_equal(stored$error[failing][1L], "task 5 failed")
+  expect_equal(unlist(stored$result[!failing]), seq_len(200L)[!failing])
+  expect_warning(
+    warned <- controller$map(
+      command,
+      iterate = iterate,
+      substitute = FALSE,
+      error = "warn",
+      verbose = FALSE
+    ),
+    class = "crew_warning"
+  )
+  expect_equal(sum(warned$status == "error"), 40L)
+  expect_silent(
+    silent <- controller$map(
+      command,
+      iterate = iterate,
+      substitute = FALSE,
+      error = "silent",
+      verbose = FALSE
+    )
+  )
+  expect_equal(sum(silent$status == "error"), 40L)
+  expect_equal(controller$summary()$error, 120L)
+  expect_equal(controller$summary()$success, 480L)
+})
