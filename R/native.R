@@ -170,3 +170,18 @@ native_dispatcher_wait <- function(profile, mode, seconds) {
     .Call(wrap__native_dispatcher_wait, native_utf8(profile), mode, as.numeric(seconds))
   )
 }
+
+native_process_find <- function(user, pattern) {
+  if (!is.null(user)) {
+    user <- native_utf8(user)
+  }
+  .Call(wrap__native_process_find, user, native_utf8(pattern))
+}
+
+native_process_running <- function(pids) {
+  .Call(wrap__native_process_running, as.numeric(pids))
+}
+
+native_process_terminate <- function(pids, seconds_grace) {
+  .Call(wrap__native_process_terminate, as.numeric(pids), as.numeric(seconds_grace))
+}

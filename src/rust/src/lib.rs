@@ -4,6 +4,7 @@
 //! waits in short slices so that Ctrl-C always works.
 
 mod api_dispatcher;
+mod api_process;
 mod api_signal;
 mod api_util;
 mod api_worker;
@@ -15,6 +16,7 @@ use extendr_api::prelude::*;
 extendr_module! {
     mod crew;
     use api_dispatcher;
+    use api_process;
     use api_signal;
     use api_util;
     use api_worker;

@@ -5,6 +5,7 @@
 pub mod dispatcher;
 pub mod error;
 pub mod net;
+pub mod process;
 pub mod protocol;
 pub mod random;
 pub mod registry;
