@@ -4,6 +4,7 @@
 
 pub mod dispatcher;
 pub mod error;
+pub mod metrics;
 pub mod net;
 pub mod process;
 pub mod protocol;
