@@ -3,9 +3,9 @@
 #' @description Deprecated: use [crew_monitor_local()] instead. Terminate
 #'   the local dispatcher and worker processes of a user, whatever
 #'   controller started them.
-#' @details Processes are recognised by their command lines: dispatchers
-#'   contain `mirai::dispatcher(` and workers contain `crew::crew_worker(`.
-#'   In this package dispatchers are never separate processes. Each match
+#' @details Workers are recognised by their command lines, which contain
+#'   `crew::crew_worker(`. In this package dispatchers are never separate
+#'   processes, so there are none to terminate. Each match
 #'   is sent the signal of [crew_terminate_signal()], then the function
 #'   waits for it to exit. All matching processes of the user are
 #'   affected, including those of other R sessions.
@@ -48,30 +48,23 @@ crew_clean <- function(
     !anyNA(.),
     nzchar(.)
   )
-  processes <- monitor_local_processes(user = user)
-  is_dispatcher <- dispatchers &
-    grepl("mirai::dispatcher(", processes$command, fixed = TRUE)
-  is_worker <- workers &
-    grepl("crew::crew_worker(", processes$command, fixed = TRUE)
-  matches <- which(is_dispatcher | is_worker)
-  if (length(matches) < 1L) {
+  # Dispatchers run inside their clients, so only workers can be found.
+  pids <- if (workers) monitor_local_pids(user = user, pattern = "crew::crew_worker(")
+  if (length(pids) < 1L) {
     if (verbose) {
       crew_message("nothing to clean up")
     }
     return(invisible())
   }
-  for (index in matches) {
-    pid <- processes$pid[index]
-    handle <- processes$handle[[index]]
+  for (pid in pids) {
     crew_terminate_process(pid = pid)
     crew_retry(
-      fun = ~ !ps::ps_is_running(handle),
+      fun = ~ !native_process_running(pid),
       seconds_interval = seconds_interval,
       seconds_timeout = seconds_timeout
     )
     if (verbose) {
-      kind <- if (is_dispatcher[index]) "dispatcher" else "worker"
-      crew_message(paste("terminated PID", pid, kind))
+      crew_message(paste("terminated PID", pid, "worker"))
     }
   }
   invisible()

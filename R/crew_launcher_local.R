@@ -231,6 +231,8 @@ crew_class_launcher_local <- R6::R6Class(
       # Handles live as long as their workers: a collected handle would
       # kill its process, so the launcher keeps every live one.
       alive <- vapply(private$.processes, function(p) p$is_alive(), logical(1L))
+      worker_exits_release(private$.processes[!alive])
+      worker_exits_watch(process)
       private$.processes <- c(private$.processes[alive], list(process))
       process
     },
@@ -250,6 +252,7 @@ crew_class_launcher_local <- R6::R6Class(
           try(process$signal(crew_terminate_signal()), silent = TRUE)
         }
       }
+      worker_exits_release(private$.processes)
       private$.processes <- list()
       invisible()
     }

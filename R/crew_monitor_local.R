@@ -5,8 +5,8 @@
 #'   crashed R session.
 #' @details Processes are recognised by their command lines. In this
 #'   package the dispatcher runs inside the R session of the client and is
-#'   never a process of its own, so the `dispatchers()` method finds
-#'   nothing unless another package starts `mirai::dispatcher` processes.
+#'   never a process of its own, so the `dispatchers()` method always
+#'   returns an empty vector.
 #' @return An object of class [crew_class_monitor_local].
 #' @examples
 #' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
@@ -18,7 +18,6 @@
 #'   Sys.sleep(1)
 #'   process$get_pid() %in% monitor$workers()
 #'   monitor$terminate(pids = process$get_pid())
-#'   Sys.sleep(1)
 #'   process$is_alive()
 #' }
 crew_monitor_local <- function() {
@@ -42,12 +41,15 @@ crew_class_monitor_local <- R6::R6Class(
   classname = "crew_class_monitor_local",
   cloneable = FALSE,
   public = list(
-    #' @description List the process IDs of `mirai` dispatcher processes.
-    #' @return Sorted integer vector of process IDs.
+    #' @description List the process IDs of dispatcher processes. The
+    #'   dispatcher of every controller runs inside its client's R session,
+    #'   so there are none.
+    #' @return An empty integer vector.
     #' @param user Character string with a user name, or `NULL` for all
     #'   users.
     dispatchers = function(user = ps::ps_username()) {
-      monitor_local_pids(user = user, pattern = "mirai::dispatcher")
+      monitor_local_check_user(user)
+      integer(0L)
     },
     #' @description List the process IDs of plain `mirai` daemon processes.
     #'   `crew` workers do not count.
@@ -64,24 +66,23 @@ crew_class_monitor_local <- R6::R6Class(
     workers = function(user = ps::ps_username()) {
       monitor_local_pids(user = user, pattern = "crew::crew_worker")
     },
-    #' @description Send the termination signal to processes.
-    #' @return A list with one element per process ID: the result of
-    #'   [crew_terminate_process()].
+    #' @description End processes: each gets the signal of
+    #'   [crew_terminate_signal()], and any still running 2 seconds later
+    #'   is killed with `SIGKILL`. Returns when all of them are gone or
+    #'   could not be ended.
+    #' @return A list with one element per process ID: `TRUE` if the process
+    #'   was ended, `FALSE` if there was no such process, it could not be
+    #'   signalled, or it survived `SIGKILL`.
     #' @param pids Integer vector of process IDs.
     terminate = function(pids) {
-      lapply(monitor_local_pids_check(pids), crew_terminate_process)
+      monitor_local_terminate(pids)
     }
   )
 )
 
-#' @title Local processes and their command lines
-#' @description List the processes of a user with their command lines.
-#' @keywords internal
-#' @param user Character string with a user name, or `NULL` for all users.
-#' @return A list with elements `pid` (integer vector), `command`
-#'   (character vector, the command line joined with spaces, or `" "` if it
-#'   cannot be read) and `handle` (list of `ps` handles).
-monitor_local_processes <- function(user) {
+monitor_local_seconds_grace <- 2
+
+monitor_local_check_user <- function(user) {
   valid <- is.null(user) ||
     (is.character(user) &&
       length(user) == 1L &&
@@ -90,53 +91,35 @@ monitor_local_processes <- function(user) {
   if (!valid) {
     crew_error("user must be NULL or a nonempty character string (a user name).")
   }
-  processes <- ps::ps(user = user)
-  handles <- processes$ps_handle
-  command <- vapply(
-    handles,
-    function(handle) {
-      tryCatch(
-        paste(ps::ps_cmdline(handle), collapse = " "),
-        error = function(condition) " "
-      )
-    },
-    character(1L)
-  )
-  list(
-    pid = as.integer(processes$pid),
-    command = as.character(command),
-    handle = handles
-  )
+  invisible()
 }
 
 #' @title Find local processes by command line
-#' @description Find the processes whose command lines contain a fixed
-#'   string.
+#' @description Find the processes of a user whose command lines (their
+#'   parts joined with spaces) contain a fixed string.
 #' @keywords internal
 #' @param user Character string with a user name, or `NULL` for all users.
 #' @param pattern Fixed string to look for.
 #' @return Sorted integer vector of process IDs.
 monitor_local_pids <- function(user, pattern) {
-  processes <- monitor_local_processes(user = user)
-  match <- grepl(pattern = pattern, x = processes$command, fixed = TRUE)
-  as.integer(sort(processes$pid[match]))
+  monitor_local_check_user(user)
+  native_process_find(user = user, pattern = pattern)
 }
 
-#' @title Process IDs to terminate
-#' @description Coerce process IDs to integers as [as.integer()] does,
-#'   but refuse anything that is not a whole nonnegative number before a
-#'   signal goes out: a truncated or missing ID could name another process.
-#' @keywords internal
-#' @param pids Process IDs.
-#' @return Integer vector.
-monitor_local_pids_check <- function(pids) {
-  ids <- tryCatch(
-    suppressWarnings(as.integer(pids)),
-    error = function(condition) NA_integer_
-  )
-  whole <- !is.numeric(pids) || all(pids == ids, na.rm = TRUE)
-  if (anyNA(ids) || any(ids < 0L) || !whole) {
-    crew_error("pids must be whole nonnegative numbers (process IDs).")
+monitor_local_terminate <- function(pids) {
+  if (!length(pids)) {
+    return(list())
   }
-  ids
+  valid <- is.numeric(pids) &&
+    !anyNA(pids) &&
+    all(is.finite(pids)) &&
+    all(pids >= 1) &&
+    all(pids == round(pids))
+  if (!valid) {
+    crew_error("pids must be a numeric vector of positive whole process IDs.")
+  }
+  # SIGTERM is what crew_terminate_signal() gives wherever the core runs.
+  endings <- native_process_terminate(pids, monitor_local_seconds_grace)
+  as.list(endings %in% c("terminated", "killed"))
 }
+

@@ -10,7 +10,10 @@
 #'   `settings()` method.
 #' @param controller Name of the controller, stored in the environment
 #'   variable `CREW_CONTROLLER` while the worker runs.
-#' @param options_metrics A [crew_options_metrics()] object.
+#' @param options_metrics A [crew_options_metrics()] object, or `NULL`.
+#'   With a `path`, a thread of the worker samples the worker's CPU and
+#'   memory use every `seconds_interval` seconds and writes one line per
+#'   sample (see [crew_options_metrics()]).
 #' @return The worker's exit code (invisibly): 0 when the client closed the
 #'   connection, 1 idle time, 2 wall time, 3 task limit, 4 connection lost,
 #'   5 could not connect, 6 credential refused.
@@ -45,11 +48,15 @@ crew_worker <- function(
   if (!is.null(options_metrics)) {
     crew_options_metrics_validate(options_metrics)
   }
+  metrics <- worker_metrics_start(options_metrics)
+  if (!is.null(metrics)) {
+    on.exit(native_metrics_stop(metrics), add = TRUE)
+  }
   previous <- Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
   Sys.setenv(CREW_CONTROLLER = controller)
   on.exit(worker_restore_controller(previous), add = TRUE)
   crew_message(paste(utils::capture.output(print(utils::sessionInfo())), collapse = "\n"))
-  exit <- worker_loop(settings)
+  exit <- worker_loop(settings, metrics)
   crew_message(
     sprintf("crew worker finished normally (code %s): %s", exit$code, exit$reason)
   )
@@ -73,7 +80,25 @@ worker_tls_text <- function(paths) {
   paste(unlist(lapply(paths, readLines, warn = FALSE)), collapse = "\n")
 }
 
-worker_loop <- function(settings) {
+# Resource metrics are a diagnostic: a path the worker cannot write to
+# is reported in its log and the worker runs tasks without them.
+worker_metrics_start <- function(options_metrics) {
+  path <- options_metrics$path
+  if (is.null(path)) {
+    return(NULL)
+  }
+  tryCatch(
+    native_metrics_start(path.expand(path), options_metrics$seconds_interval),
+    crew_error = function(condition) {
+      crew_message(
+        sprintf("crew worker cannot log metrics to %s: %s", path, conditionMessage(condition))
+      )
+      NULL
+    }
+  )
+}
+
+worker_loop <- function(settings, metrics = NULL) {
   session <- native_worker_start(
     url = settings$url,
     credential = settings$credential,
@@ -96,7 +121,13 @@ worker_loop <- function(settings) {
       interrupt = function(condition) NULL
     )
     if (identical(event$type, "task")) {
+      if (!is.null(metrics)) {
+        native_metrics_task_started(metrics, event$name)
+      }
       worker_run_task(session, event)
+      if (!is.null(metrics)) {
+        native_metrics_task_finished(metrics)
+      }
     } else if (identical(event$type, "ready")) {
       # The dispatcher gives every worker its own L'Ecuyer-CMRG stream.
       assign(".Random.seed", event$stream, envir = globalenv())

@@ -209,3 +209,36 @@ native_dispatcher_wait <- function(profile, mode, seconds) {
     .Call(wrap__native_dispatcher_wait, native_utf8(profile), mode, as.numeric(seconds))
   )
 }
+
+native_process_find <- function(user, pattern) {
+  if (!is.null(user)) {
+    user <- native_utf8(user)
+  }
+  .Call(wrap__native_process_find, user, native_utf8(pattern))
+}
+
+native_process_running <- function(pids) {
+  .Call(wrap__native_process_running, as.numeric(pids))
+}
+
+native_process_terminate <- function(pids, seconds_grace) {
+  .Call(wrap__native_process_terminate, as.numeric(pids), as.numeric(seconds_grace))
+}
+
+native_metrics_start <- function(path, seconds_interval) {
+  native_unwrap(
+    .Call(wrap__native_metrics_start, native_utf8(path), as.numeric(seconds_interval))
+  )
+}
+
+native_metrics_task_started <- function(metrics, name) {
+  invisible(.Call(wrap__native_metrics_task_started, metrics, name))
+}
+
+native_metrics_task_finished <- function(metrics) {
+  invisible(.Call(wrap__native_metrics_task_finished, metrics))
+}
+
+native_metrics_stop <- function(metrics) {
+  invisible(.Call(wrap__native_metrics_stop, metrics))
+}

@@ -56,7 +56,8 @@ print.crew_task <- function(x, ...) {
 # Turns result columns from the dispatcher into result rows. Tasks that
 # never finished on a worker (crash, cancel, timeout) have no status from
 # the worker; their status and error text follow from the code, and their
-# controller column is the popping controller's name.
+# controller column is the popping controller's name. A crash's error text
+# also says how the worker's process ended, where that is known.
 results_from_columns <- function(columns, controller) {
   finished <- columns$finished
   status <- columns$status
@@ -67,6 +68,12 @@ results_from_columns <- function(columns, controller) {
     status[!finished] <- outcome$status
     error[!finished] <- outcome$error
     names_controller[!finished] <- controller
+    crashed <- which(!finished & !is.na(columns$pid))
+    if (length(crashed)) {
+      how <- worker_exits_describe(columns$pid[crashed])
+      known <- crashed[!is.na(how)]
+      error[known] <- sprintf("%s (%s)", error[known], how[!is.na(how)])
+    }
   }
   monad_from_columns(
     name = columns$name,

@@ -34,8 +34,7 @@ crew_test("crew_clean() terminates a local worker", {
   # crew_clean() ends every matching process of the user, so only run this
   # when no other worker-like process exists.
   pattern <- paste0("crew::crew_worker", "(")
-  processes <- monitor_local_processes(user = ps::ps_username())
-  skip_if(any(grepl(pattern, processes$command, fixed = TRUE)))
+  skip_if(length(monitor_local_pids(user = ps::ps_username(), pattern = pattern)) > 0L)
   process <- processx::process$new(
     command = file.path(R.home("bin"), "Rscript"),
     args = c("-e", "x <- 'crew::crew_worker('; Sys.sleep(60)")

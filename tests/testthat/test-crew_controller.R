@@ -551,7 +551,7 @@ crew_test("controller crash: a worker killed mid-task gives a crash row", {
   expect_equal(out$name, "x")
   expect_equal(out$status, "crash")
   expect_identical(out$code, 19L)
-  expect_false(is.na(out$error))
+  expect_equal(out$error, sprintf("19 | Connection reset (worker %d was killed by signal 9)", pid))
   expect_true(is.na(out$result[[1L]]))
   expect_equal(out$controller, "crashy")
   expect_equal(controller$crashes(name = "x"), 1L)

@@ -76,3 +76,91 @@ crew_test("crew_monitor_local() detects plain daemons", {
   process$wait(timeout = 10000)
   expect_false(process$is_alive())
 })
+
+crew_test("crew_monitor_local() has no dispatcher processes to list", {
+  skip_on_cran()
+  skip_on_os("windows")
+  # Dispatch runs inside the client's R session, so even a process that
+  # looks like a mirai dispatcher is none of crew's.
+  monitor <- crew_monitor_local()
+  process <- processx::process$new(
+    command = file.path(R.home("bin"), "Rscript"),
+    args = c("-e", "x <- 'mirai::dispatcher'; Sys.sleep(60)")
+  )
+  on.exit(process$kill())
+  expect_true(
+    crew_test_until(
+      ~ process$get_pid() %in% monitor_local_pids(NULL, "mirai::dispatcher"),
+      seconds_timeout = 10
+    )
+  )
+  expect_identical(monitor$dispatchers(), integer(0L))
+  expect_identical(monitor$dispatchers(user = NULL), integer(0L))
+  expect_crew_error(monitor$dispatchers(user = ""))
+})
+
+crew_test("crew_monitor_local() lists by user", {
+  skip_on_cran()
+  skip_on_os("windows")
+  monitor <- crew_monitor_local()
+  expect_identical(monitor$workers(user = "no-such-user-of-crew"), integer(0L))
+  me <- ps::ps_username()
+  skip_if_not(identical(me, "root"), "starting another user's process needs root")
+  skip_if(!nzchar(Sys.which("runuser")), "needs runuser")
+  marker <- paste0("crew::crew_worker-", crew_random_name())
+  other <- processx::process$new(
+    command = Sys.which("runuser"),
+    args = c("-u", "nobody", "--", "sh", "-c", sprintf("while :; do sleep 1; done # %s", marker)),
+    cleanup_tree = TRUE
+  )
+  on.exit(other$kill_tree(), add = TRUE)
+  pid <- NULL
+  expect_true(
+    crew_test_until(
+      function() {
+        pid <<- monitor_local_pids(user = "nobody", pattern = marker)
+        length(pid) == 1L
+      },
+      seconds_timeout = 10
+    )
+  )
+  expect_true(pid %in% monitor$workers(user = "nobody"))
+  expect_true(pid %in% monitor$workers(user = NULL))
+  expect_false(pid %in% monitor$workers(user = me))
+  expect_false(pid %in% monitor$workers())
+})
+
+crew_test("crew_monitor_local() terminate() reports what it ended", {
+  skip_on_cran()
+  skip_on_os("windows")
+  monitor <- crew_monitor_local()
+  polite <- processx::process$new("sleep", "60")
+  # This one ignores SIGTERM, so only SIGKILL after the grace period ends it.
+  stubborn <- processx::process$new(
+    "sh",
+    c("-c", "trap '' TERM; while :; do sleep 0.1; done")
+  )
+  on.exit(polite$kill(), add = TRUE)
+  on.exit(stubborn$kill(), add = TRUE)
+  # Let the shell install its trap first.
+  Sys.sleep(0.3)
+  # Above Linux's largest process ID, so no such process.
+  missing <- 999999999
+  start <- Sys.time()
+  out <- monitor$terminate(pids = c(polite$get_pid(), stubborn$get_pid(), missing))
+  seconds <- as.numeric(difftime(Sys.time(), start, units = "secs"))
+  expect_equal(out, list(TRUE, TRUE, FALSE))
+  expect_false(polite$is_alive())
+  expect_false(stubborn$is_alive())
+  expect_equal(polite$get_exit_status(), -tools::SIGTERM)
+  expect_equal(stubborn$get_exit_status(), -tools::SIGKILL)
+  # The stubborn process got its grace period, and not much more.
+  expect_gte(seconds, 1.5)
+  expect_lt(seconds, 5)
+  expect_equal(monitor$terminate(pids = integer(0L)), list())
+  expect_crew_error(monitor$terminate(pids = NA_integer_))
+  expect_crew_error(monitor$terminate(pids = -1))
+  expect_crew_error(monitor$terminate(pids = 0))
+  expect_crew_error(monitor$terminate(pids = 1.5))
+  expect_crew_error(monitor$terminate(pids = "1"))
+})

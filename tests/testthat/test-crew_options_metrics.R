@@ -30,3 +30,129 @@ crew_test("crew_options_metrics() validation", {
   expect_crew_error(crew_options_metrics_validate(list(path = NULL)))
   expect_crew_error(crew_options_metrics_validate(crew_options_local()))
 })
+
+crew_test_metrics_columns <- c(
+  "time", "pid", "cpu_percent", "resident_bytes", "virtual_bytes", "task"
+)
+
+crew_test("workers log their resource use to one file each", {
+  crew_test_skip()
+  directory <- tempfile()
+  on.exit(unlink(directory, recursive = TRUE), add = TRUE)
+  controller <- crew_controller_local(
+    host = "127.0.0.1",
+    workers = 2L,
+    seconds_interval = 0.1,
+    options_metrics = crew_options_metrics(path = directory, seconds_interval = 0.25)
+  )
+  on.exit(controller$terminate(), add = TRUE)
+  controller$start()
+  controller$launch(n = 2L)
+  # A busy task with an awkward name, on whichever worker takes it.
+  controller$push(
+    {
+      start <- Sys.time()
+      while (difftime(Sys.time(), start, units = "secs") < 2) NULL
+      Sys.getpid()
+    },
+    name = "busy, \"task\"",
+    scale = FALSE
+  )
+  expect_true(controller$wait(seconds_timeout = 60, scale = FALSE))
+  busy_pid <- controller$pop(scale = FALSE)$result[[1L]]
+  expect_true(
+    crew_test_until(~ controller$client$status()[["connections"]] == 2L, seconds_timeout = 60)
+  )
+  handles <- crew_test_all_handles(controller)
+  pids <- vapply(handles, function(h) h$get_pid(), integer(1L))
+  controller$terminate()
+  expect_true(crew_test_all_dead(handles, seconds_timeout = 10))
+  files <- list.files(directory, full.names = TRUE)
+  expect_length(files, 2L)
+  expect_true(all(grepl("^crew_log_[0-9a-f]{16}\\.log$", basename(files))))
+  logs <- lapply(files, utils::read.csv)
+  for (log in logs) {
+    expect_equal(colnames(log), crew_test_metrics_columns)
+    expect_gte(nrow(log), 1L)
+    expect_length(unique(log$pid), 1L)
+    expect_true(all(log$resident_bytes > 0))
+    expect_true(all(log$virtual_bytes >= log$resident_bytes))
+    expect_false(is.unsorted(log$time))
+    # Times are Unix time, taken during this test.
+    expect_true(all(abs(log$time - as.numeric(Sys.time())) < 600))
+  }
+  log_pids <- vapply(logs, function(log) log$pid[[1L]], integer(1L))
+  expect_equal(sort(log_pids), sort(pids))
+  busy <- logs[[which(log_pids == busy_pid)]]
+  during <- busy[!is.na(busy$task), , drop = FALSE]
+  expect_true(all(during$task == "busy, \"task\""))
+  # About 2 seconds of task at one sample every 0.25 seconds.
+  expect_gte(nrow(during), 4L)
+  expect_true(any(during$cpu_percent > 50))
+  expect_true(anyNA(busy$task))
+  idle <- logs[[which(log_pids != busy_pid)]]
+  expect_true(all(is.na(idle$task)))
+})
+
+crew_test("workers log their resource use to their own output", {
+  crew_test_skip()
+  directory <- tempfile()
+  on.exit(unlink(directory, recursive = TRUE), add = TRUE)
+  controller <- crew_controller_local(
+    host = "127.0.0.1",
+    seconds_interval = 0.1,
+    options_metrics = crew_options_metrics(path = "/dev/stdout", seconds_interval = 0.2),
+    options_local = crew_options_local(log_directory = directory, log_join = FALSE)
+  )
+  on.exit(controller$terminate(), add = TRUE)
+  controller$push({print("task-output"); Sys.sleep(1); 1L}, name = "sleepy")
+  expect_true(controller$wait(seconds_timeout = 60))
+  expect_equal(controller$pop()$result[[1L]], 1L)
+  handles <- crew_test_all_handles(controller)
+  controller$terminate()
+  expect_true(crew_test_all_dead(handles, seconds_timeout = 10))
+  stdout <- list.files(directory, pattern = "-stdout\\.log$", full.names = TRUE)
+  stderr <- list.files(directory, pattern = "-stderr\\.log$", full.names = TRUE)
+  expect_length(stdout, 1L)
+  out <- readLines(stdout, warn = FALSE)
+  header <- paste(crew_test_metrics_columns, collapse = ",")
+  expect_equal(sum(out == header), 1L)
+  expect_true(any(grepl("task-output", out, fixed = TRUE)))
+  rows <- grep("^[0-9.]+,[0-9]+,", out, value = TRUE)
+  expect_gte(length(rows), 3L)
+  log <- utils::read.csv(text = c(header, rows))
+  expect_true(any(log$task %in% "sleepy"))
+  expect_false(any(grepl(header, readLines(stderr, warn = FALSE), fixed = TRUE)))
+})
+
+crew_test("a worker that cannot write metrics still runs tasks and says why", {
+  crew_test_skip()
+  directory <- tempfile()
+  on.exit(unlink(directory, recursive = TRUE), add = TRUE)
+  blocked <- tempfile()
+  writeLines("a file, not a directory", blocked)
+  on.exit(unlink(blocked), add = TRUE)
+  controller <- crew_controller_local(
+    host = "127.0.0.1",
+    seconds_interval = 0.1,
+    options_metrics = crew_options_metrics(path = file.path(blocked, "metrics")),
+    options_local = crew_options_local(log_directory = directory, log_join = TRUE)
+  )
+  on.exit(controller$terminate(), add = TRUE)
+  controller$push(1L + 1L, name = "works")
+  expect_true(controller$wait(seconds_timeout = 60))
+  expect_equal(controller$pop()$result[[1L]], 2L)
+  controller$terminate()
+  log <- readLines(list.files(directory, full.names = TRUE), warn = FALSE)
+  expect_true(any(grepl("cannot log metrics", log, fixed = TRUE)))
+})
+
+crew_test("crew_worker() checks options_metrics", {
+  expect_crew_error(
+    crew_worker(
+      settings = list(url = "tcp://127.0.0.1:1", credential = "x"),
+      controller = "a",
+      options_metrics = list(path = "x")
+    )
+  )
+})

@@ -244,12 +244,14 @@ fn native_dispatcher_signal(profile: &str) -> Robj {
     }
 }
 
-/// Resolved tasks as whole columns; R builds the result tibble from them
-/// and unserializes only `value`.
 fn meta(t: &Taken) -> Option<&crew_core::protocol::ResultMeta> {
     t.outcome.meta.as_ref()
 }
 
+/// Resolved tasks as whole columns; R builds the result tibble from them
+/// and unserializes only `value`. Beyond the result's own fields,
+/// `finished` says whether a worker returned the task, and `pid` names the
+/// process of the worker a crashed task was on.
 fn columns(taken: &[Taken]) -> Robj {
     let text = |f: fn(&crew_core::protocol::ResultMeta) -> Option<&str>| {
         Strings::from_values(taken.iter().map(|t| rstr(meta(t).and_then(f))))
@@ -304,6 +306,12 @@ fn columns(taken: &[Taken]) -> Robj {
         }
     }));
     let finished = Logicals::from_values(taken.iter().map(|t| meta(t).is_some()));
+    let pid = Integers::from_values(taken.iter().map(|t| {
+        t.outcome
+            .worker_pid
+            .and_then(|pid| i32::try_from(pid).ok())
+            .map_or(Rint::na(), Rint::from)
+    }));
     let names = [
         "name",
         "command",
@@ -318,8 +326,9 @@ fn columns(taken: &[Taken]) -> Robj {
         "algorithm",
         "controller",
         "finished",
+        "pid",
     ];
-    let columns: [Robj; 13] = [
+    let columns: [Robj; 14] = [
         Strings::from_values(taken.iter().map(|t| rstr(Some(&t.name)))).into(),
         text(|m| m.command.as_deref()).into(),
         values.into(),
@@ -337,6 +346,7 @@ fn columns(taken: &[Taken]) -> Robj {
         text(|m| m.algorithm.as_deref()).into(),
         text(|m| m.controller.as_deref()).into(),
         finished.into(),
+        pid.into(),
     ];
     named(&names, columns.into())
 }

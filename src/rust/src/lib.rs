@@ -4,6 +4,8 @@
 //! waits in short slices so that Ctrl-C always works.
 
 mod api_dispatcher;
+mod api_metrics;
+mod api_process;
 mod api_signal;
 mod api_tls;
 mod api_util;
@@ -16,6 +18,8 @@ use extendr_api::prelude::*;
 extendr_module! {
     mod crew;
     use api_dispatcher;
+    use api_metrics;
+    use api_process;
     use api_signal;
     use api_tls;
     use api_util;

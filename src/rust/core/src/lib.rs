@@ -4,7 +4,9 @@
 
 pub mod dispatcher;
 pub mod error;
+pub mod metrics;
 pub mod net;
+pub mod process;
 pub mod protocol;
 pub mod random;
 pub mod registry;

@@ -171,6 +171,7 @@ fn worker_dying_mid_task_gives_a_crash() {
         let hello = Message::Hello {
             credential: credential.id.clone(),
             proof: credential.prove(&nonce),
+            pid: 31337,
         };
         write_frame(&mut stream, &hello, &[]).await.unwrap();
         loop {
@@ -186,6 +187,7 @@ fn worker_dying_mid_task_gives_a_crash() {
     wait_for(|| d.status().completed == 1);
     let taken = d.take_resolved(1);
     assert_eq!(taken[0].outcome.code, CODE_CRASH);
+    assert_eq!(taken[0].outcome.worker_pid, Some(31337));
     assert_eq!(d.status().connections, 0);
     d.terminate();
 }

@@ -39,14 +39,19 @@ pub async fn serve<S>(
         Ok(Ok(Some(frame))) => frame.message,
         _ => return,
     };
-    let Message::Hello { credential, proof } = hello else {
+    let Message::Hello {
+        credential,
+        proof,
+        pid,
+    } = hello
+    else {
         return;
     };
     let link = Arc::new(Link::new(write_half));
     let joined = {
         let mut state = lock(&state);
         if state.authenticate(&credential, &nonce, &proof) {
-            state.join(link.clone())
+            state.join(link.clone(), pid)
         } else {
             None
         }

@@ -26,6 +26,9 @@ pub struct Outcome {
     pub meta: Option<ResultMeta>,
     /// The serialized value, empty when `meta` is absent.
     pub payload: Vec<u8>,
+    /// For a crash, the process id the worker reported when it joined, so
+    /// the caller can ask the operating system how that process ended.
+    pub worker_pid: Option<u32>,
 }
 
 impl Outcome {
@@ -34,6 +37,7 @@ impl Outcome {
             code,
             meta: None,
             payload: Vec::new(),
+            worker_pid: None,
         }
     }
 }
@@ -78,6 +82,7 @@ struct Task {
 struct Worker {
     link: Arc<Link>,
     task: Option<u64>,
+    pid: u32,
 }
 
 struct Grant {
@@ -270,15 +275,23 @@ impl State {
         self.stream.to_r_seed()
     }
 
-    /// Registers an authenticated worker; `None` once the dispatcher closed.
-    pub fn join(&mut self, link: Arc<Link>) -> Option<(u64, [i32; 7])> {
+    /// Registers an authenticated worker with the process id it reported;
+    /// `None` once the dispatcher closed.
+    pub fn join(&mut self, link: Arc<Link>, pid: u32) -> Option<(u64, [i32; 7])> {
         if self.closed {
             return None;
         }
         let id = self.next_worker;
         self.next_worker += 1;
         let stream = self.next_stream();
-        self.workers.insert(id, Worker { link, task: None });
+        self.workers.insert(
+            id,
+            Worker {
+                link,
+                task: None,
+                pid,
+            },
+        );
         self.status.connections += 1;
         self.status.cumulative += 1;
         Some((id, stream))
@@ -310,6 +323,7 @@ impl State {
                 code: meta.code,
                 meta: Some(meta),
                 payload,
+                worker_pid: None,
             };
             self.resolve(task_id, outcome);
         }
@@ -345,7 +359,11 @@ impl State {
             self.queue.push_front(task_id);
             self.assign();
         } else {
-            self.resolve(task_id, Outcome::code_only(CODE_CRASH));
+            let crash = Outcome {
+                worker_pid: Some(worker.pid),
+                ..Outcome::code_only(CODE_CRASH)
+            };
+            self.resolve(task_id, crash);
         }
     }
 

@@ -23,7 +23,11 @@ fn link() -> Arc<Link> {
 }
 
 fn worker(state: &mut State) -> u64 {
-    let (id, _) = state.join(link()).unwrap();
+    worker_with_pid(state, 4242)
+}
+
+fn worker_with_pid(state: &mut State, pid: u32) -> u64 {
+    let (id, _) = state.join(link(), pid).unwrap();
     state.ready(id);
     id
 }
@@ -87,11 +91,13 @@ fn crash_resolves_with_code_19_and_goodbye_requeues() {
     task_id(&mut s);
     s.leave(w1, true);
     assert_eq!((s.status().awaiting, s.status().executing), (1, 0));
-    let w2 = worker(&mut s);
+    let w2 = worker_with_pid(&mut s, 777);
     task_id(&mut s);
     s.leave(w2, false);
     let taken = s.take_resolved(1);
     assert_eq!(taken[0].outcome.code, CODE_CRASH);
+    // The crash names the process of the worker that held the task.
+    assert_eq!(taken[0].outcome.worker_pid, Some(777));
     assert_eq!(s.status().connections, 0);
     assert_eq!(s.status().cumulative, 2);
 }
@@ -130,8 +136,8 @@ fn credentials_are_spent() {
 #[test]
 fn each_worker_gets_its_own_stream() {
     let mut s = State::new(Signal::new());
-    let (_, a) = s.join(link()).unwrap();
-    let (_, b) = s.join(link()).unwrap();
+    let (_, a) = s.join(link(), 4242).unwrap();
+    let (_, b) = s.join(link(), 4242).unwrap();
     assert_ne!(a, b);
 }
 
@@ -141,7 +147,7 @@ fn closed_state_refuses_work() {
     worker(&mut s);
     assert_eq!(s.close().len(), 1);
     assert!(s.push("x".into(), vec![]).is_err());
-    assert!(s.join(link()).is_none());
+    assert!(s.join(link(), 4242).is_none());
 }
 
 #[test]

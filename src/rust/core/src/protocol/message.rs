@@ -82,8 +82,13 @@ pub struct ResultMeta {
 pub enum Message {
     /// Dispatcher to worker, first frame: prove you hold a credential.
     Challenge { nonce: [u8; 32] },
-    /// Worker to dispatcher: credential id and HMAC proof over the nonce.
-    Hello { credential: String, proof: Vec<u8> },
+    /// Worker to dispatcher: credential id, HMAC proof over the nonce, and
+    /// the worker's process id (so a crash can be traced to its process).
+    Hello {
+        credential: String,
+        proof: Vec<u8>,
+        pid: u32,
+    },
     /// Dispatcher to worker: accepted; the worker's own RNG stream.
     Welcome { worker: u64, stream: [i32; 7] },
     /// Dispatcher to worker: run this task (payload: serialized task).

@@ -16,4 +16,4 @@ pub use link::Link;
 pub use message::{ExitReason, Message, ResultMeta, Seed};
 
 /// The protocol version byte carried by every frame.
-pub const VERSION: u8 = 1;
+pub const VERSION: u8 = 2;

@@ -107,6 +107,7 @@ async fn handshake(
     let hello = Message::Hello {
         credential: config.credential.id.clone(),
         proof: config.credential.prove(&nonce),
+        pid: std::process::id(),
     };
     write_frame(writer, &hello, &[]).await.ok()?;
     writer.flush().await.ok()?;
