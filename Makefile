@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r bench document clean
+.PHONY: deps install demo test test-rust test-r bench document check vendor clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -40,6 +40,28 @@ bench: install
 
 document: install
 	$(RSCRIPT) -e 'roxygen2::roxygenise(load_code = roxygen2::load_installed)'
+
+# The crates the package builds from, for offline installs, and their
+# authors and licences.
+vendor: deps
+	bash tools/vendor.sh
+	Rscript tools/license-note.R
+
+# What CRAN runs, on the built tarball, then an install from that tarball
+# with cargo's network off and an empty CARGO_HOME. No clock server or CRAN
+# mirror is reachable here, so those two checks are switched off (see
+# cran-comments.md); there is no LaTeX for the PDF manual.
+CHECK_DIR := $(CURDIR)/.check
+check: vendor
+	rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/library $(CHECK_DIR)/cargo-home $(CHECK_DIR)/tmp
+	cd $(CHECK_DIR) && R CMD build $(CURDIR)
+	cd $(CHECK_DIR) && TMPDIR=$(CHECK_DIR)/tmp \
+		_R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=false \
+		R CMD check --as-cran --no-manual crew_*.tar.gz
+	cd $(CHECK_DIR) && CARGO_HOME=$(CHECK_DIR)/cargo-home CARGO_NET_OFFLINE=true \
+		R CMD INSTALL --library=$(CHECK_DIR)/library crew_*.tar.gz
+	R_LIBS=$(CHECK_DIR)/library Rscript -e 'library(crew); x <- crew_controller_local(); r <- x$$map(i, iterate = list(i = 1:3), verbose = FALSE); x$$terminate(); stopifnot(identical(unlist(r$$result), 1:3)); cat("offline install works\n")'
+	@grep -E "^Status" $(CHECK_DIR)/crew.Rcheck/00check.log
 
 clean:
 	rm -rf $(R_LIB) src/rust/target src/Makevars src/*.o src/*.so
