@@ -8,8 +8,11 @@
 #'   plugin authors call `crew_client()` in their controller helpers.
 #' @param name Deprecated and ignored.
 #' @param workers Deprecated and ignored.
-#' @param host IP address or host name to listen on. `NULL` picks the first
-#'   IPv4 address of a network interface that is up and not loopback.
+#' @param host Where to listen: an IP address, a host name, or the name of
+#'   a network interface of this machine (such as `"ib0"`), whose IPv4
+#'   address is then used. `NULL` picks the first IPv4 address of a network
+#'   interface that is up and not loopback, which other machines can reach.
+#'   A name that is none of these is an error.
 #' @param port TCP port to listen on. `NULL` or `0` picks a free port.
 #' @param serialization `NULL` or a list of serialization settings, kept for
 #'   compatibility.
@@ -67,7 +70,7 @@ crew_client <- function(
     alternative = "argument tls and function crew_tls()",
     value = tls_config
   )
-  host <- as.character(host %|||% host_default_ipv4())
+  host <- host_resolve(as.character(host %|||% host_default_ipv4()))
   port <- suppressWarnings(as.integer(port %|||% 0L))
   crew_assert(
     seconds_interval,

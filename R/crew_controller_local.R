@@ -8,8 +8,8 @@
 #' @inheritParams crew_controller
 #' @param name Name of the controller (and its launcher).
 #' @param workers Maximum number of workers running at once.
-#' @param host IP address to listen on. The default accepts only local
-#'   workers.
+#' @param host IP address, host name or network interface to listen on
+#'   (see [crew_client()]). The default accepts only local workers.
 #' @param seconds_idle Seconds a worker waits for a task before it exits.
 #' @param seconds_exit Deprecated.
 #' @param retry_tasks Deprecated.

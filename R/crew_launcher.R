@@ -103,7 +103,8 @@ crew_class_launcher <- R6::R6Class(
     .launches = NULL,
     .throttle = NULL,
     .failed = 0L,
-    .launch_size = NULL
+    .launch_size = NULL,
+    .launch_settings = NULL
   ),
   active = list(
     #' @field name Launcher name.
@@ -260,10 +261,13 @@ crew_class_launcher <- R6::R6Class(
       private$.throttle$poll()
     },
     #' @description Settings a worker needs to connect and behave: the
-    #'   argument list of [crew_worker()].
+    #'   argument list of [crew_worker()]. Outside a launch, each call
+    #'   issues a new credential good for one worker. While `launch(n)`
+    #'   runs, every call returns the settings of that launch, whose
+    #'   credential admits exactly its `n` workers.
     #' @return A named list.
     settings = function() {
-      launcher_settings(self, private)
+      .subset2(private, ".launch_settings") %|||% launcher_settings(self, private)
     },
     #' @description The R call a worker process runs, as one line of text.
     #' @param worker Deprecated.

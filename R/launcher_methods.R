@@ -232,9 +232,15 @@ launcher_launch <- function(self, private, n) {
   if (n < 1L) {
     return(invisible())
   }
-  # One call string (and so one credential good for n workers) per launch.
+  # One call string, and so one credential good for exactly n workers, per
+  # launch: a plugin that asks for call() or settings() again while it
+  # submits the workers gets the same ones.
   private$.launch_size <- n
-  on.exit(private$.launch_size <- NULL)
+  on.exit({
+    private$.launch_size <- NULL
+    private$.launch_settings <- NULL
+  })
+  private$.launch_settings <- self$settings()
   call <- self$call()
   handle <- self$launch_workers(call = call, n = n)
   launches <- private$.launches

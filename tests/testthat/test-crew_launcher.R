@@ -128,6 +128,162 @@ crew_test("default launch_worker() returns list(call = call)", {
   expect_equal(out, list(list(call = "xyz"), list(call = "xyz")))
 })
 
+crew_test("launch_worker() receives only the placeholders it declares", {
+  every <- R6::R6Class(
+    inherit = crew_class_launcher,
+    public = list(
+      launch_worker = function(call, name, launcher, worker, instance) {
+        list(call = call, name = name, launcher = launcher, worker = worker, instance = instance)
+      }
+    )
+  )
+  launcher <- every$new(name = "plugged", seconds_interval = 0.25, tls = crew_tls())
+  out <- launcher$launch_workers(call = "abc", n = 2L)
+  expected <- list(
+    call = "abc",
+    name = "name",
+    launcher = "plugged",
+    worker = "worker",
+    instance = "instance"
+  )
+  expect_equal(out, list(expected, expected))
+  some <- R6::R6Class(
+    inherit = crew_class_launcher,
+    public = list(launch_worker = function(call, launcher) c(call, launcher))
+  )
+  launcher <- some$new(name = "plugged", seconds_interval = 0.25, tls = crew_tls())
+  expect_equal(launcher$launch_workers(call = "abc", n = 1L), list(c("abc", "plugged")))
+})
+
+crew_test("a plugin shaped like crew.cluster's forwards the base arguments", {
+  plugin <- R6::R6Class(
+    classname = "cluster_like_launcher",
+    inherit = crew_class_launcher,
+    private = list(.partition = NULL),
+    active = list(partition = function() private$.partition),
+    public = list(
+      initialize = function(
+        name = NULL,
+        workers = NULL,
+        seconds_interval = NULL,
+        seconds_timeout = NULL,
+        seconds_launch = NULL,
+        seconds_idle = NULL,
+        seconds_wall = NULL,
+        tasks_max = NULL,
+        tasks_timers = NULL,
+        reset_globals = NULL,
+        reset_packages = NULL,
+        reset_options = NULL,
+        garbage_collection = NULL,
+        tls = NULL,
+        r_arguments = NULL,
+        options_metrics = NULL,
+        partition = NULL
+      ) {
+        super$initialize(
+          name = name,
+          workers = workers,
+          seconds_interval = seconds_interval,
+          seconds_timeout = seconds_timeout,
+          seconds_launch = seconds_launch,
+          seconds_idle = seconds_idle,
+          seconds_wall = seconds_wall,
+          tasks_max = tasks_max,
+          tasks_timers = tasks_timers,
+          reset_globals = reset_globals,
+          reset_packages = reset_packages,
+          reset_options = reset_options,
+          garbage_collection = garbage_collection,
+          tls = tls,
+          r_arguments = r_arguments,
+          options_metrics = options_metrics
+        )
+        private$.partition <- partition
+      },
+      validate = function() {
+        super$validate()
+        crew_assert(private$.partition, is.character(.), message = "partition must be a string.")
+      },
+      launch_workers = function(call, n) list(call = call, n = n, partition = private$.partition)
+    )
+  )
+  arguments <- list(
+    name = "cluster",
+    workers = 2L,
+    seconds_interval = 0.5,
+    seconds_timeout = 10,
+    seconds_launch = 30,
+    seconds_idle = 60,
+    seconds_wall = Inf,
+    tasks_max = Inf,
+    tasks_timers = 0L,
+    tls = crew_tls(),
+    r_arguments = character(0L),
+    options_metrics = crew_options_metrics()
+  )
+  launcher <- do.call(plugin$new, c(arguments, partition = "debug"))
+  expect_silent(launcher$validate())
+  expect_equal(launcher$seconds_launch, 30)
+  expect_equal(launcher$partition, "debug")
+  expect_null(launcher$reset_globals)
+  launcher$start(url = "tcp://127.0.0.1:57000", profile = "abc")
+  launcher$launch(n = 3L)
+  handle <- launcher$launches$handle[[1L]]
+  expect_equal(handle$n, 3L)
+  expect_equal(handle$partition, "debug")
+  expect_match(handle$call, "^crew::crew_worker\\(")
+  expect_equal(launcher$launches$count, 3L)
+  broken <- do.call(plugin$new, c(arguments, partition = 1))
+  expect_error(broken$validate(), "partition", class = "crew_error")
+})
+
+crew_test("call() and settings() inside a launch give that launch's one credential", {
+  crew_test_skip()
+  client <- crew_client(host = "127.0.0.1")
+  on.exit(client$terminate())
+  client$start()
+  # A plugin that ignores `call` and asks for its own call strings.
+  plugin <- R6::R6Class(
+    inherit = crew_class_launcher,
+    public = list(
+      launch_workers = function(call, n) {
+        lapply(
+          seq_len(n),
+          function(index) list(given = call, own = self$call(), settings = self$settings())
+        )
+      }
+    )
+  )
+  launcher <- plugin$new(
+    workers = 2L,
+    seconds_interval = 0.25,
+    seconds_timeout = 10,
+    seconds_launch = 30,
+    seconds_idle = 60,
+    seconds_wall = Inf,
+    tasks_max = Inf,
+    tasks_timers = 0L,
+    tls = crew_tls(),
+    r_arguments = character(0L),
+    options_metrics = crew_options_metrics()
+  )
+  launcher$start(url = client$url, profile = client$profile)
+  launcher$launch(n = 2L)
+  launcher$launch(n = 1L)
+  first <- launcher$launches$handle[[1L]]
+  second <- launcher$launches$handle[[2L]]
+  calls <- c(first[[1L]]$given, first[[1L]]$own, first[[2L]]$own)
+  expect_equal(length(unique(calls)), 1L)
+  credential <- first[[1L]]$settings$credential
+  expect_match(credential, "^crew1-")
+  expect_identical(first[[2L]]$settings$credential, credential)
+  expect_true(grepl(credential, calls[[1L]], fixed = TRUE))
+  # Another launch, or a call outside any launch, has its own credential.
+  expect_false(identical(second[[1L]]$settings$credential, credential))
+  expect_false(grepl(credential, launcher$call(), fixed = TRUE))
+})
+
 crew_test("launch() of the abstract launcher records launches", {
   launcher <- crew_launcher()
   launcher$start(url = "tcp://127.0.0.1:57000", profile = "abc")

@@ -1,0 +1,73 @@
+# Address selection against this machine's own interfaces, as the `ip`
+# command lists them.
+
+crew_test_ip_interfaces <- function() {
+  ip <- Sys.which("ip")
+  if (!nzchar(ip)) {
+    testthat::skip("the ip command is not available to list interfaces")
+  }
+  lines <- system2(ip, c("-o", "-4", "addr", "show", "up"), stdout = TRUE)
+  data.frame(
+    name = sub("^[0-9]+: +([^ ]+) +inet .*$", "\\1", lines),
+    address = sub("^.* inet ([0-9.]+)/.*$", "\\1", lines)
+  )
+}
+
+crew_test_first_remote_interface <- function() {
+  interfaces <- crew_test_ip_interfaces()
+  remote <- interfaces[!grepl("^127[.]", interfaces$address), , drop = FALSE]
+  if (!nrow(remote)) {
+    testthat::skip("this machine has no interface other than loopback")
+  }
+  remote[1L, ]
+}
+
+crew_test("host = \"lo\" listens on the loopback address", {
+  crew_test_skip()
+  interfaces <- crew_test_ip_interfaces()
+  testthat::skip_if_not("lo" %in% interfaces$name, "no interface named lo")
+  expect_equal(crew_client(host = "lo")$host, "127.0.0.1")
+})
+
+crew_test("host = NULL picks the first non-loopback IPv4 address", {
+  crew_test_skip()
+  remote <- crew_test_first_remote_interface()
+  expect_equal(crew_client(host = NULL)$host, remote$address)
+  expect_equal(crew_client()$host, remote$address)
+})
+
+crew_test("host naming an interface uses that interface's address", {
+  crew_test_skip()
+  remote <- crew_test_first_remote_interface()
+  expect_equal(crew_client(host = remote$name)$host, remote$address)
+  controller <- crew_controller_local(host = remote$name, seconds_interval = 0.1)
+  expect_equal(controller$client$host, remote$address)
+})
+
+crew_test("a worker reaches a client listening on an interface by name", {
+  crew_test_skip()
+  remote <- crew_test_first_remote_interface()
+  controller <- crew_controller_local(host = remote$name, seconds_interval = 0.1)
+  on.exit(controller$terminate())
+  controller$start()
+  port <- crew_test_url_port(controller$client$url)
+  expect_equal(controller$client$url, sprintf("tcp://%s:%s", remote$address, port))
+  controller$push(Sys.getpid(), name = "pid", throttle = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30))
+  expect_equal(crew_test_pop(controller)$status, "success")
+})
+
+crew_test("addresses and resolvable host names pass through unchanged", {
+  expect_equal(crew_client(host = "127.0.0.1")$host, "127.0.0.1")
+  expect_equal(crew_client(host = "10.11.12.13")$host, "10.11.12.13")
+  expect_equal(crew_client(host = "::1")$host, "::1")
+  crew_test_skip()
+  expect_equal(crew_client(host = "localhost")$host, "localhost")
+})
+
+crew_test("an unknown interface is a crew_error naming host", {
+  crew_test_skip()
+  expect_crew_error(crew_client(host = "nonexistent0"))
+  expect_error(crew_client(host = "nonexistent0"), "host")
+  expect_crew_error(crew_controller_local(host = "nonexistent0"))
+})
