@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r bench document clean
+.PHONY: deps install demo test test-rust test-r bench document fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -40,6 +40,28 @@ bench: install
 
 document: install
 	$(RSCRIPT) -e 'roxygen2::roxygenise(load_code = roxygen2::load_installed)'
+
+# Fuzzes the frame decoder and the dispatcher's handshake, each target for
+# FUZZ_SECONDS, one after the other; never part of `make test`. Findings
+# land in src/rust/core/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := frame handshake
+# cargo-fuzz hands rustc unstable flags (-Zsanitizer=address, sanitizer
+# coverage options); RUSTC_BOOTSTRAP=1 lets the stable toolchain, the only
+# one these machines have, accept them. It is set for the fuzz build alone.
+FUZZ := RUSTC_BOOTSTRAP=1 cargo fuzz
+# No single allocation may exceed 64 MiB: inputs are a few KiB and a reader
+# allocates at most 64 KiB ahead of the bytes that arrived, so a bigger
+# block means memory taken on a peer's word.
+FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=64 -timeout=20
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd src/rust/core && $(FUZZ) build
+	@cd src/rust/core && for target in $(FUZZ_TARGETS); do \
+		echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+		$(FUZZ) run $$target -- $(FUZZ_FLAGS) || exit 1; \
+	done
 
 clean:
 	rm -rf $(R_LIB) src/rust/target src/Makevars src/*.o src/*.so
