@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r bench document check vendor clean
+.PHONY: deps install demo test test-rust test-r bench document check vendor fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -62,6 +62,28 @@ check: vendor
 		R CMD INSTALL --library=$(CHECK_DIR)/library crew_*.tar.gz
 	R_LIBS=$(CHECK_DIR)/library Rscript -e 'library(crew); x <- crew_controller_local(); r <- x$$map(i, iterate = list(i = 1:3), verbose = FALSE); x$$terminate(); stopifnot(identical(unlist(r$$result), 1:3)); cat("offline install works\n")'
 	@grep -E "^Status" $(CHECK_DIR)/crew.Rcheck/00check.log
+
+# Fuzzes the frame decoder and the dispatcher's handshake, each target for
+# FUZZ_SECONDS, one after the other; never part of `make test`. Findings
+# land in src/rust/core/fuzz/artifacts/.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := frame handshake
+# cargo-fuzz hands rustc unstable flags (-Zsanitizer=address, sanitizer
+# coverage options); RUSTC_BOOTSTRAP=1 lets the stable toolchain, the only
+# one these machines have, accept them. It is set for the fuzz build alone.
+FUZZ := RUSTC_BOOTSTRAP=1 cargo fuzz
+# No single allocation may exceed 64 MiB: inputs are a few KiB and a reader
+# allocates at most 64 KiB ahead of the bytes that arrived, so a bigger
+# block means memory taken on a peer's word.
+FUZZ_FLAGS = -max_total_time=$(FUZZ_SECONDS) -malloc_limit_mb=64 -timeout=20
+
+fuzz:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd src/rust/core && $(FUZZ) build
+	@cd src/rust/core && for target in $(FUZZ_TARGETS); do \
+		echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+		$(FUZZ) run $$target -- $(FUZZ_FLAGS) || exit 1; \
+	done
 
 clean:
 	rm -rf $(R_LIB) src/rust/target src/Makevars src/*.o src/*.so

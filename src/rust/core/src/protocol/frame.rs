@@ -100,8 +100,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     if header_len > limits.max_header as u64 || header_len > body_len - 5 {
         return Err(Error::Protocol("frame header length is invalid".into()));
     }
-    let mut header = vec![0u8; header_len as usize];
-    reader.read_exact(&mut header).await?;
+    let header = read_announced(reader, header_len as usize).await?;
     let (message, used): (Message, usize) = bincode::decode_from_slice(&header, config())
         .map_err(|e| Error::Protocol(format!("malformed message: {e}")))?;
     if used != header.len() {
@@ -109,9 +108,31 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     }
     let payload_len = usize::try_from(body_len - 5 - header_len)
         .map_err(|_| Error::Protocol("payload too large for this platform".into()))?;
-    let mut payload = vec![0u8; payload_len];
-    reader.read_exact(&mut payload).await?;
+    let payload = read_announced(reader, payload_len).await?;
     Ok(Some(Frame { message, payload }))
+}
+
+/// The first allocation for announced bytes; each later one doubles what
+/// has arrived, up to the announced length.
+const FIRST_CHUNK: usize = 64 * 1024;
+
+/// Reads exactly `len` bytes that the peer announced. Memory grows with what
+/// arrives rather than with the announcement, so a peer that announces the
+/// limit and stops costs little; the buffer ends with no spare capacity.
+async fn read_announced<R: AsyncRead + Unpin>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(len.min(FIRST_CHUNK));
+    while buf.len() < len {
+        if buf.len() == buf.capacity() {
+            buf.reserve_exact(buf.len().min(len - buf.len()));
+        }
+        let room = buf.capacity() - buf.len();
+        // The limit keeps the read inside the capacity reserved above.
+        let read = (&mut *reader).take(room as u64).read_buf(&mut buf).await?;
+        if read == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+        }
+    }
+    Ok(buf)
 }
 
 #[cfg(test)]
