@@ -63,6 +63,7 @@ fn random_message(rng: &mut Rng) -> Message {
         1 => Message::Hello {
             credential: rng.text(),
             proof: rng.bytes_up_to(40),
+            pid: rng.next() as u32,
         },
         2 => Message::Welcome {
             worker: rng.next(),

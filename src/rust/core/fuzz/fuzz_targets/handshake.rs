@@ -58,6 +58,7 @@ fn peer_bytes(input: &[u8], credential_id: &str) -> Vec<u8> {
             let hello = Message::Hello {
                 credential: credential_id.to_string(),
                 proof: rest.to_vec(),
+                pid: 0,
             };
             encode_prefix(&hello, 0).unwrap()
         }
