@@ -47,15 +47,21 @@ vendor: deps
 	bash tools/vendor.sh
 	Rscript tools/license-note.R
 
-# What CRAN runs, on the built tarball, then an install from that tarball
-# with cargo's network off and an empty CARGO_HOME. No clock server or CRAN
-# mirror is reachable here, so those two checks are switched off (see
-# cran-comments.md); there is no LaTeX for the PDF manual.
+# What CRAN runs, on the built tarball (as CRAN would: NOT_CRAN unset), then
+# an install from that tarball with cargo's network off and an empty
+# CARGO_HOME. No clock server, CRAN or Bioconductor mirror is reachable
+# here, so the remote checks are off and package indexes come from an empty
+# local repository (see cran-comments.md); there is no LaTeX for the PDF
+# manual.
 CHECK_DIR := $(CURDIR)/.check
 check: vendor
-	rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/library $(CHECK_DIR)/cargo-home $(CHECK_DIR)/tmp
+	bash tools/install-deps.sh --check
+	rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/library $(CHECK_DIR)/cargo-home $(CHECK_DIR)/tmp $(CHECK_DIR)/repo/src/contrib
+	touch $(CHECK_DIR)/repo/src/contrib/PACKAGES
+	sed -E 's#^([A-Za-z.-]+\t("[^"]*"|[^\t]+)\t)[^\t]+#\1file://$(CHECK_DIR)/repo#' \
+		"$$(Rscript -e 'cat(R.home("etc"))')/repositories" > $(CHECK_DIR)/repositories
 	cd $(CHECK_DIR) && R CMD build $(CURDIR)
-	cd $(CHECK_DIR) && TMPDIR=$(CHECK_DIR)/tmp \
+	cd $(CHECK_DIR) && env -u NOT_CRAN TMPDIR=$(CHECK_DIR)/tmp R_REPOSITORIES=$(CHECK_DIR)/repositories \
 		_R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=false \
 		R CMD check --as-cran --no-manual crew_*.tar.gz
 	cd $(CHECK_DIR) && CARGO_HOME=$(CHECK_DIR)/cargo-home CARGO_NET_OFFLINE=true \

@@ -89,7 +89,12 @@ monitor_local_check_user <- function(user) {
       !anyNA(user) &&
       nzchar(user))
   if (!valid) {
-    crew_error("user must be NULL or a nonempty character string (a user name).")
+    crew_error(
+      sprintf(
+        "user must be NULL or a nonempty character string (a user name such as \"%s\").",
+        ps::ps_username()
+      )
+    )
   }
   invisible()
 }

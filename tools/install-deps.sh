@@ -23,6 +23,12 @@ packages=(
   r-cran-withr
 )
 
+# `--check` adds what R CMD check --as-cran runs besides R: qpdf for PDF
+# sizes and checkbashisms (in devscripts) for the configure scripts.
+if [[ "${1:-}" == "--check" ]]; then
+  packages+=(qpdf devscripts)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then

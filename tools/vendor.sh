@@ -25,14 +25,25 @@ for target in "${targets[@]}"; do
     awk '{ sub(/^v/, "", $2); print $1 "-" $2 }'
 done | sort -u > "$work/needed.txt"
 
+# Drops the manifest entries of targets whose files are removed, so cargo
+# can still load the manifest.
+drop_targets() {
+  sed -i.bak -e '/^\[\[\(bench\|example\|test\)\]\]/,/^$/d' "$1/Cargo.toml"
+  rm -f "$1/Cargo.toml.bak"
+}
+
 for directory in "$work"/vendor/*/; do
   crate=$(basename "$directory")
-  if ! grep -qxF "$crate" "$work/needed.txt"; then
+  if grep -qxF "$crate" "$work/needed.txt"; then
+    # A library build never reads a crate's tests, benchmarks or examples.
+    rm -rf "$directory/tests" "$directory/benches" "$directory/examples"
+    drop_targets "$directory"
+  else
     find "$directory" -mindepth 1 -maxdepth 1 ! -name Cargo.toml ! -name .cargo-checksum.json -exec rm -rf {} +
     mkdir -p "$directory/src"
     : > "$directory/src/lib.rs"
-    # Keep the manifest loadable without the files it names.
-    sed -i.bak -e '/^\[\[\(bench\|example\|test\|bin\)\]\]/,/^$/d' -e '/^build = /d' "$directory/Cargo.toml"
+    drop_targets "$directory"
+    sed -i.bak -e '/^\[\[bin\]\]/,/^$/d' -e '/^build = /d' "$directory/Cargo.toml"
     rm -f "$directory/Cargo.toml.bak"
   fi
   # Trimmed crates and files no longer match their per-file checksums; the
