@@ -61,6 +61,7 @@ check: vendor
 	sed -E 's#^([A-Za-z.-]+\t("[^"]*"|[^\t]+)\t)[^\t]+#\1file://$(CHECK_DIR)/repo#' \
 		"$$(Rscript -e 'cat(R.home("etc"))')/repositories" > $(CHECK_DIR)/repositories
 	cd $(CHECK_DIR) && R CMD build $(CURDIR)
+	rm -f src/rust/vendor.tar.xz src/rust/vendor-config.toml
 	cd $(CHECK_DIR) && env -u NOT_CRAN TMPDIR=$(CHECK_DIR)/tmp R_REPOSITORIES=$(CHECK_DIR)/repositories \
 		_R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=false \
 		R CMD check --as-cran --no-manual crew_*.tar.gz
