@@ -274,12 +274,14 @@ fn a_thousand_connections_at_once_do_not_stall_work() {
         .filter_map(|_| TcpStream::connect(&address).ok())
         .collect();
     assert!(flood.len() >= 900, "only {} connections opened", flood.len());
+    // A worker that arrives while the flood holds every handshake slot is
+    // turned away at first, keeps dialling, and gets in once the silent
+    // connections reach their handshake deadline.
+    let second = spawn_echo_worker(worker_config(&d, &token));
     for i in 0..100u32 {
         d.push(format!("during{i}"), vec![2; 1000], None).unwrap();
     }
     wait_for(|| d.status().completed == 200);
-    // A new worker still gets in while the flood holds its connections.
-    let second = spawn_echo_worker(worker_config(&d, &token));
     wait_for(|| d.status().connections == 2);
     drop(flood);
     assert_eq!(d.status().cumulative, 2);

@@ -39,10 +39,9 @@ fn tls_failure(error: &std::io::Error) -> Option<ExitReason> {
     }
 }
 
-/// Dials until connected (and through TLS if configured) or the connect
-/// timeout passes.
-async fn dial(config: &WorkerConfig) -> Result<(ReadHalf, WriteHalf), ExitReason> {
-    let deadline = Instant::now() + config.connect_timeout;
+/// Dials until connected (and through TLS if configured) or `deadline`
+/// passes.
+async fn dial(config: &WorkerConfig, deadline: Instant) -> Result<(ReadHalf, WriteHalf), ExitReason> {
     loop {
         let stream = dial_tcp(config, deadline)
             .await
@@ -92,35 +91,51 @@ pub(crate) async fn run(
     let _ = events.send(Event::Exit(reason));
 }
 
+/// How a handshake ended.
+enum Handshake {
+    /// Accepted, with the worker's RNG stream.
+    Welcomed([i32; 7]),
+    /// The connection closed or stayed silent before any challenge, as when
+    /// the dispatcher is busy with a flood of handshakes: worth dialling again.
+    NoChallenge,
+    /// The dispatcher heard the credential and did not accept it.
+    Refused,
+}
+
 async fn handshake(
     config: &WorkerConfig,
     reader: &mut BufReader<ReadHalf>,
     writer: &mut WriteHalf,
-) -> Option<[i32; 7]> {
-    let Some(Frame {
-        message: Message::Challenge { nonce },
-        ..
-    }) = read_frame(reader, Limits::HANDSHAKE).await.ok().flatten()
-    else {
-        return None;
+) -> Handshake {
+    let challenge = timeout(config.heartbeat_timeout, read_frame(reader, Limits::HANDSHAKE)).await;
+    let nonce = match challenge {
+        Ok(Ok(Some(Frame {
+            message: Message::Challenge { nonce },
+            ..
+        }))) => nonce,
+        // Under mutual TLS, a dispatcher that refuses this worker's
+        // certificate says so with an alert once the handshake is over.
+        Ok(Err(crate::Error::Io(error))) if tls_failure(&error) == Some(ExitReason::Rejected) => {
+            return Handshake::Refused;
+        }
+        _ => return Handshake::NoChallenge,
     };
     let hello = Message::Hello {
         credential: config.credential.id.clone(),
         proof: config.credential.prove(&nonce),
         pid: std::process::id(),
     };
-    write_frame(writer, &hello, &[]).await.ok()?;
-    writer.flush().await.ok()?;
-    match read_frame(reader, Limits::AUTHENTICATED)
-        .await
-        .ok()
-        .flatten()
-    {
-        Some(Frame {
+    let welcome = async {
+        write_frame(writer, &hello, &[]).await.ok()?;
+        writer.flush().await.ok()?;
+        read_frame(reader, Limits::AUTHENTICATED).await.ok().flatten()
+    };
+    match timeout(config.heartbeat_timeout, welcome).await {
+        Ok(Some(Frame {
             message: Message::Welcome { stream, .. },
             ..
-        }) => Some(stream),
-        _ => None,
+        })) => Handshake::Welcomed(stream),
+        _ => Handshake::Refused,
     }
 }
 
@@ -193,18 +208,21 @@ async fn session(
     mut control: UnboundedReceiver<Control>,
     shared: &Arc<Shared>,
 ) -> ExitReason {
-    let (read_half, mut write_half) = match dial(config).await {
-        Ok(halves) => halves,
-        Err(reason) => return reason,
-    };
-    let mut reader = BufReader::with_capacity(64 * 1024, read_half);
-    let Ok(Some(stream)) = timeout(
-        config.heartbeat_timeout,
-        handshake(config, &mut reader, &mut write_half),
-    )
-    .await
-    else {
-        return ExitReason::Rejected;
+    let deadline = Instant::now() + config.connect_timeout;
+    let (reader, write_half, stream) = loop {
+        let (read_half, mut write_half) = match dial(config, deadline).await {
+            Ok(halves) => halves,
+            Err(reason) => return reason,
+        };
+        let mut reader = BufReader::with_capacity(64 * 1024, read_half);
+        match handshake(config, &mut reader, &mut write_half).await {
+            Handshake::Welcomed(stream) => break (reader, write_half, stream),
+            Handshake::Refused => return ExitReason::Rejected,
+            Handshake::NoChallenge if Instant::now() < deadline => {
+                sleep(Duration::from_millis(100)).await;
+            }
+            Handshake::NoChallenge => return ExitReason::ConnectFailed,
+        }
     };
     let link = Arc::new(Link::new(write_half));
     let _ = shared.link.set(link.clone());
