@@ -1,92 +1,15 @@
 //! A full dispatcher on loopback with real worker sessions, strangers and
 //! crashes. The "evaluation" is done by test threads, standing in for R.
 
-use crew_core::dispatcher::{Config, Dispatcher, Timing, CODE_CRASH};
-use crew_core::protocol::{
-    read_frame, write_frame, Credential, ExitReason, Limits, Message, ResultMeta, Seed,
-};
-use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
+mod common;
+
+use common::{dispatcher, spawn_echo_worker, timing, wait_for, worker_config};
+use crew_core::dispatcher::{Config, Dispatcher, CODE_CRASH};
+use crew_core::protocol::{read_frame, write_frame, Credential, ExitReason, Limits, Message};
+use crew_core::worker::{address_from_url, Event, WorkerClient};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
-
-fn timing() -> Timing {
-    Timing {
-        heartbeat_interval: Duration::from_millis(200),
-        heartbeat_timeout: Duration::from_secs(2),
-        handshake_timeout: Duration::from_millis(500),
-    }
-}
-
-fn dispatcher() -> Dispatcher {
-    Dispatcher::start(Config {
-        host: "127.0.0.1".into(),
-        port: 0,
-        timing: timing(),
-        tls: None,
-        certificate: None,
-    })
-    .unwrap()
-}
-
-fn worker_config(d: &Dispatcher, token: &str) -> WorkerConfig {
-    WorkerConfig {
-        address: address_from_url(&d.url()).unwrap(),
-        credential: Credential::parse(token).unwrap(),
-        connect_timeout: Duration::from_secs(5),
-        idle: None,
-        wall: None,
-        max_tasks: None,
-        timers_after: 0,
-        heartbeat_interval: Duration::from_millis(200),
-        heartbeat_timeout: Duration::from_secs(2),
-        exit_signal: None,
-        tls: None,
-    }
-}
-
-fn meta(code: i32) -> ResultMeta {
-    ResultMeta {
-        status: "success".into(),
-        code,
-        command: None,
-        error: None,
-        trace: None,
-        warnings: None,
-        seconds: Some(0.0),
-        seed: Seed::Missing,
-        algorithm: None,
-        controller: None,
-    }
-}
-
-/// A worker thread that answers every task with its payload reversed.
-fn spawn_echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitReason> {
-    std::thread::spawn(move || {
-        let client = WorkerClient::start(config).unwrap();
-        loop {
-            match client.next_event(Duration::from_secs(10)) {
-                Some(Event::Ready { .. }) => {}
-                Some(Event::Task {
-                    id, mut payload, ..
-                }) => {
-                    payload.reverse();
-                    assert!(client.send_result(id, meta(0), payload));
-                }
-                Some(Event::Exit(reason)) => return reason,
-                None => return ExitReason::Lost,
-            }
-        }
-    })
-}
-
-fn wait_for(what: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !what() {
-        assert!(start.elapsed() < Duration::from_secs(10), "timed out");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
 
 #[test]
 fn tasks_round_trip_over_two_workers() {

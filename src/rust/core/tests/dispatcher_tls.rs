@@ -2,86 +2,27 @@
 //! workers refuse a dispatcher they do not trust, and peers that speak the
 //! wrong protocol on either kind of port get nothing and disturb nothing.
 
-use crew_core::dispatcher::{Config, Dispatcher, Timing};
-use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
+mod common;
+
+use common::{spawn_echo_worker as echo_worker, timing, wait_for};
+use crew_core::dispatcher::{Config, Dispatcher};
+use crew_core::protocol::ExitReason;
 use crew_core::tls::{self, Identity};
 use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-fn timing() -> Timing {
-    Timing {
-        heartbeat_interval: Duration::from_millis(200),
-        heartbeat_timeout: Duration::from_secs(2),
-        handshake_timeout: Duration::from_millis(500),
-    }
-}
-
 fn tls_dispatcher(identity: &Identity, workers_ca: Option<&str>) -> Dispatcher {
-    Dispatcher::start(Config {
-        host: "127.0.0.1".into(),
-        port: 0,
-        timing: timing(),
-        tls: Some(identity.server_config(workers_ca).unwrap()),
-        certificate: Some(identity.certificate_pem().to_string()),
-    })
-    .unwrap()
+    common::dispatcher_with(
+        Some(identity.server_config(workers_ca).unwrap()),
+        Some(identity.certificate_pem().to_string()),
+    )
 }
 
 fn worker_config(d: &Dispatcher, token: &str, trusted: &str, me: Option<&Identity>) -> WorkerConfig {
-    WorkerConfig {
-        address: address_from_url(&d.url()).unwrap(),
-        credential: Credential::parse(token).unwrap(),
-        connect_timeout: Duration::from_secs(5),
-        idle: None,
-        wall: None,
-        max_tasks: None,
-        timers_after: 0,
-        heartbeat_interval: Duration::from_millis(200),
-        heartbeat_timeout: Duration::from_secs(2),
-        exit_signal: None,
-        tls: Some(tls::worker(trusted, "127.0.0.1", me).unwrap()),
-    }
-}
-
-fn meta() -> ResultMeta {
-    ResultMeta {
-        status: "success".into(),
-        code: 0,
-        command: None,
-        error: None,
-        trace: None,
-        warnings: None,
-        seconds: Some(0.0),
-        seed: Seed::Missing,
-        algorithm: None,
-        controller: None,
-    }
-}
-
-fn echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitReason> {
-    std::thread::spawn(move || {
-        let client = WorkerClient::start(config).unwrap();
-        loop {
-            match client.next_event(Duration::from_secs(10)) {
-                Some(Event::Ready { .. }) => {}
-                Some(Event::Task { id, payload, .. }) => {
-                    assert!(client.send_result(id, meta(), payload));
-                }
-                Some(Event::Exit(reason)) => return reason,
-                None => return ExitReason::Lost,
-            }
-        }
-    })
-}
-
-fn wait_for(what: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !what() {
-        assert!(start.elapsed() < Duration::from_secs(10), "timed out");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let tls = tls::worker(trusted, "127.0.0.1", me).unwrap();
+    common::worker_config_with(d, token, Some(tls))
 }
 
 #[test]

@@ -1,0 +1,98 @@
+//! What the loopback tests share: fast protocol timings, a dispatcher and
+//! worker settings on 127.0.0.1, and worker threads that stand in for R.
+
+#![allow(dead_code)]
+
+use crew_core::dispatcher::{Config, Dispatcher, Timing};
+use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
+use crew_core::tls::WorkerTls;
+use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub fn timing() -> Timing {
+    Timing {
+        heartbeat_interval: Duration::from_millis(200),
+        heartbeat_timeout: Duration::from_secs(2),
+        handshake_timeout: Duration::from_millis(500),
+    }
+}
+
+/// A dispatcher on 127.0.0.1, over TLS when `tls` is given.
+pub fn dispatcher_with(tls: Option<Arc<rustls::ServerConfig>>, certificate: Option<String>) -> Dispatcher {
+    Dispatcher::start(Config {
+        host: "127.0.0.1".into(),
+        port: 0,
+        timing: timing(),
+        tls,
+        certificate,
+    })
+    .unwrap()
+}
+
+pub fn dispatcher() -> Dispatcher {
+    dispatcher_with(None, None)
+}
+
+pub fn worker_config_with(d: &Dispatcher, token: &str, tls: Option<WorkerTls>) -> WorkerConfig {
+    WorkerConfig {
+        address: address_from_url(&d.url()).unwrap(),
+        credential: Credential::parse(token).unwrap(),
+        connect_timeout: Duration::from_secs(5),
+        idle: None,
+        wall: None,
+        max_tasks: None,
+        timers_after: 0,
+        heartbeat_interval: Duration::from_millis(200),
+        heartbeat_timeout: Duration::from_secs(2),
+        exit_signal: None,
+        tls,
+    }
+}
+
+pub fn worker_config(d: &Dispatcher, token: &str) -> WorkerConfig {
+    worker_config_with(d, token, None)
+}
+
+pub fn meta(code: i32) -> ResultMeta {
+    ResultMeta {
+        status: "success".into(),
+        code,
+        command: None,
+        error: None,
+        trace: None,
+        warnings: None,
+        seconds: Some(0.0),
+        seed: Seed::Missing,
+        algorithm: None,
+        controller: None,
+    }
+}
+
+/// A worker thread that answers every task with its payload reversed.
+pub fn spawn_echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitReason> {
+    std::thread::spawn(move || {
+        let client = WorkerClient::start(config).unwrap();
+        loop {
+            match client.next_event(Duration::from_secs(10)) {
+                Some(Event::Ready { .. }) => {}
+                Some(Event::Task {
+                    id, mut payload, ..
+                }) => {
+                    payload.reverse();
+                    assert!(client.send_result(id, meta(0), payload));
+                }
+                Some(Event::Exit(reason)) => return reason,
+                None => return ExitReason::Lost,
+            }
+        }
+    })
+}
+
+pub fn wait_for(what: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !what() {
+        assert!(start.elapsed() < Duration::from_secs(10), "timed out");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
