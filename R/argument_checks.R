@@ -9,6 +9,15 @@ check_flag <- function(value, name) {
   invisible()
 }
 
+# Several flags at once, each named by its argument: check_flags(scale = scale).
+check_flags <- function(...) {
+  flags <- list(...)
+  for (name in names(flags)) {
+    check_flag(flags[[name]], name)
+  }
+  invisible()
+}
+
 check_string <- function(value, name, allow_null = FALSE) {
   if (allow_null && is.null(value)) {
     return(invisible())

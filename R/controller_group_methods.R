@@ -65,7 +65,7 @@ group_wait <- function(
   controllers
 ) {
   mode <- wait_check(mode, seconds_interval, seconds_timeout)
-  controller_flag_check(scale = scale, throttle = throttle)
+  check_flags(scale = scale, throttle = throttle)
   if (self$size(controllers = controllers) < 1L) {
     return(identical(mode, "all"))
   }

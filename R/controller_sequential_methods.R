@@ -25,7 +25,7 @@ sequential_push <- function(
       name <- name_task_tempfile()
     }
   } else {
-    controller_name_check(name)
+    check_string(name, "name", allow_null = TRUE)
     if (!is.null(tasks[[name]])) {
       crew_error(
         paste0(

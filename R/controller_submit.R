@@ -1,11 +1,5 @@
 # Submitting tasks: push(), walk() and map() with their argument checks.
 
-controller_name_check <- function(name) {
-  if (!(is.character(name) && length(name) == 1L && !anyNA(name) && nzchar(name))) {
-    crew_error("name must be NULL or a nonempty character string.")
-  }
-}
-
 # Plain conditionals rather than crew_assert(): push() runs this for every
 # task, and it must stay cheap.
 controller_task_arguments_check <- function(
@@ -43,15 +37,6 @@ controller_task_arguments_check <- function(
   }
 }
 
-controller_flag_check <- function(...) {
-  flags <- list(...)
-  for (name in names(flags)) {
-    if (!(isTRUE(flags[[name]]) || isFALSE(flags[[name]]))) {
-      crew_error(paste(name, "must be TRUE or FALSE."))
-    }
-  }
-}
-
 controller_task <- function(private, command, name, data, globals, seed, algorithm, packages, library) {
   list(
     command = command,
@@ -85,10 +70,10 @@ controller_push <- function(
   name
 ) {
   # Arguments first, so a wrong one leaves no dispatcher listening.
-  controller_flag_check(scale = scale, throttle = throttle)
+  check_flags(scale = scale, throttle = throttle)
   controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
   if (!is.null(name)) {
-    controller_name_check(name)
+    check_string(name, "name", allow_null = TRUE)
   }
   if (!isTRUE(private$.client$started)) {
     self$start()
@@ -177,7 +162,7 @@ walk_plan <- function(
     message = "all elements of iterate must be nonempty and have the same length."
   )
   controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
-  controller_flag_check(verbose = verbose, scale = scale, throttle = throttle)
+  check_flags(verbose = verbose, scale = scale, throttle = throttle)
   n <- lengths[[1L]]
   if (is.null(names)) {
     task_names <- paste(name_task_tempfile(), seq_len(n), sep = "_")
@@ -355,7 +340,7 @@ map_check <- function(self, seconds_interval, error, warnings, verbose) {
     is.character(error) && length(error) == 1L && error %in% c("stop", "warn", "silent"),
     message = "error must be \"stop\", \"warn\", or \"silent\"."
   )
-  controller_flag_check(warnings = warnings, verbose = verbose)
+  check_flags(warnings = warnings, verbose = verbose)
   if (self$size() > 0L) {
     crew_error("cannot map() until all prior tasks are completed and popped")
   }

@@ -2,7 +2,7 @@
 
 controller_wait <- function(self, private, mode, seconds_interval, seconds_timeout, scale, throttle) {
   mode <- wait_check(mode, seconds_interval, seconds_timeout)
-  controller_flag_check(scale = scale, throttle = throttle)
+  check_flags(scale = scale, throttle = throttle)
   if (self$size() < 1L || !isTRUE(private$.client$started)) {
     return(identical(mode, "all"))
   }
