@@ -114,12 +114,20 @@ crew_test("crew_monitor_local() lists by user", {
     cleanup_tree = TRUE
   )
   on.exit(other$kill_tree(), add = TRUE)
+  # runuser forks a copy of itself that changes to nobody and then runs
+  # sh; only once sh runs does the process keep one owner and one command.
+  started <- function(pid) {
+    handle <- tryCatch(ps::ps_handle(pid), error = function(condition) NULL)
+    !is.null(handle) &&
+      identical(tryCatch(ps::ps_cmdline(handle)[1L], error = function(e) ""), "sh") &&
+      identical(tryCatch(ps::ps_username(handle), error = function(e) ""), "nobody")
+  }
   pid <- NULL
   expect_true(
     crew_test_until(
       function() {
         pid <<- monitor_local_pids(user = "nobody", pattern = marker)
-        length(pid) == 1L
+        length(pid) == 1L && started(pid)
       },
       seconds_timeout = 10
     )
