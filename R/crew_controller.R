@@ -96,7 +96,19 @@ crew_class_controller <- R6::R6Class(
     .queue_backlog = NULL,
     .held_back = NULL,
     .error = NULL,
-    .loop = NULL
+    .loop = NULL,
+    # How push(), walk() and map() hand over their tasks, after the public
+    # methods have quoted the command; the sequential controller runs them
+    # in place instead.
+    .push_task = function(...) {
+      controller_push(self = self, private = private, ...)
+    },
+    .walk_tasks = function(...) {
+      controller_walk(self = self, private = private, handles = TRUE, ...)
+    },
+    .map_tasks = function(...) {
+      controller_map(self = self, private = private, ...)
+    }
   ),
   active = list(
     #' @field profile Compute profile of the client.
@@ -350,9 +362,7 @@ crew_class_controller <- R6::R6Class(
       if (substitute) {
         command <- substitute(command)
       }
-      controller_push(
-        self = self,
-        private = private,
+      private$.push_task(
         command = command,
         data = data,
         globals = globals,
@@ -411,9 +421,7 @@ crew_class_controller <- R6::R6Class(
       if (substitute) {
         command <- substitute(command)
       }
-      handles <- controller_walk(
-        self = self,
-        private = private,
+      handles <- private$.walk_tasks(
         command = command,
         iterate = iterate,
         data = data,
@@ -427,8 +435,7 @@ crew_class_controller <- R6::R6Class(
         save_command = save_command,
         verbose = verbose,
         scale = scale,
-        throttle = throttle,
-        handles = TRUE
+        throttle = throttle
       )
       invisible(handles)
     },
@@ -484,9 +491,7 @@ crew_class_controller <- R6::R6Class(
       if (substitute) {
         command <- substitute(command)
       }
-      controller_map(
-        self = self,
-        private = private,
+      private$.map_tasks(
         command = command,
         iterate = iterate,
         data = data,

@@ -50,6 +50,10 @@ crew_controller_sequential <- function(
 #' @family controller
 #' @description R6 class of sequential controllers, which run tasks in the
 #'   current R process. See [crew_controller_sequential()].
+#' @details `push()`, `walk()` and `map()` are those of
+#'   [crew_class_controller], but each task runs in this R process as it is
+#'   pushed, with the controller's reset settings applied as on a worker;
+#'   the arguments about time limits and scaling are unused.
 #' @examples
 #' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
 #'   controller <- crew_controller_sequential()
@@ -62,7 +66,18 @@ crew_class_controller_sequential <- R6::R6Class(
   cloneable = FALSE,
   portable = FALSE,
   private = list(
-    .resolved = 0L
+    .resolved = 0L,
+    # Tasks run at push time in this process, so there is no timeout to
+    # arm and no worker to scale.
+    .push_task = function(seconds_timeout, scale, throttle, ...) {
+      sequential_push(self = self, private = private, ...)
+    },
+    .walk_tasks = function(...) {
+      sequential_walk(self = self, private = private, ...)
+    },
+    .map_tasks = function(scale, throttle, ...) {
+      sequential_map(self = self, private = private, ...)
+    }
   ),
   public = list(
     #' @description Mark the controller as started (nothing connects) and
@@ -126,198 +141,6 @@ crew_class_controller_sequential <- R6::R6Class(
     #' @return `NULL` (invisibly).
     descale = function(controllers = NULL) {
       invisible()
-    },
-    #' @description Run a task in this R process now and keep its result
-    #'   until it is popped or collected.
-    #' @param command R code of the task.
-    #' @param data Named list of objects the task can see.
-    #' @param globals Named list of objects assigned to the global
-    #'   environment before the task.
-    #' @param substitute `TRUE` to take `command` as written, `FALSE` if
-    #'   `command` is already a language object.
-    #' @param seed `NULL` or an integer seed for the task.
-    #' @param algorithm `NULL` or a random number generator kind.
-    #' @param packages Packages to attach before the task. A package that
-    #'   cannot be loaded makes `push()` itself raise an error.
-    #' @param library Library paths of `packages`.
-    #' @param seconds_timeout Unused.
-    #' @param scale Unused.
-    #' @param throttle Unused.
-    #' @param name `NULL` or a name for the task.
-    #' @param save_command Unused.
-    #' @param controller Unused; for compatibility with groups.
-    #' @return The task's handle (invisibly), whose `data` element is the
-    #'   result row.
-    push = function(
-      command,
-      data = list(),
-      globals = list(),
-      substitute = TRUE,
-      seed = NULL,
-      algorithm = NULL,
-      packages = character(0),
-      library = NULL,
-      seconds_timeout = NULL,
-      scale = TRUE,
-      throttle = TRUE,
-      name = NULL,
-      save_command = NULL,
-      controller = NULL
-    ) {
-      check_flag(substitute, "substitute")
-      if (substitute) {
-        command <- substitute(command)
-      }
-      sequential_push(
-        self = self,
-        private = private,
-        command = command,
-        data = data,
-        globals = globals,
-        seed = seed,
-        algorithm = algorithm,
-        packages = packages,
-        library = library,
-        name = name
-      )
-    },
-    #' @description Run one task per element of `iterate`, in order, and
-    #'   keep the results.
-    #' @param command R code of the tasks.
-    #' @param iterate Named list of vectors of equal length: task `i` sees
-    #'   element `i` of each.
-    #' @param data See `push()`.
-    #' @param globals See `push()`.
-    #' @param substitute See `push()`.
-    #' @param seed `NULL` or a number whose sign decides the task seeds.
-    #' @param algorithm See `push()`.
-    #' @param packages See `push()`.
-    #' @param library See `push()`.
-    #' @param seconds_timeout Unused.
-    #' @param names `NULL` or the name of an element of `iterate` holding
-    #'   the task names.
-    #' @param save_command Deprecated.
-    #' @param verbose `TRUE` to report how long the tasks took.
-    #' @param scale Unused.
-    #' @param throttle Unused.
-    #' @param controller Unused; for compatibility with groups.
-    #' @return Named list of task handles (invisibly).
-    walk = function(
-      command,
-      iterate,
-      data = list(),
-      globals = list(),
-      substitute = TRUE,
-      seed = NULL,
-      algorithm = NULL,
-      packages = character(0),
-      library = NULL,
-      seconds_timeout = NULL,
-      names = NULL,
-      save_command = NULL,
-      verbose = interactive(),
-      scale = TRUE,
-      throttle = TRUE,
-      controller = NULL
-    ) {
-      crew_assert(
-        isTRUE(substitute) || isFALSE(substitute),
-        message = "substitute must be TRUE or FALSE."
-      )
-      if (substitute) {
-        command <- substitute(command)
-      }
-      handles <- sequential_walk(
-        self = self,
-        private = private,
-        command = command,
-        iterate = iterate,
-        data = data,
-        globals = globals,
-        seed = seed,
-        algorithm = algorithm,
-        packages = packages,
-        library = library,
-        seconds_timeout = seconds_timeout,
-        names = names,
-        save_command = save_command,
-        verbose = verbose,
-        scale = scale,
-        throttle = throttle
-      )
-      invisible(handles)
-    },
-    #' @description Run one task per element of `iterate` and return all
-    #'   the results.
-    #' @param command See `walk()`.
-    #' @param iterate See `walk()`.
-    #' @param data See `push()`.
-    #' @param globals See `push()`.
-    #' @param substitute See `push()`.
-    #' @param seed See `walk()`.
-    #' @param algorithm See `push()`.
-    #' @param packages See `push()`.
-    #' @param library See `push()`.
-    #' @param seconds_interval Deprecated.
-    #' @param seconds_timeout Unused.
-    #' @param names See `walk()`.
-    #' @param save_command Deprecated.
-    #' @param error `"stop"`, `"warn"` or `"silent"`: what to do if a task
-    #'   does not succeed.
-    #' @param warnings `TRUE` to warn if tasks had warnings.
-    #' @param verbose `TRUE` to report how long the tasks took.
-    #' @param scale Unused.
-    #' @param throttle Unused.
-    #' @param controller Unused; for compatibility with groups.
-    #' @return A data frame of results, one row per task, in the order of
-    #'   `iterate`.
-    map = function(
-      command,
-      iterate,
-      data = list(),
-      globals = list(),
-      substitute = TRUE,
-      seed = NULL,
-      algorithm = NULL,
-      packages = character(0),
-      library = NULL,
-      seconds_interval = NULL,
-      seconds_timeout = NULL,
-      names = NULL,
-      save_command = NULL,
-      error = "stop",
-      warnings = TRUE,
-      verbose = interactive(),
-      scale = TRUE,
-      throttle = TRUE,
-      controller = NULL
-    ) {
-      crew_assert(
-        isTRUE(substitute) || isFALSE(substitute),
-        message = "substitute must be TRUE or FALSE."
-      )
-      if (substitute) {
-        command <- substitute(command)
-      }
-      sequential_map(
-        self = self,
-        private = private,
-        command = command,
-        iterate = iterate,
-        data = data,
-        globals = globals,
-        seed = seed,
-        algorithm = algorithm,
-        packages = packages,
-        library = library,
-        seconds_interval = seconds_interval,
-        seconds_timeout = seconds_timeout,
-        names = names,
-        save_command = save_command,
-        error = error,
-        warnings = warnings,
-        verbose = verbose
-      )
     },
     #' @description Pop the earliest pushed task still held.
     #' @param scale Unused.
