@@ -1,0 +1,121 @@
+# What a task may change in the worker's session and how it is put back:
+# global variables, packages, the RNG state, plus per-process look-ups.
+
+#' @title Remove global variables created by a task
+#' @description The RNG state is left to [crew_eval_restore_rng()].
+#' @keywords internal
+#' @param previous Names in the global environment before the task.
+#' @return `NULL` (invisibly).
+crew_eval_reset_globals <- function(previous) {
+  current <- names(.GlobalEnv)
+  new <- current[!(current %in% previous) & current != ".Random.seed"]
+  if (length(new)) {
+    rm(list = new, envir = .GlobalEnv)
+  }
+  invisible()
+}
+
+#' @title Detach packages attached by a task
+#' @keywords internal
+#' @param previous Value of `search()` before the task.
+#' @return `NULL` (invisibly).
+crew_eval_reset_packages <- function(previous) {
+  for (entry in setdiff(search(), previous)) {
+    try(
+      suppressWarnings(detach(entry, character.only = TRUE)),
+      silent = TRUE
+    )
+  }
+  invisible()
+}
+
+#' @title Restore the random number generator after a task
+#' @description Put back the previous RNG kind and, if there was one,
+#'   the previous `.Random.seed`. If the session had no `.Random.seed`
+#'   before the task, the state the task left stays in place, so the
+#'   requested seed was honoured during the task.
+#' @keywords internal
+#' @param kind Previous value of `RNGkind()[1]`.
+#' @param seed Previous `.Random.seed`, or `NULL` if there was none.
+#' @return `NULL` (invisibly).
+crew_eval_restore_rng <- function(kind, seed) {
+  if (!identical(RNGkind()[1L], kind)) {
+    RNGkind(kind = kind)
+  }
+  if (!is.null(seed)) {
+    assign(".Random.seed", seed, envir = .GlobalEnv)
+  }
+  invisible()
+}
+
+#' @title Load the packages of a task
+#' @keywords internal
+#' @param packages Character vector of package names.
+#' @param library Character vector of library paths, or `NULL` for the
+#'   default paths.
+#' @return `NULL` (invisibly). Raises a `crew_error` if any package
+#'   cannot be loaded.
+load_packages <- function(packages, library) {
+  missing <- character(0L)
+  for (package in packages) {
+    loaded <- suppressWarnings(
+      require(
+        package,
+        lib.loc = library,
+        quietly = TRUE,
+        character.only = TRUE
+      )
+    )
+    if (!loaded) {
+      missing <- c(missing, package)
+    }
+  }
+  if (length(missing)) {
+    paths <- if (is.null(library)) .libPaths() else library
+    crew_error(
+      sprintf(
+        "could not find packages %s in library paths %s",
+        paste(missing, collapse = ", "),
+        paste(paths, collapse = ", ")
+      )
+    )
+  }
+  invisible()
+}
+
+#' @title Per-process cache of crew_eval() look-ups
+#' @keywords internal
+crew_eval_cache <- new.env(parent = emptyenv())
+
+#' @title Whether task phases can be logged with autometric
+#' @description Checked once per process, because looking for a package
+#'   that is not installed costs file system access on every task.
+#' @keywords internal
+#' @return `TRUE` if autometric (>= 0.1.0) is installed.
+crew_eval_autometric <- function() {
+  available <- crew_eval_cache$autometric
+  if (is.null(available)) {
+    available <- isTRUE(
+      tryCatch(
+        utils::packageVersion("autometric") >= "0.1.0",
+        error = function(condition) FALSE
+      )
+    )
+    crew_eval_cache$autometric <- available
+  }
+  available
+}
+
+#' @title Set or reset the autometric logging phase
+#' @keywords internal
+#' @param phase Character string with the new phase, or `NULL` to reset it.
+#' @return `NULL` (invisibly).
+crew_eval_autometric_phase <- function(phase) {
+  # autometric is optional, so it is reached without a static reference.
+  if (is.null(phase)) {
+    getExportedValue("autometric", "log_phase_reset")()
+  } else {
+    getExportedValue("autometric", "log_phase_set")(phase)
+  }
+  invisible()
+}
