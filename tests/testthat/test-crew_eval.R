@@ -432,7 +432,10 @@ crew_test("crew_eval_record() returns a plain list", {
 crew_test("crew_eval_record() does not load tibble", {
   skip_if_not(nzchar(Sys.which("Rscript")))
   files <- vapply(
-    c("conditions.R", "monad.R", "crew_eval.R"),
+    c(
+      "conditions.R", "monad.R", "crew_eval.R", "crew_eval_record.R",
+      "crew_eval_text.R", "crew_eval_state.R"
+    ),
     function(file) testthat::test_path("..", "..", "R", file),
     character(1L)
   )
