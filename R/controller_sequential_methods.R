@@ -159,7 +159,7 @@ sequential_map <- function(
     progress = c("map()", "tasks resolved")
   )
   results <- results_bind(lapply(unname(handles), function(handle) handle$data))
-  controller_reset(private)
+  controller_forget_tasks(private)
   controller_account(private, results, hold_all = TRUE)
   map_report(private, results, error, warnings)
 }

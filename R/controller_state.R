@@ -1,9 +1,14 @@
 # Controller state that outlives single calls: the task dictionary, the
 # crash log, the summary, validation, cancellation and auto-scaling.
 
-controller_reset <- function(private) {
+# Empties the task dictionary, as map() does when it returns.
+controller_forget_tasks <- function(private) {
   private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
   private$.tasks_count <- 0L
+}
+
+controller_reset <- function(private) {
+  controller_forget_tasks(private)
   private$.crash_log <- new.env(hash = TRUE, parent = emptyenv())
   private$.queue_resolved <- crew_queue()
   private$.held_back <- NULL

@@ -320,8 +320,7 @@ controller_map <- function(
   progress_set(bar, length(task_names))
   progress_done(bar)
   columns <- native_dispatcher_take(private$.client$profile, task_names)
-  private$.tasks <- new.env(hash = TRUE, parent = emptyenv())
-  private$.tasks_count <- 0L
+  controller_forget_tasks(private)
   results <- results_from_columns(columns, controller = private$.launcher$name)
   controller_account(private, results, hold_all = TRUE)
   map_report(private, results, error, warnings)
