@@ -8,8 +8,13 @@ controller_account <- function(private, rows, hold_all = FALSE) {
   task_names <- .subset2(rows, "name")
   crashed <- .subset2(rows, "code") == 19L
   log <- private$.crash_log
+  if (!any(crashed) && !length(log)) {
+    controller_summary_add(private, rows)
+    return(invisible())
+  }
   if (length(log)) {
-    steady <- intersect(task_names[!crashed], ls(log, all.names = TRUE))
+    steady <- task_names[!crashed]
+    steady <- steady[vapply(steady, exists, logical(1L), envir = log, inherits = FALSE)]
     if (length(steady)) {
       rm(list = steady, envir = log)
     }
@@ -100,12 +105,36 @@ controller_take_held_back <- function(private, n) {
   out
 }
 
+# Rows from the dispatcher, ready for the user. Crash rows name the process of the worker that held
+# the task; where the launcher knows how that process ended, the error text
+# says so.
+results_finish <- function(rows) {
+  tibble_ready()
+  pids <- attr(rows, "crew_pids", exact = TRUE)
+  if (is.null(pids)) {
+    return(rows)
+  }
+  attr(rows, "crew_pids") <- NULL
+  crashed <- which(!is.na(pids))
+  how <- worker_exits_describe(pids[crashed])
+  known <- crashed[!is.na(how)]
+  if (length(known)) {
+    class <- class(rows)
+    rows <- unclass(rows)
+    rows$error[known] <- sprintf("%s (%s)", rows$error[known], how[!is.na(how)])
+    class(rows) <- class
+  }
+  rows
+}
+
 controller_pop <- function(self, private, scale, collect, throttle, error) {
   # Checked before the started test: a wrong argument is wrong whether or
   # not the controller has started.
   check_flag(scale, "scale")
   check_flag(throttle, "throttle")
-  controller_error_check(error, "pop()")
+  if (!is.null(error)) {
+    controller_error_check(error, "pop()")
+  }
   if (!isTRUE(private$.client$started)) {
     return(NULL)
   }
@@ -122,36 +151,34 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
   if (scale) {
     self$scale(throttle = throttle)
   }
-  if (self$empty()) {
+  if (!is.null(private$.held_back)) {
+    held <- controller_take_held_back(private, 1L)
+    if (!is.null(held)) {
+      controller_relay_errors(held, error)
+      return(held)
+    }
+  }
+  dispatcher <- private$.dispatcher
+  if (is.null(dispatcher)) {
     return(NULL)
   }
-  held <- controller_take_held_back(private, 1L)
-  if (!is.null(held)) {
-    controller_relay_errors(held, error)
-    return(held)
-  }
-  profile <- private$.client$profile
-  queue <- private$.queue_resolved
   # Names already queued go first; otherwise the dispatcher hands over
   # its oldest resolved task directly.
-  columns <- NULL
-  while (queue$nonempty() && !length(columns$name)) {
-    columns <- native_dispatcher_take(profile, queue$pop())
+  rows <- NULL
+  queue <- private$.queue_resolved
+  while (queue$nonempty() && !length(.subset2(rows, "name"))) {
+    rows <- native_take(dispatcher, queue$pop(), controller = private$.name)
   }
-  if (!length(columns$name)) {
-    columns <- native_dispatcher_take_resolved(profile, 1L)
+  if (!length(.subset2(rows, "name"))) {
+    rows <- native_take(dispatcher, NULL, 1L, private$.name)
+    if (!length(.subset2(rows, "name"))) {
+      return(NULL)
+    }
   }
-  name <- columns$name
-  if (!length(name)) {
-    return(NULL)
-  }
-  row <- results_from_columns(columns, controller = private$.launcher$name)
-  task_handles_settle(private$.tasks, row)
-  rm(list = name, envir = private$.tasks)
-  private$.tasks_count <- private$.tasks_count - 1L
-  suppressWarnings(controller_account(private, row))
-  controller_relay_errors(row, error)
-  row
+  rows <- results_finish(rows)
+  controller_account(private, rows)
+  controller_relay_errors(rows, error)
+  rows
 }
 
 controller_collect <- function(self, private, scale, throttle, error) {
@@ -161,17 +188,12 @@ controller_collect <- function(self, private, scale, throttle, error) {
   if (scale) {
     self$scale(throttle = throttle)
   }
-  if (self$empty()) {
-    return(NULL)
-  }
   held <- controller_take_held_back(private, Inf)
-  columns <- native_dispatcher_take_resolved(private$.client$profile, Inf)
+  dispatcher <- private$.dispatcher
+  rows <- if (!is.null(dispatcher)) native_take(dispatcher, NULL, Inf, private$.name)
   private$.queue_resolved$clear()
-  if (length(columns$name)) {
-    rows <- results_from_columns(columns, controller = private$.launcher$name)
-    task_handles_settle(private$.tasks, rows)
-    rm(list = columns$name, envir = private$.tasks)
-    private$.tasks_count <- private$.tasks_count - length(columns$name)
+  if (length(.subset2(rows, "name"))) {
+    rows <- results_finish(rows)
     controller_account(private, rows, hold_all = TRUE)
   } else {
     rows <- NULL

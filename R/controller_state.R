@@ -57,18 +57,25 @@ controller_validate <- function(private) {
   invisible()
 }
 
+# The handles of the tasks held: made by the dispatcher for a running
+# controller; kept in the task dictionary by the sequential controller.
 controller_task_handles <- function(private) {
+  if (!is.null(private$.dispatcher)) {
+    return(native_task_handles(private$.dispatcher, private$.name))
+  }
   names <- ls(private$.tasks, sorted = FALSE, all.names = TRUE)
-  out <- lapply(names, function(name) {
-    handle <- private$.tasks[[name]]
-    if (isTRUE(handle)) {
-      handle <- task_handle(private$.client$profile, name)
-      assign(name, handle, envir = private$.tasks)
-    }
-    handle
-  })
+  out <- lapply(names, function(name) private$.tasks[[name]])
   names(out) <- names
   out
+}
+
+# For each name, whether the controller holds a task of that name.
+controller_holds <- function(private, names) {
+  if (!is.null(private$.dispatcher)) {
+    return(native_holds(private$.dispatcher, names))
+  }
+  tasks <- private$.tasks
+  vapply(names, function(name) !is.null(tasks[[name]]), logical(1L), USE.NAMES = FALSE)
 }
 
 controller_summary_zero <- function(name) {
@@ -88,7 +95,8 @@ controller_summary <- function(private) {
   if (is.null(summary)) {
     return(NULL)
   }
-  tibble::new_tibble(
+  tibble_ready()
+  new_rows(
     list(
       controller = summary$controller,
       seconds = summary$seconds,
@@ -104,16 +112,29 @@ controller_summary <- function(private) {
 }
 
 # Result rows are tibbles, whose `$` method is slow; .subset2() reads a
-# column directly, which matters on paths taken once per task.
+# column directly. pop() adds one row at a time, so that case avoids the
+# vector arithmetic.
 controller_summary_add <- function(private, rows) {
-  summary <- private$.summary %||% controller_summary_zero(private$.launcher$name)
+  summary <- private$.summary %||% controller_summary_zero(private$.name %||% private$.launcher$name)
   status <- .subset2(rows, "status")
-  summary$seconds <- summary$seconds + sum(.subset2(rows, "seconds"), na.rm = TRUE)
-  summary$success <- summary$success + sum(status == "success")
-  summary$error <- summary$error + sum(status == "error")
-  summary$crash <- summary$crash + sum(status == "crash")
-  summary$cancel <- summary$cancel + sum(status == "cancel")
-  summary$warning <- summary$warning + sum(!is.na(.subset2(rows, "warnings")))
+  seconds <- .subset2(rows, "seconds")
+  warnings <- .subset2(rows, "warnings")
+  if (length(status) == 1L) {
+    summary[[status]] <- summary[[status]] + 1L
+    if (!is.na(seconds)) {
+      summary$seconds <- summary$seconds + seconds
+    }
+    if (!is.na(warnings)) {
+      summary$warning <- summary$warning + 1L
+    }
+  } else {
+    summary$seconds <- summary$seconds + sum(seconds, na.rm = TRUE)
+    summary$success <- summary$success + sum(status == "success")
+    summary$error <- summary$error + sum(status == "error")
+    summary$crash <- summary$crash + sum(status == "crash")
+    summary$cancel <- summary$cancel + sum(status == "cancel")
+    summary$warning <- summary$warning + sum(!is.na(warnings))
+  }
   private$.summary <- summary
 }
 
@@ -123,12 +144,11 @@ controller_cancel <- function(private, names, all) {
     is.character(names) && !anyNA(names) && all(nzchar(names)),
     message = "names must be a character vector with no missing or empty names."
   )
-  if (!isTRUE(private$.client$started)) {
+  if (!isTRUE(private$.client$started) || is.null(private$.dispatcher)) {
     return(invisible())
   }
-  names <- names[vapply(names, function(name) !is.null(private$.tasks[[name]]), logical(1L))]
   if (all || length(names)) {
-    native_dispatcher_cancel(private$.client$profile, names, all)
+    native_cancel(private$.dispatcher, names, all)
   }
   invisible()
 }

@@ -37,10 +37,10 @@ controller_task_arguments_check <- function(
   }
 }
 
-controller_task <- function(private, command, name, data, globals, seed, algorithm, packages, library) {
+# The task a worker runs. Its name travels beside it, not inside it.
+controller_task <- function(private, command, data, globals, seed, algorithm, packages, library) {
   list(
     command = command,
-    name = name,
     data = data,
     globals = globals,
     seed = seed,
@@ -54,7 +54,64 @@ controller_task <- function(private, command, name, data, globals, seed, algorit
   )
 }
 
+# push() on a started controller without a backup is one native call: it
+# checks the arguments, names the task if needed, serializes and queues it
+# and returns its handle (about 10 microseconds for a small task). The
+# other cases (not started, a backup that may take the task, a stopped
+# dispatcher) go through controller_push_checked().
 controller_push <- function(
+  self,
+  private,
+  command,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  seconds_timeout,
+  scale,
+  throttle,
+  name
+) {
+  dispatcher <- private$.dispatcher
+  handle <- if (!is.null(dispatcher) && is.null(private$.backup)) {
+    native_push(
+      dispatcher,
+      command,
+      name,
+      data,
+      globals,
+      seed,
+      algorithm,
+      packages,
+      library,
+      private$.reset_globals,
+      private$.reset_packages,
+      private$.reset_options,
+      private$.garbage_collection,
+      seconds_timeout,
+      scale,
+      throttle,
+      TRUE,
+      private$.name
+    )
+  }
+  if (is.null(handle)) {
+    return(
+      controller_push_checked(
+        self, private, command, data, globals, seed, algorithm, packages,
+        library, seconds_timeout, scale, throttle, name
+      )
+    )
+  }
+  if (scale) {
+    self$scale(throttle = throttle)
+  }
+  invisible(handle)
+}
+
+controller_push_checked <- function(
   self,
   private,
   command,
@@ -75,16 +132,12 @@ controller_push <- function(
   if (!is.null(name)) {
     check_string(name, "name", allow_null = TRUE)
   }
-  if (!isTRUE(private$.client$started)) {
+  if (!isTRUE(private$.client$started) || is.null(private$.dispatcher)) {
     self$start()
   }
-  if (is.null(name)) {
-    name <- name_task_push()
-    while (!is.null(private$.tasks[[name]])) {
-      name <- name_task_push()
-    }
-  } else {
-    if (!is.null(private$.tasks[[name]])) {
+  backup <- private$.backup
+  if (!is.null(backup) && !is.null(name) && private$.crashes_max > 0) {
+    if (controller_holds(private, name)) {
       crew_error(
         paste0(
           "crew task name \"", name, "\" already exists in the controller. ",
@@ -92,31 +145,59 @@ controller_push <- function(
         )
       )
     }
-  }
-  backup <- private$.backup
-  if (!is.null(backup) && private$.crashes_max > 0 && self$crashes(name = name) >= private$.crashes_max) {
-    return(
-      backup$push(
-        command = command,
-        data = data,
-        globals = globals,
-        substitute = FALSE,
-        seed = seed,
-        algorithm = algorithm,
-        packages = packages,
-        library = library,
-        seconds_timeout = seconds_timeout,
-        scale = scale,
-        throttle = throttle,
-        name = name
+    if (self$crashes(name = name) >= private$.crashes_max) {
+      return(
+        backup$push(
+          command = command,
+          data = data,
+          globals = globals,
+          substitute = FALSE,
+          seed = seed,
+          algorithm = algorithm,
+          packages = packages,
+          library = library,
+          seconds_timeout = seconds_timeout,
+          scale = scale,
+          throttle = throttle,
+          name = name
+        )
       )
+    }
+  }
+  push <- function() {
+    native_push(
+      private$.dispatcher,
+      command,
+      name,
+      data,
+      globals,
+      seed,
+      algorithm,
+      packages,
+      library,
+      private$.reset_globals,
+      private$.reset_packages,
+      private$.reset_options,
+      private$.garbage_collection,
+      seconds_timeout,
+      scale,
+      throttle,
+      TRUE,
+      private$.name
     )
   }
-  task <- controller_task(private, command, name, data, globals, seed, algorithm, packages, library)
-  native_dispatcher_push(private$.client$profile, name, list(task), seconds_timeout)
-  handle <- task_handle(private$.client$profile, name)
-  assign(name, handle, envir = private$.tasks)
-  private$.tasks_count <- private$.tasks_count + 1L
+  handle <- push()
+  if (is.null(handle)) {
+    # The client was restarted behind the controller's back: its handle
+    # points to the dispatcher that stopped.
+    private$.dispatcher <- native_dispatcher_handle(private$.client$profile)
+    if (!is.null(private$.dispatcher)) {
+      handle <- push()
+    }
+  }
+  if (is.null(handle)) {
+    crew_error("the controller's dispatcher is not running; call start() first.")
+  }
   if (scale) {
     self$scale(throttle = throttle)
   }
@@ -179,7 +260,7 @@ walk_plan <- function(
   )
   # Started only now, so a wrong argument leaves no dispatcher listening.
   self$start()
-  held <- vapply(task_names, function(name) !is.null(private$.tasks[[name]]), logical(1L))
+  held <- controller_holds(private, task_names)
   if (any(held)) {
     crew_error(
       paste0(
@@ -243,10 +324,9 @@ controller_walk <- function(
   task_names <- plan$task_names
   bar <- progress_bar(verbose, "walk()", n, "tasks pushed")
   progress_set(bar, 0L)
-  task <- controller_task(private, command, NULL, data, globals, NULL, algorithm, packages, library)
+  task <- controller_task(private, command, data, globals, NULL, algorithm, packages, library)
   tasks <- vector(mode = "list", length = n)
   for (index in seq_len(n)) {
-    task$name <- task_names[[index]]
     task["data"] <- list(walk_task_data(data, iterate, index))
     task["seed"] <- list(plan$seeds[index])
     tasks[[index]] <- task
@@ -257,21 +337,20 @@ controller_walk <- function(
   # One native call for the whole batch: the core serializes every task
   # before it queues any, so a task that cannot be serialized leaves
   # nothing half-submitted.
-  native_dispatcher_push(private$.client$profile, task_names, tasks, seconds_timeout)
-  entries <- if (handles) {
-    lapply(task_names, task_handle, profile = private$.client$profile)
-  } else {
-    rep(list(TRUE), n)
-  }
-  names(entries) <- task_names
-  list2env(entries, envir = private$.tasks)
-  private$.tasks_count <- private$.tasks_count + n
+  out <- native_push_batch(
+    private$.dispatcher,
+    task_names,
+    tasks,
+    seconds_timeout,
+    handles,
+    private$.name
+  )
   progress_set(bar, n)
   progress_done(bar)
   if (scale) {
     self$scale(throttle = throttle)
   }
-  if (handles) mget(task_names, envir = private$.tasks) else task_names
+  out
 }
 
 controller_map <- function(
@@ -319,9 +398,7 @@ controller_map <- function(
   controller_block(self, private, "all", Inf, scale, throttle, bar = bar)
   progress_set(bar, length(task_names))
   progress_done(bar)
-  columns <- native_dispatcher_take(private$.client$profile, task_names)
-  controller_forget_tasks(private)
-  results <- results_from_columns(columns, controller = private$.launcher$name)
+  results <- results_finish(native_take(private$.dispatcher, task_names, controller = private$.name))
   controller_account(private, results, hold_all = TRUE)
   map_report(private, results, error, warnings)
 }

@@ -3,7 +3,7 @@
 controller_wait <- function(self, private, mode, seconds_interval, seconds_timeout, scale, throttle) {
   mode <- wait_check(mode, seconds_interval, seconds_timeout)
   check_flags(scale = scale, throttle = throttle)
-  if (self$size() < 1L || !isTRUE(private$.client$started)) {
+  if (!isTRUE(private$.client$started) || is.null(private$.dispatcher) || self$size() < 1L) {
     return(identical(mode, "all"))
   }
   if (identical(mode, "one") && NROW(private$.held_back) > 0L) {
@@ -18,6 +18,7 @@ controller_wait <- function(self, private, mode, seconds_interval, seconds_timeo
 # exact, so there is no early return and no polling in between. With a
 # progress bar, it also wakes a few times a second to move the bar.
 controller_block <- function(self, private, mode, seconds_timeout, scale, throttle, bar = NULL) {
+  dispatcher <- private$.dispatcher
   profile <- private$.client$profile
   start <- now()
   repeat {
@@ -26,14 +27,14 @@ controller_block <- function(self, private, mode, seconds_timeout, scale, thrott
     }
     if (!is.null(bar)) {
       counts <- native_dispatcher_status(profile)
-      progress_set(bar, private$.tasks_count - counts[["awaiting"]] - counts[["executing"]])
+      progress_set(bar, native_size(dispatcher) - counts[["awaiting"]] - counts[["executing"]])
     }
     remaining <- seconds_timeout - (now() - start)
     slice <- if (scale) max(0.05, private$.launcher$throttle$seconds_interval) else Inf
     if (!is.null(bar)) {
       slice <- min(slice, progress_interval)
     }
-    if (native_dispatcher_wait(profile, mode, max(0, min(slice, remaining)))) {
+    if (native_wait(dispatcher, identical(mode, "one"), max(0, min(slice, remaining)))) {
       return(TRUE)
     }
     if (now() - start >= seconds_timeout) {

@@ -31,6 +31,10 @@ crew_class_controller <- R6::R6Class(
     .held_back = NULL,
     .error = NULL,
     .loop = NULL,
+    # The started client's dispatcher, for the calls made once per task, and
+    # the controller's name, which result rows carry.
+    .dispatcher = NULL,
+    .name = NULL,
     # How push(), walk() and map() hand over their tasks, after the public
     # methods have quoted the command; the sequential controller runs them
     # in place instead.
@@ -150,7 +154,11 @@ crew_class_controller <- R6::R6Class(
         .client$start()
         .launcher$start(url = .client$url, profile = .client$profile)
         controller_reset(private)
-        .summary <<- controller_summary_zero(.launcher$name)
+        .name <<- .launcher$name
+        .summary <<- controller_summary_zero(.name)
+      }
+      if (is.null(.dispatcher)) {
+        .dispatcher <<- native_dispatcher_handle(.client$profile)
       }
       invisible()
     },
@@ -164,7 +172,8 @@ crew_class_controller <- R6::R6Class(
     #' @param controllers Unused; for compatibility with groups.
     #' @return Integer.
     size = function(controllers = NULL) {
-      .tasks_count + NROW(.held_back)
+      held <- if (is.null(.dispatcher)) .tasks_count else native_size(.dispatcher)
+      held + NROW(.held_back)
     },
     #' @description Whether the controller holds no tasks.
     #' @param controllers Unused; for compatibility with groups.
@@ -551,6 +560,7 @@ crew_class_controller <- R6::R6Class(
     terminate = function(controllers = NULL) {
       .client$terminate()
       .launcher$terminate()
+      .dispatcher <<- NULL
       controller_reset(private)
       .queue_backlog <<- crew_queue()
       .loop <<- FALSE

@@ -55,12 +55,21 @@ crew_worker <- function(
   previous <- Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
   Sys.setenv(CREW_CONTROLLER = controller)
   on.exit(worker_restore_controller(previous), add = TRUE)
-  crew_message(paste(utils::capture.output(print(utils::sessionInfo())), collapse = "\n"))
+  if (worker_logging()) {
+    crew_message(paste(utils::capture.output(print(utils::sessionInfo())), collapse = "\n"))
+  }
   exit <- worker_loop(settings, metrics)
   crew_message(
     sprintf("crew worker finished normally (code %s): %s", exit$code, exit$reason)
   )
   invisible(exit$code)
+}
+
+# Whether the worker's messages go anywhere: the session information at
+# the top of a log is worth its cost only in a log.
+worker_logging <- function() {
+  target <- Sys.readlink("/proc/self/fd/2")
+  !identical(target, "/dev/null")
 }
 
 worker_restore_controller <- function(previous) {
@@ -113,66 +122,67 @@ worker_loop <- function(settings, metrics = NULL) {
     tls_certificates = worker_tls_text(settings$tlsworker$certificates),
     tls_key = worker_tls_text(settings$tlsworker$key)
   )
+  # Interrupts stop a cancelled task (see crew_eval_record()) and nothing
+  # else: between tasks they wait, and one that arrives after its task
+  # ended is dropped when the next task starts.
+  suspendInterrupts(worker_serve(session, metrics))
+}
+
+# Runs tasks until the session ends. A task that fails outside its own
+# evaluation (a package that cannot be loaded, say) is answered with an
+# error record and the worker goes on; the handler is set up once, not
+# once per task.
+worker_serve <- function(session, metrics) {
+  current <- NULL
+  serve <- function() {
+    repeat {
+      event <- native_worker_next(session, Inf)
+      if (identical(event$type, "task")) {
+        current <<- event
+        if (!is.null(metrics)) {
+          native_metrics_task_started(metrics, event$name)
+        }
+        worker_run_task(session, event)
+        if (!is.null(metrics)) {
+          native_metrics_task_finished(metrics)
+        }
+        current <<- NULL
+      } else if (identical(event$type, "ready")) {
+        # The dispatcher gives every worker its own L'Ecuyer-CMRG stream.
+        assign(".Random.seed", event$stream, envir = globalenv())
+      } else if (identical(event$type, "exit")) {
+        return(event)
+      }
+    }
+  }
   repeat {
-    # A cancellation interrupts the running task like Ctrl-C would; one
-    # that arrives just after the task ended lands here and is ignored.
-    event <- tryCatch(
-      native_worker_next(session, Inf),
-      interrupt = function(condition) NULL
+    exit <- tryCatch(
+      serve(),
+      error = function(condition) {
+        if (is.null(current)) {
+          stop(condition)
+        }
+        failed <- current
+        current <<- NULL
+        native_worker_send(session, failed$id, worker_failure(failed$name, condition), NA)
+        NULL
+      }
     )
-    if (identical(event$type, "task")) {
-      if (!is.null(metrics)) {
-        native_metrics_task_started(metrics, event$name)
-      }
-      worker_run_task(session, event)
-      if (!is.null(metrics)) {
-        native_metrics_task_finished(metrics)
-      }
-    } else if (identical(event$type, "ready")) {
-      # The dispatcher gives every worker its own L'Ecuyer-CMRG stream.
-      assign(".Random.seed", event$stream, envir = globalenv())
-    } else if (identical(event$type, "exit")) {
-      return(event)
+    if (!is.null(exit)) {
+      return(exit)
     }
   }
 }
 
 worker_run_task <- function(session, event) {
-  record <- tryCatch(
-    {
-      if (!is.list(event$task)) {
-        stop(event$task, call. = FALSE)
-      }
-      task <- event$task
-      crew_eval_record(
-        command = task$command,
-        name = task$name,
-        data = task$data,
-        globals = task$globals,
-        seed = task$seed,
-        algorithm = task$algorithm,
-        packages = task$packages,
-        library = task$library,
-        reset_globals = task$reset_globals,
-        reset_packages = task$reset_packages,
-        reset_options = task$reset_options,
-        garbage_collection = task$garbage_collection
-      )
-    },
-    error = function(condition) worker_failure(event$name, condition),
-    interrupt = function(condition) worker_interrupted(event$name)
-  )
+  task <- event$task
+  record <- if (is.list(task)) {
+    crew_eval_task(task, event$name)
+  } else {
+    worker_failure(event$name, simpleCondition(task))
+  }
   # The binding reads the metadata fields by name and ignores `value`.
   native_worker_send(session, event$id, record, record$value)
-}
-
-# The dispatcher already resolved an interrupted task (cancelled or timed
-# out); this result only tells it that the worker is free again.
-worker_interrupted <- function(name) {
-  record <- worker_failure(name, simpleCondition("the task was interrupted"))
-  record$status <- "cancel"
-  record$code <- 20L
-  record
 }
 
 # A task that failed outside crew_eval()'s own error capture: for example a

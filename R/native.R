@@ -12,6 +12,15 @@ native_unwrap <- function(out) {
   out
 }
 
+# A result that is a list is a record: NULL for a stopped dispatcher,
+# otherwise raised as a condition.
+native_condition <- function(out) {
+  if (inherits(out, "crew_native_closed")) {
+    return(NULL)
+  }
+  native_unwrap(out)
+}
+
 native_interrupt <- function() {
   condition <- structure(
     class = c("interrupt", "condition"),
@@ -110,40 +119,101 @@ native_dispatcher_status <- function(profile) {
   .Call(wrap__native_dispatcher_status, native_utf8(profile))
 }
 
-native_dispatcher_push <- function(profile, names, tasks, seconds_timeout = NULL) {
-  timeout <- if (is.null(seconds_timeout)) -1 else as.numeric(seconds_timeout)
+native_dispatcher_handle <- function(profile) {
+  .Call(wrap__native_dispatcher_handle, native_utf8(profile))
+}
+
+# Hot path of push(): checks, serializes and queues one task in one call.
+# NULL means the handle's dispatcher has stopped (the caller refreshes it).
+native_push <- function(
+  dispatcher,
+  command,
+  name,
+  data,
+  globals,
+  seed,
+  algorithm,
+  packages,
+  library,
+  reset_globals,
+  reset_packages,
+  reset_options,
+  garbage_collection,
+  seconds_timeout,
+  scale,
+  throttle,
+  handle,
+  controller
+) {
+  out <- .Call(
+    wrap__native_push,
+    dispatcher,
+    command,
+    name,
+    data,
+    globals,
+    seed,
+    algorithm,
+    packages,
+    library,
+    reset_globals,
+    reset_packages,
+    reset_options,
+    garbage_collection,
+    seconds_timeout,
+    scale,
+    throttle,
+    handle,
+    controller
+  )
+  if (typeof(out) == "list") native_condition(out) else out
+}
+
+native_push_batch <- function(dispatcher, names, tasks, seconds_timeout, handles, controller) {
   native_unwrap(
     .Call(
-      wrap__native_dispatcher_push,
-      native_utf8(profile),
+      wrap__native_push_batch,
+      dispatcher,
       native_utf8(names),
       tasks,
-      timeout
+      seconds_timeout,
+      isTRUE(handles),
+      controller
     )
   )
 }
 
-native_dispatcher_cancel <- function(profile, names, all) {
-  native_unwrap(
-    .Call(
-      wrap__native_dispatcher_cancel,
-      native_utf8(profile),
-      native_utf8(names),
-      isTRUE(all)
-    )
-  )
+# Result rows of resolved tasks: the named ones, or up to `max` of them.
+native_take <- function(dispatcher, names = NULL, max = Inf, controller = NA_character_) {
+  if (!is.null(names)) {
+    names <- native_utf8(names)
+  }
+  out <- .Call(wrap__native_take, dispatcher, names, as.numeric(max), controller)
+  if (inherits(out, "crew_native_condition")) native_unwrap(out) else out
 }
 
-native_dispatcher_take <- function(profile, names) {
-  native_unwrap(.Call(wrap__native_dispatcher_take, native_utf8(profile), native_utf8(names)))
+native_task_row <- function(cell, name, controller) {
+  native_unwrap(.Call(wrap__native_task_row, cell, name, controller))
 }
 
-native_dispatcher_take_resolved <- function(profile, max = Inf) {
-  native_unwrap(.Call(wrap__native_dispatcher_take_resolved, native_utf8(profile), as.numeric(max)))
+native_task_handles <- function(dispatcher, controller) {
+  native_unwrap(.Call(wrap__native_task_handles, dispatcher, controller))
 }
 
-native_dispatcher_peek <- function(profile, name) {
-  native_unwrap(.Call(wrap__native_dispatcher_peek, native_utf8(profile), native_utf8(name)))
+native_size <- function(dispatcher) {
+  native_unwrap(.Call(wrap__native_size, dispatcher))
+}
+
+native_holds <- function(dispatcher, names) {
+  native_unwrap(.Call(wrap__native_holds, dispatcher, native_utf8(names)))
+}
+
+native_wait <- function(dispatcher, any, seconds) {
+  native_unwrap(.Call(wrap__native_wait, dispatcher, isTRUE(any), as.numeric(seconds)))
+}
+
+native_cancel <- function(dispatcher, names, all) {
+  native_unwrap(.Call(wrap__native_cancel, dispatcher, native_utf8(names), isTRUE(all)))
 }
 
 native_dispatcher_credential <- function(profile, uses) {
@@ -202,12 +272,6 @@ native_worker_send <- function(worker, id, metadata, value) {
 
 native_interfaces <- function() {
   .Call(wrap__native_interfaces)
-}
-
-native_dispatcher_wait <- function(profile, mode, seconds) {
-  native_unwrap(
-    .Call(wrap__native_dispatcher_wait, native_utf8(profile), mode, as.numeric(seconds))
-  )
 }
 
 native_process_find <- function(user, pattern) {

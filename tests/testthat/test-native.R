@@ -71,7 +71,8 @@ crew_test("Ctrl-C interrupts a blocking wait at once", {
 })
 
 crew_test("errors from the core are crew errors with readable messages", {
-  expect_crew_error(native_dispatcher_push("no-such-profile", "x", list(1), NULL))
+  expect_crew_error(native_take(NULL))
+  expect_crew_error(native_size(new.env()))
   expect_crew_error(native_worker_start("tcp://127.0.0.1:1", "bad", 1, Inf, Inf, Inf, 0, 15L, 0L))
   expect_crew_error(native_worker_start("not a url", "bad", 1, Inf, Inf, Inf, 0, 15L, 0L))
 })

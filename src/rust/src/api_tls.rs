@@ -26,7 +26,10 @@ fn native_tls_check(certificates: &str, key: &str, password: &str) -> Robj {
 /// profile is not running or does not use TLS.
 #[extendr]
 fn native_tls_certificate(profile: &str) -> Robj {
-    match running(profile).ok().and_then(|d| d.certificate().map(str::to_string)) {
+    match running(profile)
+        .ok()
+        .and_then(|d| d.certificate().map(str::to_string))
+    {
         Some(pem) => Robj::from(pem),
         None => Robj::from(()),
     }

@@ -1,22 +1,36 @@
 //! The worker loop's native side: connect, receive tasks, send results.
+//! `native_worker_next` and `native_worker_send` run once per task, so they
+//! are raw `.Call` entry points (see `sexp.rs`).
 
-use crate::convert::{duration, error_record, interrupt_record, named, wait_sliced, Waited};
+use crate::convert::{duration, error_record, wait_in_slices, Waited};
+use crate::records;
 use crate::serial;
+use crate::sexp::{self, Protect};
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
 use crew_core::tls;
 use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
 use extendr_api::prelude::*;
+use extendr_ffi::{
+    Rf_ScalarInteger, Rf_allocVector, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
+};
 use std::time::Duration;
+
+use crate::sexp::ffi::{R_interrupts_pending, Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
 
 /// An R handle on a worker session.
 pub struct WorkerHandle(WorkerClient);
 
-/// A string field, `None` when missing or NA.
-fn opt_string(x: &Robj) -> Option<String> {
-    let strings = Strings::try_from(x.clone()).ok()?;
-    let first = strings.iter().next()?;
-    (!first.is_na()).then(|| first.to_string())
+thread_local! {
+    static WORKER_TAG: SEXP = sexp::symbol(c"crew_worker_session");
+    static TASK_NAMES: SEXP = sexp::preserved_strings(&["type", "id", "name", "task"]);
+    static READY_NAMES: SEXP = sexp::preserved_strings(&["type", "stream"]);
+    static EXIT_NAMES: SEXP = sexp::preserved_strings(&["type", "code", "reason"]);
+}
+
+fn worker<'a>(x: SEXP) -> Option<&'a WorkerClient> {
+    let tag = WORKER_TAG.with(|t| *t);
+    sexp::external_ref::<WorkerHandle>(x, tag).map(|w| &w.0)
 }
 
 /// Connects to the dispatcher at `url` with the launch `credential`. Limits
@@ -49,7 +63,14 @@ fn native_worker_start(
     let Some(credential) = Credential::parse(credential) else {
         return error_record("the worker credential is malformed");
     };
-    let tls = match worker_tls(url, &address, tls_trusted, tls_certificates, tls_key, tls_password) {
+    let tls = match worker_tls(
+        url,
+        &address,
+        tls_trusted,
+        tls_certificates,
+        tls_key,
+        tls_password,
+    ) {
         Ok(tls) => tls,
         Err(error) => return error_record(error),
     };
@@ -71,10 +92,14 @@ fn native_worker_start(
         heartbeat_interval: Duration::from_secs(1),
         heartbeat_timeout: Duration::from_secs(10),
         exit_signal: (exit_signal > 0).then_some(exit_signal),
+        interrupt_signal: Some(libc::SIGINT),
         tls,
     };
     match WorkerClient::start(config) {
-        Ok(client) => ExternalPtr::new(WorkerHandle(client)).into(),
+        Ok(client) => {
+            let tag = WORKER_TAG.with(|t| *t);
+            unsafe { Robj::from_sexp(sexp::external(WorkerHandle(client), tag, true)) }
+        }
         Err(error) => error_record(error),
     }
 }
@@ -100,105 +125,234 @@ fn worker_tls(
     let identity = if certificates.is_empty() {
         None
     } else {
-        Some(tls::Identity::worker(certificates, key, crate::api_tls::password(password))?)
+        Some(tls::Identity::worker(
+            certificates,
+            key,
+            crate::api_tls::password(password),
+        )?)
     };
     let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
     tls::worker(trusted, host, identity.as_ref()).map(Some)
 }
 
-/// Waits up to `seconds` for the next event: `list(type = "task", id,
-/// name, payload)`, `list(type = "ready", stream)`, `list(type = "exit",
-/// code, reason)`, or NULL on timeout.
-#[extendr]
-fn native_worker_next(worker: ExternalPtr<WorkerHandle>, seconds: f64) -> Robj {
-    match wait_sliced(duration(seconds), |slice| worker.0.next_event(slice)) {
-        Waited::Done(Event::Task { id, name, payload }) => {
-            let task = match serial::unserialize(&payload) {
-                Ok(task) => task,
-                Err(error) => Robj::from(format!("could not read the task: {error}")),
-            };
-            named(
-                &["type", "id", "name", "task"],
-                vec!["task".into(), (id as f64).into(), name.into(), task],
-            )
-        }
-        Waited::Done(Event::Ready { stream }) => named(
-            &["type", "stream"],
-            vec!["ready".into(), Integers::from_values(stream).into()],
-        ),
-        Waited::Done(Event::Exit(reason)) => named(
-            &["type", "code", "reason"],
-            vec![
-                "exit".into(),
-                reason.code().into(),
-                reason.describe().into(),
-            ],
-        ),
-        Waited::TimedOut => Robj::from(()),
-        Waited::Interrupted => interrupt_record(),
+/// Drops an interrupt that is still pending when a new task starts: it was
+/// meant for the task before (a cancellation that arrived as that task
+/// ended). A signal sent to this thread is delivered when it next returns
+/// from a system call, so one cheap call first makes sure none is in
+/// flight.
+fn forget_stale_interrupt() {
+    unsafe {
+        libc::syscall(libc::SYS_getppid);
+        R_interrupts_pending = 0;
     }
 }
 
-/// Sends a task's result. `metadata` is the list of result fields made by
-/// the R worker loop; `value` is the task's value, serialized here. FALSE
-/// if the connection is gone.
-#[extendr]
-fn native_worker_send(
-    worker: ExternalPtr<WorkerHandle>,
-    id: f64,
-    metadata: List,
-    value: Robj,
-) -> Robj {
-    // One pass over the list: extendr's dollar() evaluates R's `$`, which
-    // costs several microseconds per field on every task.
-    let mut meta = ResultMeta {
-        status: "error".into(),
-        code: -1,
-        command: None,
-        error: None,
-        trace: None,
-        warnings: None,
-        seconds: None,
-        seed: Seed::Missing,
-        algorithm: None,
-        controller: None,
-    };
-    for (name, field) in metadata.iter() {
-        match name {
-            "status" => meta.status = opt_string(&field).unwrap_or_else(|| "error".into()),
-            "code" => meta.code = field.as_integer().unwrap_or(-1),
-            "command" => meta.command = opt_string(&field),
-            "error" => meta.error = opt_string(&field),
-            "trace" => meta.trace = opt_string(&field),
-            "warnings" => meta.warnings = opt_string(&field),
-            "seconds" => meta.seconds = field.as_real().filter(|x| !x.is_nan()),
-            "seed" => {
-                meta.seed = match (field.as_integer(), field.as_real()) {
-                    (Some(x), _) if x != i32::MIN => Seed::Integer(x),
-                    (None, Some(x)) if !x.is_nan() => Seed::Double(x),
-                    _ => Seed::Missing,
-                }
+fn named_list(names: SEXP, values: &[SEXP]) -> SEXP {
+    let mut protect = Protect::new();
+    let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, values.len() as isize) });
+    for (i, value) in values.iter().enumerate() {
+        unsafe { SET_VECTOR_ELT(out, i as isize, *value) };
+    }
+    sexp::set_names(out, names);
+    out
+}
+
+fn string(text: &str) -> SEXP {
+    let out = sexp::strings(1);
+    unsafe { extendr_ffi::Rf_protect(out) };
+    sexp::set_string(out, 0, sexp::charsxp(text));
+    unsafe { extendr_ffi::Rf_unprotect(1) };
+    out
+}
+
+fn event_list(event: Event) -> SEXP {
+    let mut protect = Protect::new();
+    match event {
+        Event::Task { id, name, payload } => {
+            let task = match serial::unserialize_sexp(&payload) {
+                Ok(task) => protect.keep(task),
+                Err(error) => protect.keep(string(&format!("could not read the task: {error}"))),
+            };
+            let values = [
+                protect.keep(string("task")),
+                protect.keep(unsafe { Rf_ScalarReal(id as f64) }),
+                protect.keep(string(&name)),
+                task,
+            ];
+            named_list(TASK_NAMES.with(|n| *n), &values)
+        }
+        Event::Ready { stream } => {
+            let seed = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::INTSXP, 7) });
+            for (i, x) in stream.iter().enumerate() {
+                unsafe { *INTEGER(seed).add(i) = *x };
             }
-            "algorithm" => meta.algorithm = opt_string(&field),
-            "controller" => meta.controller = opt_string(&field),
-            _ => {}
+            let values = [protect.keep(string("ready")), seed];
+            named_list(READY_NAMES.with(|n| *n), &values)
+        }
+        Event::Exit(reason) => {
+            let values = [
+                protect.keep(string("exit")),
+                protect.keep(unsafe { Rf_ScalarInteger(reason.code()) }),
+                protect.keep(string(reason.describe())),
+            ];
+            named_list(EXIT_NAMES.with(|n| *n), &values)
         }
     }
-    let payload = match serial::serialize(&value) {
-        Ok(payload) => payload,
-        Err(error) => {
-            meta.status = "error".into();
-            meta.code = -1;
-            meta.error = Some(format!("the task's value could not be sent: {error}"));
-            serial::serialize(&Robj::from(Rbool::na())).unwrap_or_default()
+}
+
+/// Waits up to `seconds` for the next event and returns it unserialized:
+/// `list(type = "task", id, name, task)`, `list(type = "ready", stream)`,
+/// `list(type = "exit", code, reason)`, or NULL on timeout. Cost when a
+/// task is waiting: one lock and R's unserialize of the task.
+#[no_mangle]
+pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP {
+    records::with_guard(|| {
+        let Some(client) = worker(session) else {
+            return records::error_record("worker must be a worker session of this package");
+        };
+        let wait = if sexp::type_of(seconds) == SEXPTYPE::REALSXP && sexp::len(seconds) == 1 {
+            duration(unsafe { *REAL(seconds) })
+        } else {
+            None
+        };
+        match wait_in_slices(wait, Duration::from_secs(1), |slice| {
+            client.next_event(slice, forget_stale_interrupt)
+        }) {
+            Waited::Done(event) => event_list(event),
+            Waited::TimedOut => sexp::nil(),
+            Waited::Interrupted => records::interrupt_record(),
         }
+    })
+}
+
+fn text_field(x: SEXP) -> Option<String> {
+    if sexp::type_of(x) == SEXPTYPE::STRSXP && sexp::len(x) >= 1 {
+        sexp::string_elt(x, 0).map(str::to_string)
+    } else {
+        None
+    }
+}
+
+fn int_field(x: SEXP) -> Option<i32> {
+    let value = match sexp::type_of(x) {
+        SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP if sexp::len(x) >= 1 => unsafe { *INTEGER(x) },
+        SEXPTYPE::REALSXP if sexp::len(x) >= 1 => {
+            let v = unsafe { *REAL(x) };
+            if v.is_nan() {
+                return None;
+            }
+            v as i32
+        }
+        _ => return None,
     };
-    worker.0.send_result(id as u64, meta, payload).into()
+    (value != sexp::na_int()).then_some(value)
+}
+
+fn real_field(x: SEXP) -> Option<f64> {
+    match sexp::type_of(x) {
+        SEXPTYPE::REALSXP if sexp::len(x) >= 1 => Some(unsafe { *REAL(x) }).filter(|v| !v.is_nan()),
+        SEXPTYPE::INTSXP if sexp::len(x) >= 1 => int_field(x).map(f64::from),
+        _ => None,
+    }
+}
+
+/// A task's seed as the worker loop recorded it, keeping R's integer and
+/// double distinction.
+fn seed_field(x: SEXP) -> Seed {
+    match sexp::type_of(x) {
+        SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP => int_field(x).map_or(Seed::Missing, Seed::Integer),
+        SEXPTYPE::REALSXP => real_field(x).map_or(Seed::Missing, Seed::Double),
+        _ => Seed::Missing,
+    }
+}
+
+/// Sends a task's result. `record` is the list of result fields made by the
+/// R worker loop (its `value` is ignored); `value` is the task's value,
+/// serialized here. TRUE if sent, FALSE if the connection is gone.
+#[no_mangle]
+pub extern "C" fn wrap__native_worker_send(
+    session: SEXP,
+    id: SEXP,
+    record: SEXP,
+    value: SEXP,
+) -> SEXP {
+    records::with_guard(|| {
+        let Some(client) = worker(session) else {
+            return records::error_record("worker must be a worker session of this package");
+        };
+        let Some(id) = real_field(id).filter(|id| *id >= 0.0) else {
+            return records::error_record("id must be a task id");
+        };
+        let mut meta = ResultMeta {
+            status: "error".into(),
+            code: -1,
+            command: None,
+            error: None,
+            trace: None,
+            warnings: None,
+            seconds: None,
+            seed: Seed::Missing,
+            algorithm: None,
+            controller: None,
+        };
+        if sexp::type_of(record) == SEXPTYPE::VECSXP {
+            let names = unsafe { Rf_getAttrib(record, sexp::names_symbol()) };
+            let n = if sexp::type_of(names) == SEXPTYPE::STRSXP {
+                sexp::len(names).min(sexp::len(record))
+            } else {
+                0
+            };
+            for i in 0..n {
+                let field = unsafe { VECTOR_ELT(record, i as isize) };
+                match sexp::string_elt(names, i) {
+                    Some("status") => {
+                        meta.status = text_field(field).unwrap_or_else(|| "error".into())
+                    }
+                    Some("code") => meta.code = int_field(field).unwrap_or(-1),
+                    Some("command") => meta.command = text_field(field),
+                    Some("error") => meta.error = text_field(field),
+                    Some("trace") => meta.trace = text_field(field),
+                    Some("warnings") => meta.warnings = text_field(field),
+                    Some("seconds") => meta.seconds = real_field(field),
+                    Some("seed") => meta.seed = seed_field(field),
+                    Some("algorithm") => meta.algorithm = text_field(field),
+                    Some("controller") => meta.controller = text_field(field),
+                    _ => {}
+                }
+            }
+        }
+        let payload = match serial::serialize_sexp(value) {
+            Ok(payload) => payload,
+            Err(error) => {
+                meta.status = "error".into();
+                meta.code = -1;
+                meta.error = Some(format!("the task's value could not be sent: {error}"));
+                serial::serialize_sexp(unsafe { Rf_ScalarLogical(sexp::na_int()) })
+                    .unwrap_or_default()
+            }
+        };
+        let sent = client.send_result(id as u64, meta, payload);
+        unsafe { Rf_ScalarLogical(sent as i32) }
+    })
+}
+
+/// The raw entry points of this module, for registration.
+pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
+    vec![
+        (
+            "wrap__native_worker_next",
+            wrap__native_worker_next as *const u8,
+            2,
+        ),
+        (
+            "wrap__native_worker_send",
+            wrap__native_worker_send as *const u8,
+            4,
+        ),
+    ]
 }
 
 extendr_module! {
     mod api_worker;
     fn native_worker_start;
-    fn native_worker_next;
-    fn native_worker_send;
 }

@@ -49,22 +49,6 @@ pub fn interrupt_record() -> Robj {
     record("interrupted by the user", "crew_native_interrupt")
 }
 
-/// Converts a core result into a value or an error record.
-pub fn value_or_record<T: Into<Robj>>(result: crew_core::Result<T>) -> Robj {
-    match result {
-        Ok(value) => value.into(),
-        Err(error) => error_record(error),
-    }
-}
-
-/// An optional string as an R string element (NA when absent).
-pub fn rstr(value: Option<&str>) -> Rstr {
-    match value {
-        Some(text) => Rstr::from(sanitize(text).as_str()),
-        None => Rstr::na(),
-    }
-}
-
 /// Seconds from R (NA, negative or infinite mean "none") as a duration.
 pub fn duration(seconds: f64) -> Option<Duration> {
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
@@ -81,16 +65,26 @@ pub enum Waited<T> {
 /// total time passes, or the user interrupts.
 pub fn wait_sliced<T>(
     total: Option<Duration>,
+    poll: impl FnMut(Duration) -> Option<T>,
+) -> Waited<T> {
+    wait_in_slices(total, Duration::from_millis(50), poll)
+}
+
+/// [`wait_sliced`] with slices of `slice`: a worker waiting for its next
+/// task runs with interrupts suspended, so it checks once a second rather
+/// than twenty times, and an idle worker stays off the CPU.
+pub fn wait_in_slices<T>(
+    total: Option<Duration>,
+    slice: Duration,
     mut poll: impl FnMut(Duration) -> Option<T>,
 ) -> Waited<T> {
-    const SLICE: Duration = Duration::from_millis(50);
     let deadline = total.map(|t| Instant::now() + t);
     loop {
         let slice = match deadline {
             Some(deadline) => deadline
                 .saturating_duration_since(Instant::now())
-                .min(SLICE),
-            None => SLICE,
+                .min(slice),
+            None => slice,
         };
         if let Some(value) = poll(slice) {
             return Waited::Done(value);

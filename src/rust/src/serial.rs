@@ -8,7 +8,6 @@
 //! R_ToplevelExec, which catches the error's long jump; the only frames it
 //! skips are the small callbacks below, which own nothing to drop.
 
-use extendr_api::prelude::*;
 use extendr_ffi::{
     R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
     R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, SEXP,
@@ -128,10 +127,10 @@ unsafe extern "C" fn run_unserialize(data: *mut c_void) {
 }
 
 /// Serializes an R object (binary format, version 3) into a new buffer.
-pub fn serialize(object: &Robj) -> std::result::Result<Vec<u8>, String> {
+pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
     let mut output = Vec::new();
     let mut job = Serialize {
-        object: unsafe { object.get() },
+        object,
         output: &mut output,
     };
     let ok = unsafe {
@@ -146,8 +145,12 @@ pub fn serialize(object: &Robj) -> std::result::Result<Vec<u8>, String> {
     Ok(output)
 }
 
-/// Unserializes an R object from a buffer written by R's serialize().
-pub fn unserialize(bytes: &[u8]) -> std::result::Result<Robj, String> {
+/// Unserializes an R object from a buffer written by R's serialize(). The
+/// result is unprotected: the caller protects it before allocating again.
+pub fn unserialize_sexp(bytes: &[u8]) -> std::result::Result<SEXP, String> {
+    if let Some(object) = scalar::read(bytes) {
+        return Ok(object);
+    }
     let mut job = Unserialize {
         source: Source {
             bytes: bytes.as_ptr(),
@@ -165,7 +168,58 @@ pub fn unserialize(bytes: &[u8]) -> std::result::Result<Robj, String> {
     if ok == 0 {
         return Err("the serialized data could not be read".into());
     }
-    let object = unsafe { Robj::from_sexp(job.result) };
     unsafe { R_ReleaseObject(job.result) };
-    Ok(object)
+    Ok(job.result)
+}
+
+/// Most task values are one number or a logical. R's reader sets up a
+/// stream, reads the header and interns its encoding name before it reads
+/// such a value; decoding the few bytes here costs a fraction of that.
+/// Anything else (attributes, other types, other formats) returns `None`
+/// and goes to R's reader.
+mod scalar {
+    use extendr_ffi::{R_NilValue, Rf_ScalarInteger, SEXP};
+
+    use crate::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
+
+    const NILVALUE: i32 = 254;
+    const LGLSXP: i32 = 10;
+    const INTSXP: i32 = 13;
+    const REALSXP: i32 = 14;
+
+    fn int_at(bytes: &[u8], at: usize) -> Option<i32> {
+        Some(i32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    }
+
+    /// The offset of the first item after a version 3 binary header.
+    fn item_offset(bytes: &[u8]) -> Option<usize> {
+        if bytes.get(..2)? != b"B\n" || int_at(bytes, 2)? != 3 {
+            return None;
+        }
+        let encoding = usize::try_from(int_at(bytes, 14)?).ok()?;
+        Some(18 + encoding)
+    }
+
+    pub fn read(bytes: &[u8]) -> Option<SEXP> {
+        let at = item_offset(bytes)?;
+        let flags = int_at(bytes, at)?;
+        if flags == NILVALUE {
+            return (bytes.len() == at + 4).then_some(unsafe { R_NilValue });
+        }
+        if !matches!(flags, LGLSXP | INTSXP | REALSXP) || int_at(bytes, at + 4)? != 1 {
+            return None;
+        }
+        let data = at + 8;
+        unsafe {
+            match flags {
+                REALSXP if bytes.len() == data + 8 => {
+                    let x = f64::from_ne_bytes(bytes[data..data + 8].try_into().ok()?);
+                    Some(Rf_ScalarReal(x))
+                }
+                INTSXP if bytes.len() == data + 4 => Some(Rf_ScalarInteger(int_at(bytes, data)?)),
+                LGLSXP if bytes.len() == data + 4 => Some(Rf_ScalarLogical(int_at(bytes, data)?)),
+                _ => None,
+            }
+        }
+    }
 }

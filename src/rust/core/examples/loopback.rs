@@ -35,12 +35,13 @@ fn echo_worker(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReaso
         heartbeat_interval: Duration::from_secs(1),
         heartbeat_timeout: Duration::from_secs(10),
         exit_signal: None,
+        interrupt_signal: None,
         tls: None,
     };
     std::thread::spawn(move || {
         let client = WorkerClient::start(config).expect("worker");
         loop {
-            match client.next_event(Duration::from_secs(60)) {
+            match client.next_event(Duration::from_secs(60), || {}) {
                 Some(Event::Task { id, payload, .. }) => {
                     client.send_result(id, meta(), payload);
                 }
@@ -78,7 +79,7 @@ fn main() {
     let mut trips = Vec::with_capacity(1000);
     for i in 0..1000 {
         let start = Instant::now();
-        d.push(format!("trip{i}"), vec![0u8; 64], None)
+        d.push(Some(&format!("trip{i}")), vec![0u8; 64], None, false)
             .expect("push");
         done += 1;
         wait_completed(&d, done);
@@ -92,7 +93,7 @@ fn main() {
     let n = 10_000u64;
     let start = Instant::now();
     for i in 0..n {
-        d.push(format!("bulk{i}"), vec![0u8; 64], None)
+        d.push(Some(&format!("bulk{i}")), vec![0u8; 64], None, false)
             .expect("push");
     }
     wait_completed(&d, done + n);
@@ -105,7 +106,8 @@ fn main() {
 
     let size = 100_000_000usize;
     let start = Instant::now();
-    d.push("large".into(), vec![7u8; size], None).expect("push");
+    d.push(Some("large"), vec![7u8; size], None, false)
+        .expect("push");
     wait_completed(&d, done + 1);
     let taken = d.take_resolved(1);
     assert_eq!(taken[0].outcome.payload.len(), size);

@@ -11,6 +11,13 @@ pub fn fill(buf: &mut [u8]) {
         .expect("the operating system's random number generator failed");
 }
 
+/// A random 64-bit number.
+pub fn random_u64() -> u64 {
+    let mut buf = [0u8; 8];
+    fill(&mut buf);
+    u64::from_le_bytes(buf)
+}
+
 /// `n` random bytes as `2n` lowercase hex characters.
 pub fn hex(n: usize) -> String {
     let mut buf = vec![0u8; n];

@@ -4,6 +4,7 @@
 //! source's count), which is how a dispatcher's "task resolved" events reach
 //! a controller's relay and, through it, a controller group's relay.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -14,9 +15,19 @@ const MAX_FORWARD_DEPTH: usize = 16;
 /// A counting condition variable with forwarding.
 #[derive(Default)]
 pub struct Signal {
-    count: Mutex<u64>,
+    /// Bumped by every signal, readable without the lock.
+    generation: AtomicU64,
+    count: Mutex<Count>,
     cond: Condvar,
     targets: Mutex<Vec<Weak<Signal>>>,
+}
+
+/// The count and the number of threads waiting for it, so a notification
+/// that nobody waits for costs no system call.
+#[derive(Default)]
+struct Count {
+    value: u64,
+    waiters: usize,
 }
 
 impl Signal {
@@ -31,16 +42,23 @@ impl Signal {
     }
 
     fn notify_depth(&self, depth: usize) {
-        {
+        self.generation.fetch_add(1, Ordering::Release);
+        let wake = {
             let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
-            *count += 1;
+            count.value += 1;
+            count.waiters > 0
+        };
+        if wake {
+            self.cond.notify_all();
         }
-        self.cond.notify_all();
         if depth >= MAX_FORWARD_DEPTH {
             return;
         }
         let targets: Vec<Arc<Signal>> = {
             let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
+            if targets.is_empty() {
+                return;
+            }
             targets.retain(|t| t.strong_count() > 0);
             targets.iter().filter_map(Weak::upgrade).collect()
         };
@@ -49,9 +67,15 @@ impl Signal {
         }
     }
 
+    /// How many signals there have been, read without locking: a cheap
+    /// test of whether anything happened since an earlier reading.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
     /// The current count.
     pub fn value(&self) -> u64 {
-        *self.count.lock().unwrap_or_else(|e| e.into_inner())
+        self.count.lock().unwrap_or_else(|e| e.into_inner()).value
     }
 
     /// Waits up to `timeout` for the count to be positive, then consumes one.
@@ -59,21 +83,24 @@ impl Signal {
     pub fn wait(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if *count > 0 {
-                *count -= 1;
-                return true;
+        count.waiters += 1;
+        let consumed = loop {
+            if count.value > 0 {
+                count.value -= 1;
+                break true;
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return false;
+                break false;
             }
             count = self
                 .cond
                 .wait_timeout(count, left)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-        }
+        };
+        count.waiters -= 1;
+        consumed
     }
 
     /// Every later signal of `self` also signals `target`.

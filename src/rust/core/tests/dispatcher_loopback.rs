@@ -19,8 +19,13 @@ fn tasks_round_trip_over_two_workers() {
         .map(|_| spawn_echo_worker(worker_config(&d, &token)))
         .collect();
     for i in 0..500u32 {
-        d.push(format!("t{i}"), i.to_le_bytes().to_vec(), None)
-            .unwrap();
+        d.push(
+            Some(&format!("t{i}")),
+            i.to_le_bytes().to_vec(),
+            None,
+            false,
+        )
+        .unwrap();
     }
     wait_for(|| d.status().completed == 500);
     let taken = d.take_resolved(usize::MAX);
@@ -56,13 +61,13 @@ fn spent_or_wrong_credentials_get_no_task() {
     // The same credential a second time is spent.
     let spent = WorkerClient::start(worker_config(&d, &token)).unwrap();
     assert!(matches!(
-        spent.next_event(Duration::from_secs(5)),
+        spent.next_event(Duration::from_secs(5), || {}),
         Some(Event::Exit(ExitReason::Rejected))
     ));
     // A made-up credential is refused too.
     let forged = WorkerClient::start(worker_config(&d, &Credential::generate().token())).unwrap();
     assert!(matches!(
-        forged.next_event(Duration::from_secs(5)),
+        forged.next_event(Duration::from_secs(5), || {}),
         Some(Event::Exit(ExitReason::Rejected))
     ));
     assert_eq!(d.status().cumulative, 1);
@@ -80,7 +85,7 @@ fn worker_dying_mid_task_gives_a_crash() {
         .enable_all()
         .build()
         .unwrap();
-    d.push("doomed".into(), b"x".to_vec(), None).unwrap();
+    d.push(Some("doomed"), b"x".to_vec(), None, false).unwrap();
     rt.block_on(async {
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
         let challenge = read_frame(&mut stream, Limits::HANDSHAKE)
@@ -143,7 +148,8 @@ fn strangers_do_not_disturb_work_in_flight() {
     // A slow stranger that never speaks is dropped after the handshake deadline.
     let mut silent = TcpStream::connect(&address).unwrap();
     for i in 0..200u32 {
-        d.push(format!("t{i}"), vec![1, 2, 3], None).unwrap();
+        d.push(Some(&format!("t{i}")), vec![1, 2, 3], None, false)
+            .unwrap();
     }
     wait_for(|| d.status().completed == 200);
     for s in strangers {
@@ -188,7 +194,8 @@ fn a_thousand_connections_at_once_do_not_stall_work() {
     let first = spawn_echo_worker(worker_config(&d, &token));
     wait_for(|| d.status().connections == 1);
     for i in 0..100u32 {
-        d.push(format!("before{i}"), vec![1; 1000], None).unwrap();
+        d.push(Some(&format!("before{i}")), vec![1; 1000], None, false)
+            .unwrap();
     }
     let address = address_from_url(&d.url()).unwrap();
     // A thousand connections opened together and held open without a word:
@@ -196,13 +203,18 @@ fn a_thousand_connections_at_once_do_not_stall_work() {
     let flood: Vec<TcpStream> = (0..1000)
         .filter_map(|_| TcpStream::connect(&address).ok())
         .collect();
-    assert!(flood.len() >= 900, "only {} connections opened", flood.len());
+    assert!(
+        flood.len() >= 900,
+        "only {} connections opened",
+        flood.len()
+    );
     // A worker that arrives while the flood holds every handshake slot is
     // turned away at first, keeps dialling, and gets in once the silent
     // connections reach their handshake deadline.
     let second = spawn_echo_worker(worker_config(&d, &token));
     for i in 0..100u32 {
-        d.push(format!("during{i}"), vec![2; 1000], None).unwrap();
+        d.push(Some(&format!("during{i}")), vec![2; 1000], None, false)
+            .unwrap();
     }
     wait_for(|| d.status().completed == 200);
     wait_for(|| d.status().connections == 2);
@@ -224,7 +236,7 @@ fn worker_limits_end_the_session_and_say_why() {
     config.max_tasks = Some(2);
     let max_tasks = spawn_echo_worker(config);
     for i in 0..2 {
-        d.push(format!("m{i}"), vec![], None).unwrap();
+        d.push(Some(&format!("m{i}")), vec![], None, false).unwrap();
     }
     assert_eq!(max_tasks.join().unwrap(), ExitReason::MaxTasks);
 
@@ -254,7 +266,7 @@ fn idle_timer_waits_for_tasks_timers() {
         1,
         "the idle timer must not run before the first task"
     );
-    d.push("one".into(), vec![], None).unwrap();
+    d.push(Some("one"), vec![], None, false).unwrap();
     assert_eq!(worker.join().unwrap(), ExitReason::Idle);
     d.terminate();
 }
@@ -266,9 +278,9 @@ fn goodbye_with_unstarted_task_requeues_it() {
     let mut config = worker_config(&d, &token);
     config.max_tasks = Some(1);
     let first = spawn_echo_worker(config);
-    d.push("a".into(), vec![], None).unwrap();
+    d.push(Some("a"), vec![], None, false).unwrap();
     assert_eq!(first.join().unwrap(), ExitReason::MaxTasks);
-    d.push("b".into(), vec![], None).unwrap();
+    d.push(Some("b"), vec![], None, false).unwrap();
     let second = spawn_echo_worker(worker_config(&d, &token));
     wait_for(|| d.status().completed == 2);
     assert!(d.take_resolved(5).iter().all(|t| t.outcome.code == 0));
@@ -279,8 +291,13 @@ fn goodbye_with_unstarted_task_requeues_it() {
 #[test]
 fn task_timeout_resolves_with_code_5() {
     let d = dispatcher();
-    d.push("slow".into(), vec![], Some(Duration::from_millis(100)))
-        .unwrap();
+    d.push(
+        Some("slow"),
+        vec![],
+        Some(Duration::from_millis(100)),
+        false,
+    )
+    .unwrap();
     wait_for(|| d.status().completed == 1);
     assert_eq!(
         d.take_resolved(1)[0].outcome.code,
@@ -314,4 +331,97 @@ fn lost_dispatcher_ends_the_worker() {
     wait_for(|| d.status().connections == 1);
     drop(d);
     assert_eq!(worker.join().unwrap(), ExitReason::Normal);
+}
+
+#[test]
+fn no_task_waits_behind_a_long_task_while_a_worker_is_idle() {
+    let d = dispatcher();
+    let token = d.issue_credential(2);
+    let workers: Vec<_> = (0..2)
+        .map(|_| common::spawn_sleepy_worker(worker_config(&d, &token)))
+        .collect();
+    wait_for(|| d.status().connections == 2);
+    let start = Instant::now();
+    d.push(Some("long"), 1500u32.to_le_bytes().to_vec(), None, false)
+        .unwrap();
+    for i in 0..40 {
+        d.push(
+            Some(&format!("short{i}")),
+            5u32.to_le_bytes().to_vec(),
+            None,
+            false,
+        )
+        .unwrap();
+    }
+    // The worker with the long task holds a short one behind it; the
+    // dispatcher takes it back once the other worker runs out of work.
+    wait_for(|| d.status().completed == 40);
+    assert!(
+        start.elapsed() < Duration::from_millis(1200),
+        "short tasks waited behind the long one: {:?}",
+        start.elapsed()
+    );
+    let names: Vec<String> = d
+        .take_resolved(usize::MAX)
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert!(!names.contains(&"long".to_string()));
+    wait_for(|| d.status().completed == 41);
+    assert_eq!((d.status().awaiting, d.status().executing), (0, 0));
+    d.terminate();
+    for w in workers {
+        w.join().unwrap();
+    }
+}
+
+#[test]
+fn a_worker_at_its_task_limit_gives_back_the_task_it_held() {
+    let d = dispatcher();
+    let token = d.issue_credential(2);
+    d.push(Some("a"), vec![], None, false).unwrap();
+    d.push(Some("b"), vec![], None, false).unwrap();
+    let mut config = worker_config(&d, &token);
+    config.max_tasks = Some(1);
+    let first = spawn_echo_worker(config);
+    assert_eq!(first.join().unwrap(), ExitReason::MaxTasks);
+    wait_for(|| d.status().connections == 0);
+    assert_eq!((d.status().completed, d.status().awaiting), (1, 1));
+    let second = spawn_echo_worker(worker_config(&d, &token));
+    wait_for(|| d.status().completed == 2);
+    assert!(d.take_resolved(5).iter().all(|t| t.outcome.code == 0));
+    d.terminate();
+    second.join().unwrap();
+}
+
+#[test]
+fn cancelling_a_held_task_frees_the_worker_for_the_next() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let worker = common::spawn_sleepy_worker(worker_config(&d, &token));
+    wait_for(|| d.status().connections == 1);
+    d.push(Some("running"), 300u32.to_le_bytes().to_vec(), None, false)
+        .unwrap();
+    d.push(Some("held"), 0u32.to_le_bytes().to_vec(), None, false)
+        .unwrap();
+    assert_eq!(d.cancel(&["held".into()], false), 1);
+    d.push(Some("after"), 0u32.to_le_bytes().to_vec(), None, false)
+        .unwrap();
+    wait_for(|| d.status().completed == 3);
+    let mut outcomes: Vec<(String, i32)> = d
+        .take_resolved(5)
+        .iter()
+        .map(|t| (t.name.to_string(), t.outcome.code))
+        .collect();
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        vec![
+            ("after".into(), 0),
+            ("held".into(), crew_core::dispatcher::CODE_CANCEL),
+            ("running".into(), 0)
+        ]
+    );
+    d.terminate();
+    worker.join().unwrap();
 }

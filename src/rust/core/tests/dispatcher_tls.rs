@@ -20,7 +20,12 @@ fn tls_dispatcher(identity: &Identity, workers_ca: Option<&str>) -> Dispatcher {
     )
 }
 
-fn worker_config(d: &Dispatcher, token: &str, trusted: &str, me: Option<&Identity>) -> WorkerConfig {
+fn worker_config(
+    d: &Dispatcher,
+    token: &str,
+    trusted: &str,
+    me: Option<&Identity>,
+) -> WorkerConfig {
     let tls = tls::worker(trusted, "127.0.0.1", me).unwrap();
     common::worker_config_with(d, token, Some(tls))
 }
@@ -34,13 +39,20 @@ fn tasks_round_trip_over_automatic_tls() {
     let token = d.issue_credential(1);
     let worker = echo_worker(worker_config(&d, &token, identity.certificate_pem(), None));
     for i in 0..200u32 {
-        d.push(format!("t{i}"), vec![7u8; 1 + i as usize * 100], None)
-            .unwrap();
+        d.push(
+            Some(&format!("t{i}")),
+            vec![7u8; 1 + i as usize * 100],
+            None,
+            false,
+        )
+        .unwrap();
     }
     wait_for(|| d.status().completed == 200);
     let taken = d.take_resolved(usize::MAX);
     assert_eq!(taken.len(), 200);
-    assert!(taken.iter().all(|t| t.outcome.payload.iter().all(|b| *b == 7)));
+    assert!(taken
+        .iter()
+        .all(|t| t.outcome.payload.iter().all(|b| *b == 7)));
     d.terminate();
     assert_eq!(worker.join().unwrap(), ExitReason::Normal);
 }
@@ -51,9 +63,10 @@ fn a_worker_refuses_a_dispatcher_it_does_not_trust() {
     let d = tls_dispatcher(&identity, None);
     let token = d.issue_credential(1);
     let impostor = Identity::automatic("127.0.0.1").unwrap();
-    let worker = WorkerClient::start(worker_config(&d, &token, impostor.certificate_pem(), None)).unwrap();
+    let worker =
+        WorkerClient::start(worker_config(&d, &token, impostor.certificate_pem(), None)).unwrap();
     assert!(matches!(
-        worker.next_event(Duration::from_secs(5)),
+        worker.next_event(Duration::from_secs(5), || {}),
         Some(Event::Exit(ExitReason::Untrusted))
     ));
     // The credential was never shown, so it still admits the real worker.
@@ -70,7 +83,7 @@ fn wrong_protocols_get_nothing_and_disturb_nothing() {
     let token = d.issue_credential(1);
     let worker = echo_worker(worker_config(&d, &token, identity.certificate_pem(), None));
     wait_for(|| d.status().connections == 1);
-    d.push("slow".into(), vec![1, 2, 3], None).unwrap();
+    d.push(Some("slow"), vec![1, 2, 3], None, false).unwrap();
     let address = address_from_url(&d.url()).unwrap();
     // Plain bytes on the TLS port: the handshake fails and the peer is dropped.
     let mut plain = TcpStream::connect(&address).unwrap();
@@ -108,8 +121,9 @@ fn a_tls_worker_on_a_plain_port_gets_nothing() {
     .unwrap();
     let token = d.issue_credential(1);
     let identity = Identity::automatic("127.0.0.1").unwrap();
-    let worker = WorkerClient::start(worker_config(&d, &token, identity.certificate_pem(), None)).unwrap();
-    let event = worker.next_event(Duration::from_secs(10));
+    let worker =
+        WorkerClient::start(worker_config(&d, &token, identity.certificate_pem(), None)).unwrap();
+    let event = worker.next_event(Duration::from_secs(10), || {});
     assert!(matches!(event, Some(Event::Exit(_))), "{event:?}");
     assert_eq!(d.status().connections, 0);
     d.terminate();
@@ -136,12 +150,21 @@ fn mutual_tls_needs_a_worker_certificate_from_the_authority() {
     .unwrap();
     let d = tls_dispatcher(&identity, Some(&ca_cert.pem()));
     let token = d.issue_credential(2);
-    let anonymous = WorkerClient::start(worker_config(&d, &token, identity.certificate_pem(), None)).unwrap();
-    let event = anonymous.next_event(Duration::from_secs(10));
-    assert!(matches!(event, Some(Event::Exit(ExitReason::Rejected))), "{event:?}");
-    let member = echo_worker(worker_config(&d, &token, identity.certificate_pem(), Some(&me)));
+    let anonymous =
+        WorkerClient::start(worker_config(&d, &token, identity.certificate_pem(), None)).unwrap();
+    let event = anonymous.next_event(Duration::from_secs(10), || {});
+    assert!(
+        matches!(event, Some(Event::Exit(ExitReason::Rejected))),
+        "{event:?}"
+    );
+    let member = echo_worker(worker_config(
+        &d,
+        &token,
+        identity.certificate_pem(),
+        Some(&me),
+    ));
     wait_for(|| d.status().connections == 1);
-    d.push("t".into(), vec![1], None).unwrap();
+    d.push(Some("t"), vec![1], None, false).unwrap();
     wait_for(|| d.status().completed == 1);
     d.terminate();
     assert_eq!(member.join().unwrap(), ExitReason::Normal);

@@ -5,7 +5,9 @@
 mod session;
 pub mod state;
 
-pub use state::{Delivery, Outcome, Status, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+pub use state::{
+    Delivery, Outcome, Status, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT,
+};
 
 use crate::runtime::runtime;
 use crate::signal::Signal;
@@ -82,11 +84,13 @@ fn deliver_blocking(deliveries: Vec<Delivery>) {
 /// at accept so a flood cannot exhaust memory or file descriptors.
 const MAX_HANDSHAKES: usize = 512;
 
-/// How long a waiting caller polls before it sleeps on the condition
-/// variable: short tasks resolve within this window, and a sleeping
-/// thread's wake-up is a large part of a round trip on small machines.
-/// Polling yields the CPU between checks.
-const SPIN: Duration = Duration::from_micros(200);
+/// How long a waiting caller watches for a resolution before it sleeps:
+/// a task on an idle worker often resolves within this window, and waking a
+/// sleeping thread costs tens of microseconds on small virtual machines. The
+/// watch reads one atomic counter and takes no lock, so it does not slow
+/// the threads that resolve tasks; it is short, so it costs little CPU when
+/// nothing resolves.
+const WATCH: Duration = Duration::from_micros(60);
 
 /// Timings of the connection protocol.
 #[derive(Debug, Clone, Copy)]
@@ -199,15 +203,25 @@ impl Dispatcher {
         self.lock().status()
     }
 
-    /// Queues one task; with a timeout, it resolves with code 5 when the
-    /// deadline passes first.
-    pub fn push(&self, name: String, payload: Vec<u8>, timeout: Option<Duration>) -> Result<()> {
-        let (id, out) = {
+    /// Queues one task under `name` (a fresh `unnamed_task_*` name if
+    /// `None`); with a timeout, it resolves with code 5 when the deadline
+    /// passes first. Returns the task's name and, if `cell`, the cell that
+    /// keeps its outcome for a handle.
+    pub fn push(
+        &self,
+        name: Option<&str>,
+        payload: Vec<u8>,
+        timeout: Option<Duration>,
+        cell: bool,
+    ) -> Result<(Arc<str>, Option<Arc<TaskCell>>)> {
+        let (id, name, cell, out) = {
             let mut state = self.lock();
-            let id = state.push(name, payload)?;
-            (id, state.take_outgoing())
+            let (id, name, cell) = state.push(name, payload, cell)?;
+            (id, name, cell, state.take_outgoing())
         };
-        deliver_blocking(out);
+        if !out.is_empty() {
+            deliver_blocking(out);
+        }
         if let Some(after) = timeout {
             let state = Arc::downgrade(&self.state);
             runtime()?.spawn(async move {
@@ -222,12 +236,14 @@ impl Dispatcher {
                 }
             });
         }
-        Ok(())
+        Ok((name, cell))
     }
 
     /// Waits up to `timeout` for the queue and the workers to be empty
     /// (`any = false`) or for any task to be resolved and not yet taken
-    /// (`any = true`). Returns whether the condition holds.
+    /// (`any = true`). Returns whether the condition holds. The waiting
+    /// thread sleeps on a condition variable that each resolution signals;
+    /// it never polls, so it leaves the CPU to the workers.
     pub fn wait_for(&self, any: bool, timeout: Duration) -> bool {
         let deadline = std::time::Instant::now() + timeout;
         let holds = |state: &State| {
@@ -238,28 +254,44 @@ impl Dispatcher {
                 s.awaiting + s.executing == 0
             }
         };
-        let spin_until = std::time::Instant::now() + SPIN.min(timeout);
-        while std::time::Instant::now() < spin_until {
-            if holds(&self.lock()) {
-                return true;
-            }
-            std::thread::yield_now();
-        }
+        let generation = self.signal.generation();
         let mut state = self.lock();
-        let changed = state.changed();
-        loop {
+        if holds(&state) {
+            return true;
+        }
+        let in_flight = {
+            let s = state.status();
+            s.awaiting + s.executing > 0
+        };
+        if in_flight && !timeout.is_zero() {
+            drop(state);
+            let watch_until = std::time::Instant::now() + WATCH.min(timeout);
+            while self.signal.generation() == generation && std::time::Instant::now() < watch_until
+            {
+                std::hint::spin_loop();
+            }
+            state = self.lock();
             if holds(&state) {
                 return true;
             }
+        }
+        let changed = state.changed();
+        state.wait_begin();
+        let held = loop {
+            if holds(&state) {
+                break true;
+            }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                return false;
+                break false;
             }
             state = changed
                 .wait_timeout(state, left)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-        }
+        };
+        state.wait_end();
+        held
     }
 
     /// Cancels the named tasks, or all of them.
@@ -272,9 +304,29 @@ impl Dispatcher {
         count
     }
 
-    /// A copy of a resolved task's outcome.
-    pub fn peek(&self, name: &str) -> Option<Outcome> {
+    /// A resolved task's outcome, leaving the task held.
+    pub fn peek(&self, name: &str) -> Option<Arc<Outcome>> {
         self.lock().peek(name)
+    }
+
+    /// The cell of a held task, for a new handle on it.
+    pub fn cell(&self, name: &str) -> Option<Arc<TaskCell>> {
+        self.lock().cell(name)
+    }
+
+    /// The names of the held tasks, oldest first.
+    pub fn names(&self) -> Vec<Arc<str>> {
+        self.lock().names()
+    }
+
+    /// Whether a task of this name is held.
+    pub fn holds(&self, name: &str) -> bool {
+        self.lock().holds(name)
+    }
+
+    /// How many tasks are held: pushed and not yet taken.
+    pub fn size(&self) -> usize {
+        self.lock().size()
     }
 
     /// Removes and returns the named resolved tasks.

@@ -95,6 +95,14 @@ pub async fn serve<S>(
                 };
                 deliver(out).await;
             }
+            Message::Released { id } => {
+                let out = {
+                    let mut state = lock(&state);
+                    state.released(worker_id, id);
+                    state.take_outgoing()
+                };
+                deliver(out).await;
+            }
             Message::Heartbeat => {}
             Message::Bye { .. } => {
                 goodbye = true;

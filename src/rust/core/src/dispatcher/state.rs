@@ -2,13 +2,25 @@
 //! credentials and counters. Plain synchronous code behind one mutex, so the
 //! counters R reads are always exact and every transition is testable
 //! without sockets.
+//!
+//! A worker holds at most two tasks: the one it runs and, when the queue is
+//! deeper than the number of idle workers, the next one, so that it never
+//! waits a network round trip between tasks. A held task that has not
+//! started is taken back (revoked) as soon as another worker goes idle with
+//! nothing queued, so holding never makes a task wait that another worker
+//! could run. Every task sent to a worker is answered exactly once: a
+//! result, or "released" for a task that never started there.
+//!
+//! Cost: every operation is O(1) in the number of tasks and workers, apart
+//! from the ones that return or scan what they were asked for (`cancel`,
+//! `take`, `names`).
 
 use crate::protocol::{Credential, Link, Message, ResultMeta};
 use crate::rng::Stream;
 use crate::signal::Signal;
 use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar};
+use std::sync::{Arc, Condvar, OnceLock, Weak};
 
 /// Code of a task whose worker's connection dropped.
 pub const CODE_CRASH: i32 = 19;
@@ -16,6 +28,9 @@ pub const CODE_CRASH: i32 = 19;
 pub const CODE_CANCEL: i32 = 20;
 /// Code of a task that exceeded its own timeout.
 pub const CODE_TIMEOUT: i32 = 5;
+
+/// How many tasks a worker may hold at once: the running one and the next.
+const WORKER_SLOTS: usize = 2;
 
 /// How a task ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,11 +60,27 @@ impl Outcome {
 /// A resolved task handed back to the caller.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taken {
-    pub name: String,
-    pub outcome: Outcome,
+    pub name: Arc<str>,
+    pub outcome: Arc<Outcome>,
+}
+
+/// What a task handle sees: the outcome once the task resolves, kept for as
+/// long as the handle lives, even after the result has been taken.
+#[derive(Debug, Default)]
+pub struct TaskCell {
+    outcome: OnceLock<Arc<Outcome>>,
+}
+
+impl TaskCell {
+    /// The outcome, once the task has resolved.
+    pub fn outcome(&self) -> Option<Arc<Outcome>> {
+        self.outcome.get().cloned()
+    }
 }
 
 /// The dispatcher's counters, as `client$status()` reports them.
+/// `awaiting` counts tasks queued here or held by a worker behind the task
+/// it runs; `executing` counts tasks running on workers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Status {
     pub connections: u64,
@@ -67,22 +98,39 @@ pub struct Delivery {
     pub payload: Arc<Vec<u8>>,
 }
 
-enum Phase {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Place {
     Queued,
-    Running { worker: u64 },
-    Resolved(Box<Outcome>),
+    /// Sent to the worker, first in its line: running.
+    Running(u64),
+    /// Sent to the worker behind the task it runs.
+    Held(u64),
+}
+
+enum Phase {
+    Waiting(Place),
+    Resolved(Arc<Outcome>),
 }
 
 struct Task {
-    name: String,
+    name: Arc<str>,
     payload: Arc<Vec<u8>>,
     phase: Phase,
+    cell: Weak<TaskCell>,
 }
 
 struct Worker {
     link: Arc<Link>,
-    task: Option<u64>,
     pid: u32,
+    /// Tasks sent and not yet answered, in the order sent.
+    assigned: VecDeque<u64>,
+    /// The held task a revocation was sent for, until the worker answers.
+    revoking: Option<u64>,
+    /// Whether the worker may receive tasks (its welcome was sent).
+    ready: bool,
+    in_idle: bool,
+    in_open: bool,
+    in_holders: bool,
 }
 
 struct Grant {
@@ -93,22 +141,35 @@ struct Grant {
 /// Everything the dispatcher knows, behind its one lock.
 pub struct State {
     tasks: HashMap<u64, Task>,
-    by_name: HashMap<String, u64>,
+    by_name: HashMap<Arc<str>, u64>,
+    /// Queued task ids, oldest first; ids of tasks cancelled while queued
+    /// stay until they reach the front (`queued` counts the live ones).
     queue: VecDeque<u64>,
+    queued: usize,
     /// Ids in resolution order; ids taken by name stay until skipped or
     /// compacted away, and `waiting` counts the ones still held.
     resolved: VecDeque<u64>,
     waiting: usize,
     workers: HashMap<u64, Worker>,
+    /// Workers with nothing assigned (`idle_workers` counts them exactly).
     idle: VecDeque<u64>,
+    idle_workers: usize,
+    /// Workers running one task, which may hold one more.
+    open: VecDeque<u64>,
+    /// Workers holding a task behind the one they run.
+    holders: VecDeque<u64>,
+    revocations: usize,
     grants: HashMap<String, Grant>,
     stream: Stream,
     next_task: u64,
     next_worker: u64,
+    names_from: u64,
     status: Status,
     closed: bool,
     signal: Arc<Signal>,
     changed: Arc<Condvar>,
+    /// Threads waiting on `changed`, so a resolution wakes no one in vain.
+    waiters: usize,
     outgoing: Vec<Delivery>,
 }
 
@@ -119,18 +180,25 @@ impl State {
             tasks: HashMap::new(),
             by_name: HashMap::new(),
             queue: VecDeque::new(),
+            queued: 0,
             resolved: VecDeque::new(),
             waiting: 0,
             workers: HashMap::new(),
             idle: VecDeque::new(),
+            idle_workers: 0,
+            open: VecDeque::new(),
+            holders: VecDeque::new(),
+            revocations: 0,
             grants: HashMap::new(),
             stream: Stream::random(),
             next_task: 1,
             next_worker: 1,
+            names_from: crate::random::random_u64() & 0xffff_ffff_ffff,
             status: Status::default(),
             closed: false,
             signal,
             changed: Arc::new(Condvar::new()),
+            waiters: 0,
             outgoing: Vec::new(),
         }
     }
@@ -141,9 +209,20 @@ impl State {
         std::mem::take(&mut self.outgoing)
     }
 
-    /// Notified (with this state's mutex) whenever a task resolves.
+    /// Notified (with this state's mutex) whenever a task resolves, if a
+    /// waiter registered with [`State::wait_begin`].
     pub fn changed(&self) -> Arc<Condvar> {
         self.changed.clone()
+    }
+
+    /// A thread is about to wait on [`State::changed`].
+    pub fn wait_begin(&mut self) {
+        self.waiters += 1;
+    }
+
+    /// A thread stopped waiting on [`State::changed`].
+    pub fn wait_end(&mut self) {
+        self.waiters = self.waiters.saturating_sub(1);
     }
 
     /// Whether any resolved task is waiting to be taken.
@@ -156,70 +235,264 @@ impl State {
         self.status
     }
 
-    /// Queues a task and hands it to an idle worker if there is one.
-    pub fn push(&mut self, name: String, payload: Vec<u8>) -> Result<u64> {
+    /// How many tasks are held: pushed and not yet taken.
+    pub fn size(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// A name of the form `unnamed_task_<12 hex digits>` that no held task
+    /// has.
+    fn fresh_name(&mut self) -> Arc<str> {
+        loop {
+            let n = self.names_from & 0xffff_ffff_ffff;
+            self.names_from = self.names_from.wrapping_add(1);
+            let name: Arc<str> = Arc::from(format!("unnamed_task_{n:012x}"));
+            if !self.by_name.contains_key(&name) {
+                return name;
+            }
+        }
+    }
+
+    /// Queues a task under `name` (a fresh name if `None`) and hands it to a
+    /// worker if one can take it. With `cell`, the task's outcome is also
+    /// kept in the returned cell once it resolves.
+    pub fn push(
+        &mut self,
+        name: Option<&str>,
+        payload: Vec<u8>,
+        cell: bool,
+    ) -> Result<(u64, Arc<str>, Option<Arc<TaskCell>>)> {
         if self.closed {
             return Err(Error::ProfileNotRunning("(terminated)".into()));
         }
-        if self.by_name.contains_key(&name) {
-            return Err(Error::DuplicateName(name));
-        }
+        let name = match name {
+            Some(name) if self.by_name.contains_key(name) => {
+                return Err(Error::DuplicateName(name.to_string()))
+            }
+            Some(name) => Arc::from(name),
+            None => self.fresh_name(),
+        };
         let id = self.next_task;
         self.next_task += 1;
+        let cell = cell.then(|| Arc::new(TaskCell::default()));
         self.by_name.insert(name.clone(), id);
         self.tasks.insert(
             id,
             Task {
-                name,
+                name: name.clone(),
                 payload: Arc::new(payload),
-                phase: Phase::Queued,
+                phase: Phase::Waiting(Place::Queued),
+                cell: cell.as_ref().map_or_else(Weak::new, Arc::downgrade),
             },
         );
         self.queue.push_back(id);
+        self.queued += 1;
         self.status.awaiting += 1;
         self.assign();
-        Ok(id)
+        Ok((id, name, cell))
     }
 
-    /// Pairs queued tasks with idle workers, oldest first on both sides.
-    fn assign(&mut self) {
-        while !self.queue.is_empty() {
-            let Some(worker_id) = self.idle.pop_front() else {
-                return;
-            };
-            let Some(worker) = self.workers.get_mut(&worker_id) else {
-                continue;
-            };
-            if worker.task.is_some() {
-                continue;
+    fn place(&self, task_id: u64) -> Option<Place> {
+        match self.tasks.get(&task_id)?.phase {
+            Phase::Waiting(place) => Some(place),
+            Phase::Resolved(_) => None,
+        }
+    }
+
+    fn set_place(&mut self, task_id: u64, place: Place) {
+        if let Some(task) = self.tasks.get_mut(&task_id) {
+            task.phase = Phase::Waiting(place);
+        }
+    }
+
+    /// The oldest task still queued.
+    fn pop_queued(&mut self) -> Option<u64> {
+        while let Some(id) = self.queue.pop_front() {
+            if self.place(id) == Some(Place::Queued) {
+                self.queued -= 1;
+                return Some(id);
             }
-            let Some(task_id) = self.queue.pop_front() else {
-                self.idle.push_front(worker_id);
-                return;
-            };
-            let Some(task) = self.tasks.get_mut(&task_id) else {
-                self.idle.push_front(worker_id);
-                continue;
-            };
-            if worker.link.is_closed() {
-                // The connection is going away; its session will remove the
-                // worker. The task keeps its place.
-                self.queue.push_front(task_id);
-                continue;
+        }
+        None
+    }
+
+    /// Puts a task that was sent but never started back at the front.
+    fn requeue(&mut self, task_id: u64) {
+        match self.place(task_id) {
+            Some(Place::Running(_)) => {
+                self.status.executing -= 1;
+                self.status.awaiting += 1;
             }
-            self.outgoing.push(Delivery {
-                link: worker.link.clone(),
-                message: Message::Task {
-                    id: task_id,
-                    name: task.name.clone(),
-                },
-                payload: task.payload.clone(),
-            });
-            task.phase = Phase::Running { worker: worker_id };
-            worker.task = Some(task_id);
+            Some(Place::Held(_)) => {}
+            _ => return,
+        }
+        self.set_place(task_id, Place::Queued);
+        self.queue.push_front(task_id);
+        self.queued += 1;
+    }
+
+    /// A worker that can take a task now, if any.
+    fn pop_idle(&mut self) -> Option<u64> {
+        while let Some(id) = self.idle.pop_front() {
+            let Some(w) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            w.in_idle = false;
+            if w.assigned.is_empty() && !w.link.is_closed() {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// A worker that runs one task and may hold the next, if any.
+    fn pop_open(&mut self) -> Option<u64> {
+        while let Some(id) = self.open.pop_front() {
+            let Some(w) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            w.in_open = false;
+            if w.assigned.len() == 1 && w.revoking.is_none() && !w.link.is_closed() {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// A worker holding a task that no revocation was sent for, if any.
+    fn pop_holder(&mut self) -> Option<u64> {
+        while let Some(id) = self.holders.pop_front() {
+            let Some(w) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            w.in_holders = false;
+            if w.assigned.len() >= WORKER_SLOTS && w.revoking.is_none() && !w.link.is_closed() {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Files a worker under what it can do next, after its line changed.
+    fn file(&mut self, worker_id: u64) {
+        let Some(w) = self.workers.get_mut(&worker_id) else {
+            return;
+        };
+        match w.assigned.len() {
+            0 if !w.in_idle => {
+                w.in_idle = true;
+                self.idle.push_back(worker_id);
+            }
+            1 if !w.in_open => {
+                w.in_open = true;
+                self.open.push_back(worker_id);
+            }
+            n if n >= WORKER_SLOTS && !w.in_holders => {
+                w.in_holders = true;
+                self.holders.push_back(worker_id);
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends a task to a worker, running or held behind its current task.
+    fn send(&mut self, worker_id: u64, task_id: u64) {
+        let (Some(w), Some(task)) = (self.workers.get_mut(&worker_id), self.tasks.get(&task_id))
+        else {
+            return;
+        };
+        let place = if w.assigned.is_empty() {
+            self.idle_workers -= 1;
             self.status.awaiting -= 1;
             self.status.executing += 1;
+            Place::Running(worker_id)
+        } else {
+            Place::Held(worker_id)
+        };
+        w.assigned.push_back(task_id);
+        self.outgoing.push(Delivery {
+            link: w.link.clone(),
+            message: Message::Task {
+                id: task_id,
+                name: task.name.to_string(),
+            },
+            payload: task.payload.clone(),
+        });
+        self.set_place(task_id, place);
+        self.file(worker_id);
+    }
+
+    /// Pairs queued tasks with workers: idle workers first, then (while
+    /// tasks remain queued) workers that run one task; with nothing queued,
+    /// takes held tasks back for idle workers.
+    fn assign(&mut self) {
+        while self.queued > 0 {
+            let Some(worker_id) = self.pop_idle() else {
+                break;
+            };
+            let Some(task_id) = self.pop_queued() else {
+                self.file(worker_id);
+                break;
+            };
+            self.send(worker_id, task_id);
         }
+        while self.queued > 0 {
+            let Some(worker_id) = self.pop_open() else {
+                break;
+            };
+            let Some(task_id) = self.pop_queued() else {
+                self.file(worker_id);
+                break;
+            };
+            self.send(worker_id, task_id);
+        }
+        if self.queued == 0 {
+            while self.idle_workers > self.revocations {
+                let Some(worker_id) = self.pop_holder() else {
+                    break;
+                };
+                let Some(w) = self.workers.get_mut(&worker_id) else {
+                    continue;
+                };
+                let Some(&held) = w.assigned.back() else {
+                    continue;
+                };
+                w.revoking = Some(held);
+                self.revocations += 1;
+                self.outgoing.push(Delivery {
+                    link: w.link.clone(),
+                    message: Message::Revoke { id: held },
+                    payload: Arc::new(Vec::new()),
+                });
+            }
+        }
+    }
+
+    /// The worker answered for `task_id`: forget it from the worker's line
+    /// and let the next task in that line count as running. Returns where
+    /// the task was, if it was still waiting on this worker.
+    fn answered(&mut self, worker_id: u64, task_id: u64) -> Option<Place> {
+        let w = self.workers.get_mut(&worker_id)?;
+        let position = w.assigned.iter().position(|t| *t == task_id)?;
+        w.assigned.remove(position);
+        if w.revoking == Some(task_id) {
+            w.revoking = None;
+            self.revocations -= 1;
+        }
+        let front = w.assigned.front().copied();
+        let now_idle = w.assigned.is_empty();
+        let place = self.place(task_id);
+        if now_idle {
+            self.idle_workers += 1;
+        }
+        if let Some(front) = front {
+            if self.place(front) == Some(Place::Held(worker_id)) {
+                self.set_place(front, Place::Running(worker_id));
+                self.status.awaiting -= 1;
+                self.status.executing += 1;
+            }
+        }
+        place.filter(|p| matches!(p, Place::Running(w) | Place::Held(w) if *w == worker_id))
     }
 
     fn resolve(&mut self, task_id: u64, outcome: Outcome) {
@@ -227,17 +500,27 @@ impl State {
             return;
         };
         match task.phase {
-            Phase::Queued => self.status.awaiting -= 1,
-            Phase::Running { .. } => self.status.executing -= 1,
+            Phase::Waiting(Place::Queued) => {
+                self.status.awaiting -= 1;
+                self.queued -= 1;
+            }
+            Phase::Waiting(Place::Held(_)) => self.status.awaiting -= 1,
+            Phase::Waiting(Place::Running(_)) => self.status.executing -= 1,
             Phase::Resolved(_) => return,
         }
-        task.phase = Phase::Resolved(Box::new(outcome));
+        let outcome = Arc::new(outcome);
+        if let Some(cell) = task.cell.upgrade() {
+            let _ = cell.outcome.set(outcome.clone());
+        }
+        task.phase = Phase::Resolved(outcome);
         task.payload = Arc::new(Vec::new());
         self.resolved.push_back(task_id);
         self.waiting += 1;
         self.status.completed += 1;
         self.signal.notify();
-        self.changed.notify_all();
+        if self.waiters > 0 {
+            self.changed.notify_all();
+        }
     }
 
     /// Issues a credential good for `uses` workers; returns its token.
@@ -288,8 +571,13 @@ impl State {
             id,
             Worker {
                 link,
-                task: None,
                 pid,
+                assigned: VecDeque::with_capacity(WORKER_SLOTS),
+                revoking: None,
+                ready: false,
+                in_idle: false,
+                in_open: false,
+                in_holders: false,
             },
         );
         self.status.connections += 1;
@@ -299,26 +587,17 @@ impl State {
 
     /// The worker may receive tasks now (after its welcome was sent).
     pub fn ready(&mut self, worker_id: u64) {
-        if self.workers.contains_key(&worker_id) {
-            self.idle.push_back(worker_id);
+        if let Some(w) = self.workers.get_mut(&worker_id).filter(|w| !w.ready) {
+            w.ready = true;
+            self.idle_workers += 1;
+            self.file(worker_id);
             self.assign();
         }
     }
 
     /// A worker returned a result.
     pub fn result(&mut self, worker_id: u64, task_id: u64, meta: ResultMeta, payload: Vec<u8>) {
-        let Some(worker) = self.workers.get_mut(&worker_id) else {
-            return;
-        };
-        if worker.task != Some(task_id) {
-            return;
-        }
-        worker.task = None;
-        let running_here = matches!(
-            self.tasks.get(&task_id).map(|t| &t.phase),
-            Some(Phase::Running { worker }) if *worker == worker_id
-        );
-        if running_here {
+        if self.answered(worker_id, task_id).is_some() {
             let outcome = Outcome {
                 code: meta.code,
                 meta: Some(meta),
@@ -327,55 +606,57 @@ impl State {
             };
             self.resolve(task_id, outcome);
         }
-        self.idle.push_back(worker_id);
+        self.file(worker_id);
         self.assign();
     }
 
-    /// A worker's connection ended. After a goodbye, a task it held was
-    /// never started and goes back to the front of the queue; otherwise the
-    /// task crashed with it.
+    /// A worker gave back a task it never started.
+    pub fn released(&mut self, worker_id: u64, task_id: u64) {
+        if self.answered(worker_id, task_id).is_some() {
+            self.requeue(task_id);
+        }
+        self.file(worker_id);
+        self.assign();
+    }
+
+    /// A worker's connection ended. After a goodbye, the tasks it still held
+    /// were never started and go back to the front of the queue in order;
+    /// otherwise the task it ran crashed with it, and the one it held behind
+    /// that goes back.
     pub fn leave(&mut self, worker_id: u64, goodbye: bool) {
         let Some(worker) = self.workers.remove(&worker_id) else {
             return;
         };
         self.status.connections -= 1;
-        self.idle.retain(|w| *w != worker_id);
-        let Some(task_id) = worker.task else {
-            return;
-        };
-        let running_here = matches!(
-            self.tasks.get(&task_id).map(|t| &t.phase),
-            Some(Phase::Running { worker }) if *worker == worker_id
-        );
-        if !running_here {
-            return;
+        if worker.ready && worker.assigned.is_empty() {
+            self.idle_workers -= 1;
         }
-        if goodbye {
-            if let Some(task) = self.tasks.get_mut(&task_id) {
-                task.phase = Phase::Queued;
+        if worker.revoking.is_some() {
+            self.revocations -= 1;
+        }
+        for &task_id in worker.assigned.iter().rev() {
+            match self.place(task_id) {
+                Some(Place::Running(w)) if w == worker_id && !goodbye => {
+                    let crash = Outcome {
+                        worker_pid: Some(worker.pid),
+                        ..Outcome::code_only(CODE_CRASH)
+                    };
+                    self.resolve(task_id, crash);
+                }
+                Some(Place::Running(w) | Place::Held(w)) if w == worker_id => self.requeue(task_id),
+                _ => {}
             }
-            self.status.executing -= 1;
-            self.status.awaiting += 1;
-            self.queue.push_front(task_id);
-            self.assign();
-        } else {
-            let crash = Outcome {
-                worker_pid: Some(worker.pid),
-                ..Outcome::code_only(CODE_CRASH)
-            };
-            self.resolve(task_id, crash);
         }
+        self.assign();
     }
 
     fn stop(&mut self, task_id: u64, code: i32) -> bool {
-        let Some(task) = self.tasks.get(&task_id) else {
-            return false;
-        };
-        match task.phase {
-            Phase::Queued => {
-                self.queue.retain(|t| *t != task_id);
-            }
-            Phase::Running { worker } => {
+        match self.place(task_id) {
+            None => return false,
+            Some(Place::Queued) => {}
+            Some(Place::Running(worker) | Place::Held(worker)) => {
+                // The worker keeps the task in its line until it answers, so
+                // it gets no other task while it is still being interrupted.
                 if let Some(w) = self.workers.get(&worker) {
                     self.outgoing.push(Delivery {
                         link: w.link.clone(),
@@ -384,7 +665,6 @@ impl State {
                     });
                 }
             }
-            Phase::Resolved(_) => return false,
         }
         self.resolve(task_id, Outcome::code_only(code));
         true
@@ -397,12 +677,17 @@ impl State {
         } else {
             names
                 .iter()
-                .filter_map(|n| self.by_name.get(n).copied())
+                .filter_map(|n| self.by_name.get(n.as_str()).copied())
                 .collect()
         };
-        ids.into_iter()
+        let count = ids
+            .into_iter()
             .filter(|id| self.stop(*id, CODE_CANCEL))
-            .count()
+            .count();
+        if self.queued == 0 {
+            self.queue.clear();
+        }
+        count
     }
 
     /// A task's own deadline passed.
@@ -410,13 +695,39 @@ impl State {
         self.stop(task_id, CODE_TIMEOUT);
     }
 
-    /// A copy of the named task's outcome, leaving it in place.
-    pub fn peek(&self, name: &str) -> Option<Outcome> {
+    /// The named task's outcome, if it has resolved, leaving it in place.
+    pub fn peek(&self, name: &str) -> Option<Arc<Outcome>> {
         let task = self.tasks.get(self.by_name.get(name)?)?;
         match &task.phase {
-            Phase::Resolved(outcome) => Some((**outcome).clone()),
-            _ => None,
+            Phase::Resolved(outcome) => Some(outcome.clone()),
+            Phase::Waiting(_) => None,
         }
+    }
+
+    /// The cell of the named held task, made now if no live handle has it.
+    pub fn cell(&mut self, name: &str) -> Option<Arc<TaskCell>> {
+        let task = self.tasks.get_mut(self.by_name.get(name)?)?;
+        if let Some(cell) = task.cell.upgrade() {
+            return Some(cell);
+        }
+        let cell = Arc::new(TaskCell::default());
+        if let Phase::Resolved(outcome) = &task.phase {
+            let _ = cell.outcome.set(outcome.clone());
+        }
+        task.cell = Arc::downgrade(&cell);
+        Some(cell)
+    }
+
+    /// The names of the held tasks, oldest first.
+    pub fn names(&self) -> Vec<Arc<str>> {
+        let mut ids: Vec<(&u64, &Task)> = self.tasks.iter().collect();
+        ids.sort_unstable_by_key(|(id, _)| **id);
+        ids.into_iter().map(|(_, t)| t.name.clone()).collect()
+    }
+
+    /// Whether a task of this name is held.
+    pub fn holds(&self, name: &str) -> bool {
+        self.by_name.contains_key(name)
     }
 
     fn remove(&mut self, task_id: u64) -> Option<Taken> {
@@ -434,7 +745,7 @@ impl State {
         }
         Some(Taken {
             name: task.name,
-            outcome: *outcome,
+            outcome,
         })
     }
 
@@ -442,7 +753,7 @@ impl State {
     pub fn take(&mut self, names: &[String]) -> Vec<Taken> {
         let ids: Vec<u64> = names
             .iter()
-            .filter_map(|n| self.by_name.get(n).copied())
+            .filter_map(|n| self.by_name.get(n.as_str()).copied())
             .filter(|id| matches!(self.tasks[id].phase, Phase::Resolved(_)))
             .collect();
         ids.into_iter().filter_map(|id| self.remove(id)).collect()
@@ -450,7 +761,7 @@ impl State {
 
     /// Removes and returns up to `max` resolved tasks, oldest first.
     pub fn take_resolved(&mut self, max: usize) -> Vec<Taken> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(max.min(self.waiting));
         while out.len() < max {
             let Some(id) = self.resolved.pop_front() else {
                 break;
@@ -467,6 +778,8 @@ impl State {
     pub fn close(&mut self) -> Vec<Arc<Link>> {
         self.closed = true;
         self.idle.clear();
+        self.open.clear();
+        self.holders.clear();
         self.grants.clear();
         self.outgoing.clear();
         self.workers

@@ -93,8 +93,17 @@ pub enum Message {
     Welcome { worker: u64, stream: [i32; 7] },
     /// Dispatcher to worker: run this task (payload: serialized task).
     Task { id: u64, name: String },
-    /// Dispatcher to worker: stop the task if it is still running.
+    /// Dispatcher to worker: stop the task if it is still running, or drop
+    /// it if it is held and not started (the worker then answers
+    /// `Released`).
     Cancel { id: u64 },
+    /// Dispatcher to worker: give back a held task that has not started,
+    /// because another worker is idle; answered by `Released` unless the
+    /// task already started.
+    Revoke { id: u64 },
+    /// Worker to dispatcher: a task it was sent was never started and never
+    /// will be on this worker.
+    Released { id: u64 },
     /// Worker to dispatcher: a finished task (payload: serialized value).
     Result { id: u64, meta: ResultMeta },
     /// Either direction: still alive.

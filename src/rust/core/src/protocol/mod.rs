@@ -6,6 +6,7 @@
 //! re-encoded.
 
 pub mod auth;
+pub mod codes;
 pub mod frame;
 pub mod link;
 pub mod message;
@@ -16,4 +17,4 @@ pub use link::Link;
 pub use message::{ExitReason, Message, ResultMeta, Seed};
 
 /// The protocol version byte carried by every frame.
-pub const VERSION: u8 = 2;
+pub const VERSION: u8 = 3;

@@ -54,8 +54,11 @@ impl Identity {
         if host != "localhost" {
             names.push("localhost".to_string());
         }
-        let mut params = rcgen::CertificateParams::new(names)
-            .map_err(|e| invalid(format!("could not make a TLS certificate for '{host}': {e}")))?;
+        let mut params = rcgen::CertificateParams::new(names).map_err(|e| {
+            invalid(format!(
+                "could not make a TLS certificate for '{host}': {e}"
+            ))
+        })?;
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "crew dispatcher");
@@ -160,7 +163,9 @@ impl Identity {
                 let verifier =
                     WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
                         .build()
-                        .map_err(|e| invalid(format!("unusable worker certificate authority: {e}")))?;
+                        .map_err(|e| {
+                            invalid(format!("unusable worker certificate authority: {e}"))
+                        })?;
                 builder.with_client_cert_verifier(verifier)
             }
         };

@@ -15,7 +15,8 @@ fn invalid(message: impl Into<String>) -> Error {
 pub fn certificates(pem: &str) -> Result<Vec<CertificateDer<'static>>> {
     let mut out = Vec::new();
     for section in <(SectionKind, Vec<u8>)>::pem_slice_iter(pem.as_bytes()) {
-        let (kind, der) = section.map_err(|e| invalid(format!("malformed PEM certificate: {e}")))?;
+        let (kind, der) =
+            section.map_err(|e| invalid(format!("malformed PEM certificate: {e}")))?;
         if kind == SectionKind::Certificate {
             out.push(CertificateDer::from(der));
         }
@@ -38,18 +39,22 @@ pub fn private_key(pem: &str, password: Option<&str>) -> Result<PrivateKeyDer<'s
 
 fn encrypted_private_key(pem: &str, password: Option<&str>) -> Result<PrivateKeyDer<'static>> {
     let Some(password) = password else {
-        return Err(invalid("the private key is encrypted but no password was given"));
+        return Err(invalid(
+            "the private key is encrypted but no password was given",
+        ));
     };
     let (label, der) = pkcs8::der::pem::decode_vec(pem.trim().as_bytes())
         .map_err(|e| invalid(format!("malformed encrypted PEM private key: {e}")))?;
     if label != ENCRYPTED_LABEL {
-        return Err(invalid(format!("unexpected PEM section '{label}' in the key file")));
+        return Err(invalid(format!(
+            "unexpected PEM section '{label}' in the key file"
+        )));
     }
     let info = pkcs8::EncryptedPrivateKeyInfo::try_from(der.as_slice())
         .map_err(|e| invalid(format!("malformed encrypted private key: {e}")))?;
-    let document = info
-        .decrypt(password.as_bytes())
-        .map_err(|_| invalid("could not decrypt the private key: wrong password or unsupported encryption"))?;
+    let document = info.decrypt(password.as_bytes()).map_err(|_| {
+        invalid("could not decrypt the private key: wrong password or unsupported encryption")
+    })?;
     Ok(PrivatePkcs8KeyDer::from(document.as_bytes().to_vec()).into())
 }
 
@@ -72,7 +77,8 @@ mod tests {
 
     #[test]
     fn an_encrypted_key_needs_its_password() {
-        let pem = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
+        let pem =
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n";
         assert!(private_key(pem, None).is_err());
         assert!(private_key(pem, Some("x")).is_err());
     }

@@ -11,13 +11,18 @@ fn authority(name: &str, parent: Option<&Authority>) -> Authority {
     let key = rcgen::KeyPair::generate().unwrap();
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    params.distinguished_name.push(rcgen::DnType::CommonName, name);
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, name);
     let cert = match parent {
         None => params.self_signed(&key).unwrap(),
         Some(parent) => params.signed_by(&key, &parent.issuer).unwrap(),
     };
     let pem = cert.pem();
-    let issuer = rcgen::Issuer::new(params, rcgen::KeyPair::from_pem(&key.serialize_pem()).unwrap());
+    let issuer = rcgen::Issuer::new(
+        params,
+        rcgen::KeyPair::from_pem(&key.serialize_pem()).unwrap(),
+    );
     Authority { issuer, pem }
 }
 
@@ -42,7 +47,10 @@ async fn round_trip(server: Arc<ServerConfig>, worker: WorkerTls) -> std::io::Re
         Ok::<(), std::io::Error>(())
     });
     let stream = TcpStream::connect(address).await?;
-    let mut tls = worker.connector.connect(worker.name.clone(), stream).await?;
+    let mut tls = worker
+        .connector
+        .connect(worker.name.clone(), stream)
+        .await?;
     let mut out = Vec::new();
     tls.read_to_end(&mut out).await?;
     let _ = serve.await;
@@ -55,12 +63,16 @@ async fn automatic_identity_is_pinned_by_workers() {
     let identity = Identity::automatic("127.0.0.1").unwrap();
     assert!(start.elapsed() < std::time::Duration::from_millis(100));
     let worker = worker(identity.certificate_pem(), "127.0.0.1", None).unwrap();
-    let out = round_trip(identity.server_config(None).unwrap(), worker).await.unwrap();
+    let out = round_trip(identity.server_config(None).unwrap(), worker)
+        .await
+        .unwrap();
     assert_eq!(out, b"secret task");
     // Another automatic identity is refused, even for the same host.
     let other = Identity::automatic("127.0.0.1").unwrap();
     let worker = super::worker(other.certificate_pem(), "127.0.0.1", None).unwrap();
-    assert!(round_trip(identity.server_config(None).unwrap(), worker).await.is_err());
+    assert!(round_trip(identity.server_config(None).unwrap(), worker)
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -73,16 +85,22 @@ async fn custom_chain_is_verified_to_its_root_and_host() {
     identity.check_host("127.0.0.1").unwrap();
     assert!(identity.check_host("10.9.8.7").is_err());
     let worker = worker(&chain, "127.0.0.1", None).unwrap();
-    let out = round_trip(identity.server_config(None).unwrap(), worker).await.unwrap();
+    let out = round_trip(identity.server_config(None).unwrap(), worker)
+        .await
+        .unwrap();
     assert_eq!(out, b"secret task");
     // A worker with a different root refuses the dispatcher.
     let stranger = authority("stranger", None);
     let wrong = format!("{}{}", stranger.pem, stranger.pem);
     let worker = super::worker(&wrong, "127.0.0.1", None).unwrap();
-    assert!(round_trip(identity.server_config(None).unwrap(), worker).await.is_err());
+    assert!(round_trip(identity.server_config(None).unwrap(), worker)
+        .await
+        .is_err());
     // So does a worker that dials a name the certificate does not carry.
     let worker = super::worker(&chain, "localhost", None).unwrap();
-    assert!(round_trip(identity.server_config(None).unwrap(), worker).await.is_err());
+    assert!(round_trip(identity.server_config(None).unwrap(), worker)
+        .await
+        .is_err());
 }
 
 #[test]
@@ -129,7 +147,10 @@ async fn mutual_tls_admits_only_workers_of_the_authority() {
     let (cert, key) = leaf(&["worker"], &workers_ca);
     let member = Identity::worker(&format!("{cert}{}", workers_ca.pem), &key, None).unwrap();
     let worker = worker(identity.certificate_pem(), "127.0.0.1", Some(&member)).unwrap();
-    assert_eq!(round_trip(server.clone(), worker).await.unwrap(), b"secret task");
+    assert_eq!(
+        round_trip(server.clone(), worker).await.unwrap(),
+        b"secret task"
+    );
     let anonymous = super::worker(identity.certificate_pem(), "127.0.0.1", None).unwrap();
     assert!(round_trip(server.clone(), anonymous).await.is_err());
     let outsider_ca = authority("outsiders", None);

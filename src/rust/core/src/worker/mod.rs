@@ -1,28 +1,24 @@
 //! The worker side of a connection. A session on the shared runtime dials
-//! the dispatcher and authenticates; from then on its reader hands tasks
-//! straight to the thread that evaluates them (R's main thread), which
-//! writes each result back itself. The session keeps heartbeats and the
+//! the dispatcher and authenticates; from then on its reader puts tasks in
+//! the worker's line, from which the evaluating thread (R's main thread)
+//! takes them and writes each result back itself. The dispatcher may send a
+//! second task while one runs, so the evaluating thread finds the next task
+//! waiting instead of waiting a network round trip for it; a task that has
+//! not started can be taken back. The session keeps heartbeats and the
 //! idle, wall and task limits. If the dispatcher vanishes while a task
 //! runs, it signals its own process so the worker never outlives its
 //! client.
 
 mod session;
 
-use crate::protocol::{Credential, ExitReason, Link, Message, ResultMeta};
+use crate::dispatcher::CODE_CANCEL;
+use crate::protocol::{Credential, ExitReason, Link, Message, ResultMeta, Seed};
 use crate::runtime::runtime;
 use crate::{Error, Result};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
-
-/// How long the evaluating thread polls for the next task before it
-/// sleeps. The next task usually follows a result within a few hundred
-/// microseconds, and waking a sleeping thread costs tens of microseconds
-/// on small virtual machines; polling yields the CPU between checks, so it
-/// costs little when other work is waiting.
-const SPIN: Duration = Duration::from_micros(200);
 
 /// How a worker connects and when it leaves.
 #[derive(Debug, Clone)]
@@ -44,6 +40,10 @@ pub struct WorkerConfig {
     pub heartbeat_timeout: Duration,
     /// Signal sent to the own process if the dispatcher vanishes mid-task.
     pub exit_signal: Option<i32>,
+    /// Signal sent to the evaluating thread to stop a cancelled task (R
+    /// takes SIGINT as a user interrupt); `None` leaves a cancelled task to
+    /// run to its end.
+    pub interrupt_signal: Option<i32>,
     /// How to verify the dispatcher (and present a worker certificate),
     /// for `tls+tcp://` URLs.
     pub tls: Option<crate::tls::WorkerTls>,
@@ -67,36 +67,95 @@ pub enum Event {
 /// What the session learns from the reader and the evaluating thread.
 #[derive(Debug)]
 pub(crate) enum Control {
-    /// A task was handed to the evaluating thread.
-    Started,
-    /// The evaluating thread sent a result; `done` tasks so far.
-    Finished { done: u64 },
+    /// The evaluating thread sent a result; `done` tasks so far, and
+    /// whether nothing else is waiting in the line.
+    Finished { done: u64, idle: bool },
     /// The dispatcher asked the worker to stop.
     Shutdown,
     /// The connection ended or went silent.
     Lost,
 }
 
-/// Whether the worker may take a task: shared by the reader (which starts
-/// tasks), the evaluating thread (which finishes them) and the session
-/// (which decides to leave). Leaving wins: once set, no task is started.
-pub(crate) const IDLE: u8 = 0;
-pub(crate) const BUSY: u8 = 1;
-pub(crate) const LEAVING: u8 = 2;
+/// A task in the line, received and not started.
+#[derive(Debug)]
+pub(crate) struct Waiting {
+    pub id: u64,
+    pub name: String,
+    pub payload: Vec<u8>,
+}
+
+/// The worker's line: what the reader, the session and the evaluating
+/// thread decide together, under one lock.
+#[derive(Debug, Default)]
+pub(crate) struct Line {
+    pub ready: Option<[i32; 7]>,
+    pub queue: VecDeque<Waiting>,
+    /// The task the evaluating thread took and has not answered.
+    pub running: Option<u64>,
+    /// No task may start any more; the ones in the queue are never run.
+    pub leaving: bool,
+    pub exit: Option<ExitReason>,
+    /// The evaluating thread sleeps on `wake`.
+    pub sleeping: bool,
+    pub done: u64,
+}
+
+impl Line {
+    /// Leaves if the worker has nothing to do at all (the idle limit).
+    pub fn leave_if_idle(&mut self) -> bool {
+        if self.running.is_none() && self.queue.is_empty() {
+            self.leaving = true;
+        }
+        self.leaving
+    }
+
+    /// Leaves unless a task runs (the wall limit, at a task boundary);
+    /// tasks waiting in the queue go back to the dispatcher.
+    pub fn leave_between_tasks(&mut self) -> bool {
+        if self.running.is_none() {
+            self.leaving = true;
+        }
+        self.leaving
+    }
+}
 
 /// State shared between the session and the evaluating thread.
 pub(crate) struct Shared {
-    pub phase: AtomicU8,
-    /// Id of the task the evaluating thread is running (valid while busy).
-    pub current: AtomicU64,
-    pub done: AtomicU64,
+    pub line: Mutex<Line>,
+    pub wake: Condvar,
     pub link: OnceLock<Arc<Link>>,
     pub control: UnboundedSender<Control>,
+    /// The evaluating thread, which a cancellation interrupts.
+    pub evaluator: libc::pthread_t,
+    pub interrupt_signal: Option<i32>,
+}
+
+impl Shared {
+    pub fn line(&self) -> MutexGuard<'_, Line> {
+        self.line.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes the evaluating thread if it sleeps; called with the line locked.
+    pub fn nudge(&self, line: &Line) {
+        if line.sleeping {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Interrupts the evaluating thread; called with the line locked and
+    /// `running` equal to the cancelled task, so the interrupt is pending on
+    /// that thread before it can take another task.
+    pub fn interrupt(&self) {
+        if let Some(signal) = self.interrupt_signal {
+            unsafe {
+                libc::pthread_kill(self.evaluator, signal);
+            }
+        }
+    }
 }
 
 /// The evaluating thread's handle on a worker session.
 pub struct WorkerClient {
-    events: Mutex<Receiver<Event>>,
     shared: Arc<Shared>,
     max_tasks: Option<u64>,
 }
@@ -119,45 +178,85 @@ pub fn address_from_url(url: &str) -> Result<String> {
     }
 }
 
+/// The result sent for a task whose evaluation was interrupted before the
+/// evaluating thread could answer for it.
+fn interrupted() -> ResultMeta {
+    ResultMeta {
+        status: "cancel".into(),
+        code: CODE_CANCEL,
+        command: None,
+        error: Some("the task was interrupted".into()),
+        trace: None,
+        warnings: None,
+        seconds: None,
+        seed: Seed::Missing,
+        algorithm: None,
+        controller: None,
+    }
+}
+
 impl WorkerClient {
-    /// Starts the session; the first event says whether it connected.
+    /// Starts the session; the first event says whether it connected. The
+    /// calling thread is the evaluating thread.
     pub fn start(config: WorkerConfig) -> Result<WorkerClient> {
         let rt = runtime()?;
-        let (events_tx, events_rx) = std::sync::mpsc::channel();
         let (control_tx, control_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            phase: AtomicU8::new(IDLE),
-            current: AtomicU64::new(0),
-            done: AtomicU64::new(0),
+            line: Mutex::new(Line::default()),
+            wake: Condvar::new(),
             link: OnceLock::new(),
             control: control_tx,
+            evaluator: unsafe { libc::pthread_self() },
+            interrupt_signal: config.interrupt_signal,
         });
         let max_tasks = config.max_tasks;
-        rt.spawn(session::run(config, events_tx, control_rx, shared.clone()));
-        Ok(WorkerClient {
-            events: Mutex::new(events_rx),
-            shared,
-            max_tasks,
-        })
+        rt.spawn(session::run(config, control_rx, shared.clone()));
+        Ok(WorkerClient { shared, max_tasks })
     }
 
-    /// The next event, or `None` if none arrives within `wait`.
-    pub fn next_event(&self, wait: Duration) -> Option<Event> {
-        let events = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        let spin_until = std::time::Instant::now() + SPIN.min(wait);
-        while std::time::Instant::now() < spin_until {
-            match events.try_recv() {
-                Ok(event) => return Some(event),
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => {
-                    return Some(Event::Exit(ExitReason::Lost))
-                }
-                Err(std::sync::mpsc::TryRecvError::Empty) => std::thread::yield_now(),
-            }
+    /// The next event, or `None` if none arrives within `wait`. Before a
+    /// task is handed out, `on_start` runs with the line locked: after it,
+    /// an interrupt can only be meant for the new task.
+    pub fn next_event(&self, wait: Duration, on_start: impl FnOnce()) -> Option<Event> {
+        let deadline = Instant::now() + wait;
+        let mut line = self.shared.line();
+        if let Some(stale) = line.running {
+            // The task was interrupted after it ended and before its result
+            // went out: the dispatcher still waits for an answer.
+            drop(line);
+            self.send_result(stale, interrupted(), Vec::new());
+            line = self.shared.line();
         }
-        match events.recv_timeout(wait) {
-            Ok(event) => Some(event),
-            Err(RecvTimeoutError::Timeout) => None,
-            Err(RecvTimeoutError::Disconnected) => Some(Event::Exit(ExitReason::Lost)),
+        loop {
+            if let Some(stream) = line.ready.take() {
+                return Some(Event::Ready { stream });
+            }
+            if let Some(reason) = line.exit {
+                return Some(Event::Exit(reason));
+            }
+            if !line.leaving {
+                if let Some(task) = line.queue.pop_front() {
+                    on_start();
+                    line.running = Some(task.id);
+                    return Some(Event::Task {
+                        id: task.id,
+                        name: task.name,
+                        payload: task.payload,
+                    });
+                }
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            line.sleeping = true;
+            line = self
+                .shared
+                .wake
+                .wait_timeout(line, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+            line.sleeping = false;
         }
     }
 
@@ -165,22 +264,26 @@ impl WorkerClient {
     /// Returns false if the connection is gone; the session then ends and
     /// the next event says so.
     pub fn send_result(&self, id: u64, meta: ResultMeta, payload: Vec<u8>) -> bool {
-        let done = self.shared.done.fetch_add(1, Ordering::SeqCst) + 1;
-        let last = self.max_tasks.is_some_and(|max| done >= max);
-        // After the last allowed task nothing more may start, even a task
-        // that arrives before the session has said goodbye.
-        let next = if last { LEAVING } else { IDLE };
-        let _ = self
-            .shared
-            .phase
-            .compare_exchange(BUSY, next, Ordering::SeqCst, Ordering::SeqCst);
+        let (done, idle) = {
+            let mut line = self.shared.line();
+            if line.running == Some(id) {
+                line.running = None;
+            }
+            line.done += 1;
+            // After the last allowed task nothing more may start, even a
+            // task that is already waiting in the line.
+            if self.max_tasks.is_some_and(|max| line.done >= max) {
+                line.leaving = true;
+            }
+            (line.done, line.queue.is_empty() || line.leaving)
+        };
         let sent = match (self.shared.link.get(), runtime()) {
             (Some(link), Ok(rt)) => rt
                 .block_on(link.send(&Message::Result { id, meta }, &payload))
                 .is_ok(),
             _ => false,
         };
-        let _ = self.shared.control.send(Control::Finished { done });
+        let _ = self.shared.control.send(Control::Finished { done, idle });
         sent
     }
 }

@@ -1,10 +1,8 @@
 //! The worker's connection: dial, handshake, then the reader and the
 //! session loop that enforces the worker's limits.
 
-use super::{Control, Event, Shared, WorkerConfig, BUSY, IDLE, LEAVING};
+use super::{Control, Shared, Waiting, WorkerConfig};
 use crate::protocol::{read_frame, write_frame, ExitReason, Frame, Limits, Link, Message};
-use std::sync::atomic::Ordering;
-use std::sync::mpsc::Sender;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -41,7 +39,10 @@ fn tls_failure(error: &std::io::Error) -> Option<ExitReason> {
 
 /// Dials until connected (and through TLS if configured) or `deadline`
 /// passes.
-async fn dial(config: &WorkerConfig, deadline: Instant) -> Result<(ReadHalf, WriteHalf), ExitReason> {
+async fn dial(
+    config: &WorkerConfig,
+    deadline: Instant,
+) -> Result<(ReadHalf, WriteHalf), ExitReason> {
     loop {
         let stream = dial_tcp(config, deadline)
             .await
@@ -73,12 +74,16 @@ async fn dial(config: &WorkerConfig, deadline: Instant) -> Result<(ReadHalf, Wri
 /// Runs one worker session to its end and reports how it ended.
 pub(crate) async fn run(
     config: WorkerConfig,
-    events: Sender<Event>,
     control: UnboundedReceiver<Control>,
     shared: Arc<Shared>,
 ) {
-    let reason = session(&config, &events, control, &shared).await;
-    let busy = shared.phase.swap(LEAVING, Ordering::SeqCst) == BUSY;
+    let reason = session(&config, control, &shared).await;
+    let mut line = shared.line();
+    let busy = line.running.is_some();
+    line.leaving = true;
+    line.exit = Some(reason);
+    shared.nudge(&line);
+    drop(line);
     if busy && matches!(reason, ExitReason::Lost | ExitReason::Normal) {
         // The evaluating thread is inside a task and cannot hear us: end
         // the process, as the dispatcher that wanted the result is gone.
@@ -88,7 +93,6 @@ pub(crate) async fn run(
             }
         }
     }
-    let _ = events.send(Event::Exit(reason));
 }
 
 /// How a handshake ended.
@@ -107,7 +111,11 @@ async fn handshake(
     reader: &mut BufReader<ReadHalf>,
     writer: &mut WriteHalf,
 ) -> Handshake {
-    let challenge = timeout(config.heartbeat_timeout, read_frame(reader, Limits::HANDSHAKE)).await;
+    let challenge = timeout(
+        config.heartbeat_timeout,
+        read_frame(reader, Limits::HANDSHAKE),
+    )
+    .await;
     let nonce = match challenge {
         Ok(Ok(Some(Frame {
             message: Message::Challenge { nonce },
@@ -128,7 +136,10 @@ async fn handshake(
     let welcome = async {
         write_frame(writer, &hello, &[]).await.ok()?;
         writer.flush().await.ok()?;
-        read_frame(reader, Limits::AUTHENTICATED).await.ok().flatten()
+        read_frame(reader, Limits::AUTHENTICATED)
+            .await
+            .ok()
+            .flatten()
     };
     match timeout(config.heartbeat_timeout, welcome).await {
         Ok(Some(Frame {
@@ -139,12 +150,28 @@ async fn handshake(
     }
 }
 
-/// Reads frames: tasks go straight to the evaluating thread, everything
-/// else to the session loop.
+/// Takes a task out of the line if it has not started; the caller then
+/// tells the dispatcher it was released.
+fn withdraw(shared: &Shared, id: u64) -> bool {
+    let mut line = shared.line();
+    if line.running == Some(id) {
+        shared.interrupt();
+        return false;
+    }
+    match line.queue.iter().position(|t| t.id == id) {
+        Some(position) => {
+            line.queue.remove(position);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Reads frames: tasks join the line, cancellations and revocations act
+/// on it, everything else goes to the session loop.
 async fn read_loop(
     mut reader: BufReader<ReadHalf>,
     heartbeat_timeout: Duration,
-    events: Sender<Event>,
     shared: Arc<Shared>,
 ) {
     let end = loop {
@@ -159,38 +186,38 @@ async fn read_loop(
         };
         match frame.message {
             Message::Task { id, name } => {
-                let started = shared
-                    .phase
-                    .compare_exchange(IDLE, BUSY, Ordering::SeqCst, Ordering::SeqCst)
-                    .is_ok();
-                if !started {
-                    // Leaving (the goodbye tells the dispatcher to requeue
-                    // it) or, against the protocol, already busy.
-                    continue;
-                }
-                shared.current.store(id, Ordering::SeqCst);
-                let _ = shared.control.send(Control::Started);
-                if events
-                    .send(Event::Task {
+                let mut line = shared.line();
+                // A worker that is leaving starts nothing; its goodbye tells
+                // the dispatcher to queue the task again.
+                if !line.leaving {
+                    line.queue.push_back(Waiting {
                         id,
                         name,
                         payload: frame.payload,
-                    })
-                    .is_err()
-                {
-                    break Control::Shutdown;
+                    });
+                    shared.nudge(&line);
                 }
             }
-            Message::Cancel { id } => {
-                // The task was cancelled or timed out: interrupt R's
-                // evaluation the way Ctrl-C would, so the worker is free
-                // for the next task. The evaluating thread ignores an
-                // interrupt that arrives after the task has ended.
-                let running = shared.phase.load(Ordering::SeqCst) == BUSY
-                    && shared.current.load(Ordering::SeqCst) == id;
-                if running {
-                    unsafe {
-                        libc::kill(libc::getpid(), libc::SIGINT);
+            // A cancelled task that runs is interrupted the way Ctrl-C would,
+            // so the worker is free for the next task; one that waits in the
+            // line, or one the dispatcher wants back for another worker, is
+            // released.
+            Message::Cancel { id } | Message::Revoke { id } => {
+                let revoke = matches!(frame.message, Message::Revoke { .. });
+                let released = if revoke {
+                    let mut line = shared.line();
+                    match line.queue.iter().position(|t| t.id == id) {
+                        Some(position) => line.queue.remove(position).is_some(),
+                        None => false,
+                    }
+                } else {
+                    withdraw(&shared, id)
+                };
+                if released {
+                    if let Some(link) = shared.link.get() {
+                        if link.send(&Message::Released { id }, &[]).await.is_err() {
+                            break Control::Lost;
+                        }
                     }
                 }
             }
@@ -204,7 +231,6 @@ async fn read_loop(
 
 async fn session(
     config: &WorkerConfig,
-    events: &Sender<Event>,
     mut control: UnboundedReceiver<Control>,
     shared: &Arc<Shared>,
 ) -> ExitReason {
@@ -226,15 +252,12 @@ async fn session(
     };
     let link = Arc::new(Link::new(write_half));
     let _ = shared.link.set(link.clone());
-    if events.send(Event::Ready { stream }).is_err() {
-        return ExitReason::Normal;
+    {
+        let mut line = shared.line();
+        line.ready = Some(stream);
+        shared.nudge(&line);
     }
-    let reader_task = tokio::spawn(read_loop(
-        reader,
-        config.heartbeat_timeout,
-        events.clone(),
-        shared.clone(),
-    ));
+    let reader_task = tokio::spawn(read_loop(reader, config.heartbeat_timeout, shared.clone()));
 
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline =
@@ -245,16 +268,6 @@ async fn session(
     let mut wall_passed = false;
     let mut ticker = tokio::time::interval(config.heartbeat_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    // Leaves unless a task has just started; then the worker stays to
-    // finish it and checks again when it is done.
-    let try_leave = || {
-        shared
-            .phase
-            .compare_exchange(IDLE, LEAVING, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-            || shared.phase.load(Ordering::SeqCst) == LEAVING
-    };
-
     let reason = loop {
         let idle_at = match (running, timers_from) {
             (false, Some(from)) => deadline(config.idle, from.max(last_done)),
@@ -266,17 +279,18 @@ async fn session(
         };
         tokio::select! {
             message = control.recv() => match message {
-                Some(Control::Started) => running = true,
-                Some(Control::Finished { done }) => {
-                    running = false;
+                Some(Control::Finished { done, idle }) => {
+                    running = !idle;
                     last_done = Instant::now();
                     if timers_from.is_none() && done >= config.timers_after {
                         timers_from = Some(Instant::now());
                     }
-                    if config.max_tasks.is_some_and(|max| done >= max) && try_leave() {
+                    if config.max_tasks.is_some_and(|max| done >= max)
+                        && shared.line().leave_between_tasks()
+                    {
                         break ExitReason::MaxTasks;
                     }
-                    if wall_passed && try_leave() {
+                    if wall_passed && shared.line().leave_between_tasks() {
                         break ExitReason::Wall;
                     }
                 }
@@ -284,14 +298,15 @@ async fn session(
                 Some(Control::Lost) | None => break ExitReason::Lost,
             },
             _ = sleep_until(idle_at) => {
-                if try_leave() {
+                if shared.line().leave_if_idle() {
                     break ExitReason::Idle;
                 }
+                // Busy: the idle time counts again from the next result.
                 running = true;
             },
             _ = sleep_until(wall_at) => {
                 wall_passed = true;
-                if try_leave() {
+                if shared.line().leave_between_tasks() {
                     break ExitReason::Wall;
                 }
             },

@@ -19,7 +19,10 @@ pub fn timing() -> Timing {
 }
 
 /// A dispatcher on 127.0.0.1, over TLS when `tls` is given.
-pub fn dispatcher_with(tls: Option<Arc<rustls::ServerConfig>>, certificate: Option<String>) -> Dispatcher {
+pub fn dispatcher_with(
+    tls: Option<Arc<rustls::ServerConfig>>,
+    certificate: Option<String>,
+) -> Dispatcher {
     Dispatcher::start(Config {
         host: "127.0.0.1".into(),
         port: 0,
@@ -46,6 +49,7 @@ pub fn worker_config_with(d: &Dispatcher, token: &str, tls: Option<WorkerTls>) -
         heartbeat_interval: Duration::from_millis(200),
         heartbeat_timeout: Duration::from_secs(2),
         exit_signal: None,
+        interrupt_signal: None,
         tls,
     }
 }
@@ -74,7 +78,7 @@ pub fn spawn_echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitRe
     std::thread::spawn(move || {
         let client = WorkerClient::start(config).unwrap();
         loop {
-            match client.next_event(Duration::from_secs(10)) {
+            match client.next_event(Duration::from_secs(10), || {}) {
                 Some(Event::Ready { .. }) => {}
                 Some(Event::Task {
                     id, mut payload, ..
@@ -95,4 +99,26 @@ pub fn wait_for(what: impl Fn() -> bool) {
         assert!(start.elapsed() < Duration::from_secs(10), "timed out");
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// A worker thread that sleeps for as many milliseconds as the first four
+/// payload bytes say (little-endian) before it answers with the payload.
+pub fn spawn_sleepy_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitReason> {
+    std::thread::spawn(move || {
+        let client = WorkerClient::start(config).unwrap();
+        loop {
+            match client.next_event(Duration::from_secs(10), || {}) {
+                Some(Event::Ready { .. }) => {}
+                Some(Event::Task { id, payload, .. }) => {
+                    let millis = payload
+                        .get(..4)
+                        .map_or(0, |b| u32::from_le_bytes(b.try_into().unwrap()));
+                    std::thread::sleep(Duration::from_millis(millis as u64));
+                    client.send_result(id, meta(0), payload);
+                }
+                Some(Event::Exit(reason)) => return reason,
+                None => return ExitReason::Lost,
+            }
+        }
+    })
 }

@@ -1,0 +1,850 @@
+//! Tasks as a controller sees them: push, take (pop, collect, map), task
+//! handles, waiting and cancelling. These run once per task, so they are
+//! plain `.Call` entry points on raw R objects (see `sexp.rs`), registered
+//! beside the extendr functions in `lib.rs`, and each says what it costs.
+//!
+//! Each takes the controller's dispatcher handle, an external pointer made
+//! by [`native_dispatcher_handle`], instead of looking the profile up.
+
+use crate::convert::Waited;
+use crate::records::{closed_record, error_record, interrupt_record, with_guard};
+use crate::serial;
+use crate::sexp::{self, Protect};
+use crew_core::dispatcher::{Dispatcher, Outcome, Taken, TaskCell};
+use crew_core::protocol::{codes, Seed};
+use crew_core::{registry, Error};
+use extendr_ffi::{
+    R_EmptyEnv, R_NewEnv, Rf_ScalarInteger, Rf_allocVector, Rf_defineVar, Rf_setAttrib, INTEGER,
+    LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
+};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::sexp::ffi::{Rf_ScalarLogical, Rf_getAttrib};
+
+/// A controller's hold on its dispatcher.
+pub struct DispatcherRef(pub Arc<Dispatcher>);
+
+/// A task handle's hold on its task's outcome.
+struct CellRef(Arc<TaskCell>);
+
+/// R objects made once per session.
+struct Constants {
+    dispatcher_tag: SEXP,
+    cell_tag: SEXP,
+    name: SEXP,
+    cell: SEXP,
+    controller: SEXP,
+    task_fields: SEXP,
+    result_columns: SEXP,
+    tibble_class: SEXP,
+    handle_class: SEXP,
+    pids: SEXP,
+}
+
+thread_local! {
+    static CONSTANTS: Constants = Constants {
+        dispatcher_tag: sexp::symbol(c"crew_dispatcher_handle"),
+        cell_tag: sexp::symbol(c"crew_task_cell"),
+        name: sexp::symbol(c"name"),
+        cell: sexp::symbol(c".cell"),
+        controller: sexp::symbol(c".controller"),
+        task_fields: sexp::preserved_strings(&[
+            "command",
+            "data",
+            "globals",
+            "seed",
+            "algorithm",
+            "packages",
+            "library",
+            "reset_globals",
+            "reset_packages",
+            "reset_options",
+            "garbage_collection",
+        ]),
+        result_columns: sexp::preserved_strings(&[
+            "name",
+            "command",
+            "result",
+            "status",
+            "error",
+            "code",
+            "trace",
+            "warnings",
+            "seconds",
+            "seed",
+            "algorithm",
+            "controller",
+        ]),
+        tibble_class: sexp::preserved_strings(&["tbl_df", "tbl", "data.frame"]),
+        handle_class: sexp::preserved_strings(&["crew_task", "mirai"]),
+        pids: sexp::symbol(c"crew_pids"),
+    };
+}
+
+fn with_constants<T>(f: impl FnOnce(&Constants) -> T) -> T {
+    CONSTANTS.with(f)
+}
+
+/// The dispatcher behind a handle, or the error record to return: for a
+/// value that is not such a handle, or in a forked child (the runtime's
+/// threads do not survive fork(), so the dispatcher cannot be used there).
+fn dispatcher<'a>(x: SEXP) -> Result<&'a Arc<Dispatcher>, SEXP> {
+    let tag = with_constants(|c| c.dispatcher_tag);
+    let d = sexp::external_ref::<DispatcherRef>(x, tag)
+        .map(|d| &d.0)
+        .ok_or_else(|| {
+            error_record(
+                "dispatcher must be the dispatcher handle of a started controller of this package",
+            )
+        })?;
+    crew_core::runtime::check_not_forked().map_err(|e| error_record(&e.to_string()))?;
+    Ok(d)
+}
+
+/// A handle on the dispatcher of `profile`, or NULL if none runs.
+#[extendr_api::extendr]
+fn native_dispatcher_handle(profile: &str) -> extendr_api::Robj {
+    match registry::get(profile) {
+        Some(d) => {
+            let tag = with_constants(|c| c.dispatcher_tag);
+            unsafe { extendr_api::Robj::from_sexp(sexp::external(DispatcherRef(d), tag, true)) }
+        }
+        None => extendr_api::Robj::from(()),
+    }
+}
+
+fn is_flag(x: SEXP) -> bool {
+    sexp::type_of(x) == SEXPTYPE::LGLSXP
+        && sexp::len(x) == 1
+        && unsafe { *LOGICAL(x) } != sexp::na_int()
+}
+
+fn flag(x: SEXP) -> bool {
+    unsafe { *LOGICAL(x) == 1 }
+}
+
+/// R's `is_named()` for a list: no names needed when empty, otherwise
+/// names that are all present, nonempty and distinct.
+fn is_named_list(x: SEXP) -> bool {
+    if sexp::type_of(x) != SEXPTYPE::VECSXP {
+        return false;
+    }
+    let n = sexp::len(x);
+    if n == 0 {
+        return true;
+    }
+    let names = unsafe { Rf_getAttrib(x, sexp::names_symbol()) };
+    if sexp::type_of(names) != SEXPTYPE::STRSXP || sexp::len(names) != n {
+        return false;
+    }
+    let mut seen: Vec<&str> = Vec::with_capacity(n);
+    for i in 0..n {
+        match sexp::string_elt(names, i) {
+            Some(name) if !name.is_empty() && !seen.contains(&name) => seen.push(name),
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn is_number(x: SEXP) -> bool {
+    match sexp::type_of(x) {
+        SEXPTYPE::INTSXP => {
+            let factor = unsafe { extendr_ffi::Rf_isFactor(x) } == extendr_ffi::Rboolean::TRUE;
+            !factor && sexp::len(x) == 1 && unsafe { *INTEGER(x) } != sexp::na_int()
+        }
+        SEXPTYPE::REALSXP => sexp::len(x) == 1 && !unsafe { *REAL(x) }.is_nan(),
+        _ => false,
+    }
+}
+
+fn is_strings_without_na(x: SEXP) -> bool {
+    sexp::type_of(x) == SEXPTYPE::STRSXP
+        && (0..sexp::len(x))
+            .all(|i| unsafe { extendr_ffi::STRING_ELT(x, i as isize) != extendr_ffi::R_NaString })
+}
+
+/// The checks `push()` makes before anything is queued, in the order and
+/// with the words of the R-level checks.
+fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
+    if !is_flag(arguments.scale) {
+        return Err("scale must be TRUE or FALSE.");
+    }
+    if !is_flag(arguments.throttle) {
+        return Err("throttle must be TRUE or FALSE.");
+    }
+    if !is_named_list(arguments.data) {
+        return Err("data must be a named list.");
+    }
+    if !is_named_list(arguments.globals) {
+        return Err("globals must be a named list.");
+    }
+    if !sexp::is_nil(arguments.seed) && !is_number(arguments.seed) {
+        return Err("seed must be NULL or a non-missing number.");
+    }
+    if !sexp::is_nil(arguments.algorithm)
+        && sexp::scalar_string(arguments.algorithm).is_none_or(|a| a.is_empty())
+    {
+        return Err("algorithm must be NULL or a nonempty character string.");
+    }
+    if !is_strings_without_na(arguments.packages) {
+        return Err("packages must be a character vector with no missing values.");
+    }
+    if !sexp::is_nil(arguments.library) && !is_strings_without_na(arguments.library) {
+        return Err("library must be NULL or a character vector with no missing values.");
+    }
+    let timeout = arguments.seconds_timeout;
+    if !sexp::is_nil(timeout) {
+        let ok = matches!(sexp::type_of(timeout), SEXPTYPE::INTSXP | SEXPTYPE::REALSXP)
+            && is_number(timeout)
+            && seconds(timeout).is_some_and(|s| s >= 0.0);
+        if !ok {
+            return Err("seconds_timeout must be NULL or a nonnegative number.");
+        }
+    }
+    Ok(())
+}
+
+fn seconds(x: SEXP) -> Option<f64> {
+    match sexp::type_of(x) {
+        SEXPTYPE::REALSXP if sexp::len(x) == 1 => Some(unsafe { *REAL(x) }),
+        SEXPTYPE::INTSXP if sexp::len(x) == 1 => {
+            let v = unsafe { *INTEGER(x) };
+            (v != sexp::na_int()).then_some(v as f64)
+        }
+        _ => None,
+    }
+}
+
+fn timeout(x: SEXP) -> Option<Duration> {
+    seconds(x)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+struct TaskArguments {
+    command: SEXP,
+    data: SEXP,
+    globals: SEXP,
+    seed: SEXP,
+    algorithm: SEXP,
+    packages: SEXP,
+    library: SEXP,
+    resets: [SEXP; 4],
+    seconds_timeout: SEXP,
+    scale: SEXP,
+    throttle: SEXP,
+}
+
+/// The serialized task a worker runs. The task's name is not part of it:
+/// it rides in the frame header, so a fresh name can be chosen after the
+/// task is serialized.
+fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
+    let mut protect = Protect::new();
+    let task = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 11) });
+    let fields = [
+        arguments.command,
+        arguments.data,
+        arguments.globals,
+        arguments.seed,
+        arguments.algorithm,
+        arguments.packages,
+        arguments.library,
+        arguments.resets[0],
+        arguments.resets[1],
+        arguments.resets[2],
+        arguments.resets[3],
+    ];
+    for (i, field) in fields.into_iter().enumerate() {
+        unsafe { SET_VECTOR_ELT(task, i as isize, field) };
+    }
+    sexp::set_names(task, with_constants(|c| c.task_fields));
+    serial::serialize_sexp(task)
+}
+
+/// A task handle: an environment with the task's `name`, the cell that
+/// receives its outcome, and the controller's name for rows that no worker
+/// wrote. Its class gives it `$data` (see `R/task_handle.R`).
+fn handle(name: &str, cell: Arc<TaskCell>, controller: SEXP) -> SEXP {
+    with_constants(|c| unsafe {
+        let mut protect = Protect::new();
+        let env = protect.keep(R_NewEnv(R_EmptyEnv, 0, 4));
+        let text = protect.keep(sexp::strings(1));
+        sexp::set_string(text, 0, sexp::charsxp(name));
+        Rf_defineVar(c.name, text, env);
+        Rf_defineVar(
+            c.cell,
+            sexp::external(CellRef(cell), c.cell_tag, false),
+            env,
+        );
+        Rf_defineVar(c.controller, controller, env);
+        sexp::set_class(env, c.handle_class);
+        env
+    })
+}
+
+fn push_error(error: Error) -> SEXP {
+    match error {
+        Error::DuplicateName(name) => error_record(&format!(
+            "crew task name \"{name}\" already exists in the controller. Pop or collect that task before pushing another one of the same name."
+        )),
+        Error::ProfileNotRunning(_) => closed_record(),
+        other => error_record(&other.to_string()),
+    }
+}
+
+/// Checks, serializes and queues one task: `push()`'s one native call.
+/// Returns the task's handle (with `handle = TRUE`) or its name, an error
+/// record for a wrong argument, or a "closed" record if the dispatcher has
+/// stopped. Cost: the checks take nanoseconds; the rest is R's serialize of
+/// the task, one lock and, if a worker is idle, one write to its socket.
+#[no_mangle]
+pub extern "C" fn wrap__native_push(
+    dispatcher_handle: SEXP,
+    command: SEXP,
+    name: SEXP,
+    data: SEXP,
+    globals: SEXP,
+    seed: SEXP,
+    algorithm: SEXP,
+    packages: SEXP,
+    library: SEXP,
+    reset_globals: SEXP,
+    reset_packages: SEXP,
+    reset_options: SEXP,
+    garbage_collection: SEXP,
+    seconds_timeout: SEXP,
+    scale: SEXP,
+    throttle: SEXP,
+    handle_wanted: SEXP,
+    controller: SEXP,
+) -> SEXP {
+    with_guard(|| {
+        let arguments = TaskArguments {
+            command,
+            data,
+            globals,
+            seed,
+            algorithm,
+            packages,
+            library,
+            resets: [
+                reset_globals,
+                reset_packages,
+                reset_options,
+                garbage_collection,
+            ],
+            seconds_timeout,
+            scale,
+            throttle,
+        };
+        if let Err(message) = check_task(&arguments) {
+            return error_record(message);
+        }
+        let name = if sexp::is_nil(name) {
+            None
+        } else {
+            match sexp::scalar_string(name) {
+                Some(name) if !name.is_empty() => Some(name),
+                _ => return error_record("name must be NULL or a nonempty character string."),
+            }
+        };
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let wants_handle = is_flag(handle_wanted) && flag(handle_wanted);
+        let payload = match serialized_task(&arguments) {
+            Ok(payload) => payload,
+            Err(error) => {
+                return error_record(&format!("the task could not be serialized: {error}"))
+            }
+        };
+        match d.push(name, payload, timeout(seconds_timeout), wants_handle) {
+            Ok((name, Some(cell))) => handle(&name, cell, single_string(controller)),
+            Ok((name, None)) => string_vector(&[name]),
+            Err(error) => push_error(error),
+        }
+    })
+}
+
+/// `x` if it is a string, NA otherwise.
+fn single_string(x: SEXP) -> SEXP {
+    if sexp::type_of(x) == SEXPTYPE::STRSXP && sexp::len(x) == 1 {
+        x
+    } else {
+        let out = sexp::strings(1);
+        sexp::set_string(out, 0, sexp::charsxp_or_na(None));
+        out
+    }
+}
+
+fn string_vector(values: &[Arc<str>]) -> SEXP {
+    let mut protect = Protect::new();
+    let out = protect.keep(sexp::strings(values.len()));
+    for (i, value) in values.iter().enumerate() {
+        sexp::set_string(out, i, sexp::charsxp(value));
+    }
+    out
+}
+
+/// Queues many tasks, already built as R lists (`walk()` and `map()`),
+/// under the given names. Every task is serialized before any is queued,
+/// so a task that cannot be serialized leaves nothing half-submitted.
+/// Returns a list of handles (with `handles = TRUE`) or the names.
+#[no_mangle]
+pub extern "C" fn wrap__native_push_batch(
+    dispatcher_handle: SEXP,
+    names: SEXP,
+    tasks: SEXP,
+    seconds_timeout: SEXP,
+    handles_wanted: SEXP,
+    controller: SEXP,
+) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        if sexp::type_of(names) != SEXPTYPE::STRSXP
+            || sexp::type_of(tasks) != SEXPTYPE::VECSXP
+            || sexp::len(names) != sexp::len(tasks)
+        {
+            return error_record(
+                "names and tasks must be a character vector and a list of the same length",
+            );
+        }
+        let n = sexp::len(names);
+        let mut batch = Vec::with_capacity(n);
+        for i in 0..n {
+            let Some(name) = sexp::string_elt(names, i) else {
+                return error_record("task names must not be missing");
+            };
+            let task = unsafe { VECTOR_ELT(tasks, i as isize) };
+            match serial::serialize_sexp(task) {
+                Ok(payload) => batch.push((name, payload)),
+                Err(error) => return error_record(&format!("task {name}: {error}")),
+            }
+        }
+        let wants_handles = is_flag(handles_wanted) && flag(handles_wanted);
+        let controller = single_string(controller);
+        let mut protect = Protect::new();
+        let out = protect.keep(if wants_handles {
+            unsafe { Rf_allocVector(SEXPTYPE::VECSXP, n as isize) }
+        } else {
+            sexp::strings(n)
+        });
+        let wait = timeout(seconds_timeout);
+        for (i, (name, payload)) in batch.into_iter().enumerate() {
+            match d.push(Some(name), payload, wait, wants_handles) {
+                Ok((name, Some(cell))) => unsafe {
+                    SET_VECTOR_ELT(out, i as isize, handle(&name, cell, controller));
+                },
+                Ok((name, None)) => sexp::set_string(out, i, sexp::charsxp(&name)),
+                Err(error) => return push_error(error),
+            }
+        }
+        if wants_handles {
+            sexp::set_names(out, names);
+        }
+        out
+    })
+}
+
+/// Which rows to build: the texts of each row, decided before any R object
+/// is made.
+struct RowText {
+    status: &'static str,
+    error: Option<String>,
+    code: i32,
+}
+
+fn row_text(outcome: &Outcome) -> RowText {
+    match &outcome.meta {
+        Some(meta) => RowText {
+            status: match meta.status.as_str() {
+                "success" => "success",
+                "cancel" => "cancel",
+                "crash" => "crash",
+                _ => "error",
+            },
+            error: meta.error.clone(),
+            code: outcome.code,
+        },
+        None => RowText {
+            status: codes::status(outcome.code),
+            error: codes::error(outcome.code),
+            code: outcome.code,
+        },
+    }
+}
+
+/// Resolved tasks as a result tibble with the 12 columns of crew's result
+/// rows. Values are unserialized here; one that cannot be read turns its
+/// row into an error rather than failing the whole batch. Rows of tasks
+/// that no worker finished get their status and error from the code and
+/// `controller` as their controller. If any crashed task names the process
+/// of its worker, the tibble carries an attribute `crew_pids` (one integer
+/// per row, NA elsewhere) for R to say how that process ended.
+/// Cost: about a microsecond per row, most of it the value.
+fn rows(taken: &[Taken], controller: SEXP) -> SEXP {
+    let n = taken.len();
+    let mut protect = Protect::new();
+    let column = |protect: &mut Protect, kind: SEXPTYPE| {
+        protect.keep(unsafe { Rf_allocVector(kind, n as isize) })
+    };
+    let name = column(&mut protect, SEXPTYPE::STRSXP);
+    let command = column(&mut protect, SEXPTYPE::STRSXP);
+    let result = column(&mut protect, SEXPTYPE::VECSXP);
+    let status = column(&mut protect, SEXPTYPE::STRSXP);
+    let error = column(&mut protect, SEXPTYPE::STRSXP);
+    let code = column(&mut protect, SEXPTYPE::INTSXP);
+    let trace = column(&mut protect, SEXPTYPE::STRSXP);
+    let warnings = column(&mut protect, SEXPTYPE::STRSXP);
+    let seconds = column(&mut protect, SEXPTYPE::REALSXP);
+    let doubles = taken.iter().any(|t| {
+        matches!(
+            t.outcome.meta.as_ref().map(|m| m.seed),
+            Some(Seed::Double(_))
+        )
+    });
+    let seed = column(
+        &mut protect,
+        if doubles {
+            SEXPTYPE::REALSXP
+        } else {
+            SEXPTYPE::INTSXP
+        },
+    );
+    let algorithm = column(&mut protect, SEXPTYPE::STRSXP);
+    let controllers = column(&mut protect, SEXPTYPE::STRSXP);
+    let controller = unsafe { extendr_ffi::STRING_ELT(controller, 0) };
+    let mut pids: Option<SEXP> = None;
+    let mut last_command: Option<(&str, SEXP)> = None;
+    let mut last_controller: Option<(&str, SEXP)> = None;
+    for (i, t) in taken.iter().enumerate() {
+        let outcome = &t.outcome;
+        let mut text = row_text(outcome);
+        let value = match outcome.meta {
+            Some(_) if outcome.payload.is_empty() => {
+                Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) })
+            }
+            Some(_) => serial::unserialize_sexp(&outcome.payload),
+            None => Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) }),
+        };
+        let value = value.unwrap_or_else(|problem| {
+            text = RowText {
+                status: "error",
+                error: Some(format!("could not read the task's value: {problem}")),
+                code: -1,
+            };
+            unsafe { Rf_ScalarLogical(sexp::na_int()) }
+        });
+        unsafe { SET_VECTOR_ELT(result, i as isize, value) };
+        sexp::set_string(name, i, sexp::charsxp(&t.name));
+        sexp::set_string(status, i, sexp::charsxp(text.status));
+        sexp::set_string(error, i, sexp::charsxp_or_na(text.error.as_deref()));
+        unsafe { *INTEGER(code).add(i) = text.code };
+        let meta = outcome.meta.as_ref();
+        let command_text = meta.and_then(|m| m.command.as_deref());
+        let command_value = match (command_text, last_command) {
+            (Some(now), Some((before, value))) if now == before => value,
+            (Some(now), _) => {
+                let value = sexp::charsxp(now);
+                last_command = Some((now, value));
+                value
+            }
+            (None, _) => sexp::charsxp_or_na(None),
+        };
+        sexp::set_string(command, i, command_value);
+        sexp::set_string(
+            trace,
+            i,
+            sexp::charsxp_or_na(meta.and_then(|m| m.trace.as_deref())),
+        );
+        sexp::set_string(
+            warnings,
+            i,
+            sexp::charsxp_or_na(meta.and_then(|m| m.warnings.as_deref())),
+        );
+        unsafe {
+            *REAL(seconds).add(i) = meta.and_then(|m| m.seconds).unwrap_or(sexp::na_real());
+        }
+        let seed_value = meta.map_or(Seed::Missing, |m| m.seed);
+        unsafe {
+            if doubles {
+                *REAL(seed).add(i) = match seed_value {
+                    Seed::Double(x) => x,
+                    Seed::Integer(x) => x as f64,
+                    Seed::Missing => sexp::na_real(),
+                };
+            } else {
+                *INTEGER(seed).add(i) = match seed_value {
+                    Seed::Integer(x) => x,
+                    _ => sexp::na_int(),
+                };
+            }
+        }
+        sexp::set_string(
+            algorithm,
+            i,
+            sexp::charsxp_or_na(meta.and_then(|m| m.algorithm.as_deref())),
+        );
+        let controller_value = match meta {
+            Some(m) => match (m.controller.as_deref(), last_controller) {
+                (Some(now), Some((before, value))) if now == before => value,
+                (Some(now), _) => {
+                    let value = sexp::charsxp(now);
+                    last_controller = Some((now, value));
+                    value
+                }
+                (None, _) => sexp::charsxp_or_na(None),
+            },
+            None => controller,
+        };
+        sexp::set_string(controllers, i, controller_value);
+        if let (Some(pid), true) = (
+            outcome.worker_pid,
+            outcome.code == crew_core::dispatcher::CODE_CRASH,
+        ) {
+            let pids = *pids.get_or_insert_with(|| {
+                let all = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::INTSXP, n as isize) });
+                for j in 0..n {
+                    unsafe { *INTEGER(all).add(j) = sexp::na_int() };
+                }
+                all
+            });
+            unsafe { *INTEGER(pids).add(i) = i32::try_from(pid).unwrap_or(sexp::na_int()) };
+        }
+    }
+    let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 12) });
+    let columns = [
+        name,
+        command,
+        result,
+        status,
+        error,
+        code,
+        trace,
+        warnings,
+        seconds,
+        seed,
+        algorithm,
+        controllers,
+    ];
+    for (i, column) in columns.into_iter().enumerate() {
+        unsafe { SET_VECTOR_ELT(out, i as isize, column) };
+    }
+    with_constants(|c| unsafe {
+        sexp::set_names(out, c.result_columns);
+        let row_names = protect.keep(Rf_allocVector(SEXPTYPE::INTSXP, if n > 0 { 2 } else { 0 }));
+        if n > 0 {
+            *INTEGER(row_names) = sexp::na_int();
+            *INTEGER(row_names).add(1) = -(n as i32);
+        }
+        Rf_setAttrib(out, sexp::row_names_symbol(), row_names);
+        sexp::set_class(out, c.tibble_class);
+        if let Some(pids) = pids {
+            Rf_setAttrib(out, c.pids, pids);
+        }
+    });
+    out
+}
+
+/// Removes resolved tasks from the dispatcher and returns them as result
+/// rows (see [`rows`]): the named ones if `names` is a character vector,
+/// otherwise up to `max` of them, oldest first. `controller` names the
+/// controller for rows that no worker wrote.
+#[no_mangle]
+pub extern "C" fn wrap__native_take(
+    dispatcher_handle: SEXP,
+    names: SEXP,
+    max: SEXP,
+    controller: SEXP,
+) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let taken = if sexp::type_of(names) == SEXPTYPE::STRSXP {
+            let names: Vec<String> = (0..sexp::len(names))
+                .filter_map(|i| sexp::string_elt(names, i).map(str::to_string))
+                .collect();
+            d.take(&names)
+        } else {
+            let max = seconds(max).filter(|m| *m >= 0.0).map_or(usize::MAX, |m| {
+                if m.is_finite() {
+                    m as usize
+                } else {
+                    usize::MAX
+                }
+            });
+            d.take_resolved(max)
+        };
+        rows(&taken, single_string(controller))
+    })
+}
+
+/// The result row of a task handle's task (named `name`), or NULL while
+/// it is unresolved.
+#[no_mangle]
+pub extern "C" fn wrap__native_task_row(cell: SEXP, name: SEXP, controller: SEXP) -> SEXP {
+    with_guard(|| {
+        let tag = with_constants(|c| c.cell_tag);
+        let Some(cell) = sexp::external_ref::<CellRef>(cell, tag) else {
+            return error_record("x must be a task handle of this package");
+        };
+        let Some(outcome) = cell.0.outcome() else {
+            return sexp::nil();
+        };
+        let taken = [Taken {
+            name: Arc::from(sexp::scalar_string(name).unwrap_or("")),
+            outcome,
+        }];
+        rows(&taken, single_string(controller))
+    })
+}
+
+/// Handles on every task the dispatcher holds, named by task, oldest
+/// first: `controller$tasks`.
+#[no_mangle]
+pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP, controller: SEXP) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let names = d.names();
+        let controller = single_string(controller);
+        let mut protect = Protect::new();
+        let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, names.len() as isize) });
+        let mut kept = Vec::with_capacity(names.len());
+        for name in &names {
+            if let Some(cell) = d.cell(name) {
+                unsafe { SET_VECTOR_ELT(out, kept.len() as isize, handle(name, cell, controller)) };
+                kept.push(name.clone());
+            }
+        }
+        let out = if kept.len() < names.len() {
+            protect.keep(unsafe { extendr_ffi::Rf_xlengthgets(out, kept.len() as isize) })
+        } else {
+            out
+        };
+        sexp::set_names(out, protect.keep(string_vector(&kept)));
+        out
+    })
+}
+
+/// How many tasks the dispatcher holds (pushed, not yet taken).
+#[no_mangle]
+pub extern "C" fn wrap__native_size(dispatcher_handle: SEXP) -> SEXP {
+    with_guard(|| match dispatcher(dispatcher_handle) {
+        Ok(d) => unsafe { Rf_ScalarInteger(d.size().min(i32::MAX as usize) as i32) },
+        Err(record) => record,
+    })
+}
+
+/// For each name, whether a task of that name is held.
+#[no_mangle]
+pub extern "C" fn wrap__native_holds(dispatcher_handle: SEXP, names: SEXP) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let n = if sexp::type_of(names) == SEXPTYPE::STRSXP {
+            sexp::len(names)
+        } else {
+            0
+        };
+        let out = unsafe { Rf_allocVector(SEXPTYPE::LGLSXP, n as isize) };
+        for i in 0..n {
+            let held = sexp::string_elt(names, i).is_some_and(|name| d.holds(name));
+            unsafe { *LOGICAL(out).add(i) = held as i32 };
+        }
+        out
+    })
+}
+
+/// Waits up to `seconds` until no task is queued or running (`any =
+/// FALSE`) or some task is resolved and not yet taken (`any = TRUE`), in
+/// slices that let Ctrl-C through. TRUE if the condition holds.
+#[no_mangle]
+pub extern "C" fn wrap__native_wait(
+    dispatcher_handle: SEXP,
+    any: SEXP,
+    seconds_wait: SEXP,
+) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let any = is_flag(any) && flag(any);
+        let total = seconds(seconds_wait)
+            .filter(|s| *s >= 0.0 && s.is_finite())
+            .map(Duration::from_secs_f64);
+        let waited =
+            crate::convert::wait_sliced(total, |slice| d.wait_for(any, slice).then_some(()));
+        match waited {
+            Waited::Done(()) => unsafe { Rf_ScalarLogical(1) },
+            Waited::TimedOut => unsafe { Rf_ScalarLogical(d.wait_for(any, Duration::ZERO) as i32) },
+            Waited::Interrupted => interrupt_record(),
+        }
+    })
+}
+
+/// Cancels the named tasks (or all); returns how many were cancelled.
+#[no_mangle]
+pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all: SEXP) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let names: Vec<String> = if sexp::type_of(names) == SEXPTYPE::STRSXP {
+            (0..sexp::len(names))
+                .filter_map(|i| sexp::string_elt(names, i).map(str::to_string))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let all = is_flag(all) && flag(all);
+        unsafe { Rf_ScalarInteger(d.cancel(&names, all).min(i32::MAX as usize) as i32) }
+    })
+}
+
+extendr_api::extendr_module! {
+    mod api_tasks;
+    fn native_dispatcher_handle;
+}
+
+/// The raw entry points of this module, for registration: name, function,
+/// number of arguments.
+pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
+    vec![
+        ("wrap__native_push", wrap__native_push as *const u8, 18),
+        (
+            "wrap__native_push_batch",
+            wrap__native_push_batch as *const u8,
+            6,
+        ),
+        ("wrap__native_take", wrap__native_take as *const u8, 4),
+        (
+            "wrap__native_task_row",
+            wrap__native_task_row as *const u8,
+            3,
+        ),
+        (
+            "wrap__native_task_handles",
+            wrap__native_task_handles as *const u8,
+            2,
+        ),
+        ("wrap__native_size", wrap__native_size as *const u8, 1),
+        ("wrap__native_holds", wrap__native_holds as *const u8, 2),
+        ("wrap__native_wait", wrap__native_wait as *const u8, 3),
+        ("wrap__native_cancel", wrap__native_cancel as *const u8, 3),
+    ]
+}

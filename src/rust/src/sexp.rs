@@ -1,0 +1,231 @@
+//! R objects built and read by hand, for the paths taken once per task
+//! (push, pop, collect, the worker loop). extendr keeps a registry entry
+//! for every object it wraps, which costs more than the whole operation
+//! here; these helpers call R's C API directly instead.
+//!
+//! Everything here runs on R's main thread. Allocation can only fail when
+//! R is out of memory; the objects a caller builds are protected with
+//! [`Protect`] until they are handed to R.
+//!
+//! External pointers made here carry a tag symbol of this package and a
+//! magic number, and are checked for both before use, so a pointer from
+//! another package, a null pointer (an object saved and read back) or a
+//! pointer of another kind is refused instead of followed.
+
+use extendr_ffi::{
+    cetype_t, R_ClearExternalPtr, R_ExternalPtrAddr, R_ExternalPtrTag, R_MakeExternalPtr, R_NaInt,
+    R_NaReal, R_NaString, R_NilValue, R_PreserveObject, R_RegisterCFinalizerEx, Rboolean,
+    Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, Rf_xlength,
+    SET_STRING_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
+};
+use std::ffi::{c_char, c_void, CStr};
+
+/// The parts of R's C API that extendr_ffi does not declare.
+#[allow(improper_ctypes)]
+pub mod ffi {
+    use extendr_ffi::SEXP;
+    use std::ffi::{c_char, c_int};
+
+    extern "C" {
+        pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
+        pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
+        pub fn Rf_ScalarReal(x: f64) -> SEXP;
+        pub fn Rf_getAttrib(x: SEXP, name: SEXP) -> SEXP;
+        pub static R_NamesSymbol: SEXP;
+        pub static R_ClassSymbol: SEXP;
+        pub static R_RowNamesSymbol: SEXP;
+        pub static mut R_interrupts_pending: c_int;
+    }
+}
+use ffi::{R_ClassSymbol, R_NamesSymbol, R_RowNamesSymbol, Rf_translateCharUTF8};
+
+/// Protects R objects from the garbage collector until dropped.
+pub struct Protect(i32);
+
+impl Protect {
+    pub fn new() -> Protect {
+        Protect(0)
+    }
+
+    /// Protects `x` and returns it.
+    pub fn keep(&mut self, x: SEXP) -> SEXP {
+        self.0 += 1;
+        unsafe { Rf_protect(x) }
+    }
+}
+
+impl Drop for Protect {
+    fn drop(&mut self) {
+        if self.0 > 0 {
+            unsafe { Rf_unprotect(self.0) };
+        }
+    }
+}
+
+pub fn nil() -> SEXP {
+    unsafe { R_NilValue }
+}
+
+pub fn is_nil(x: SEXP) -> bool {
+    x == nil()
+}
+
+pub fn type_of(x: SEXP) -> SEXPTYPE {
+    unsafe { TYPEOF(x) }
+}
+
+pub fn len(x: SEXP) -> usize {
+    unsafe { Rf_xlength(x) as usize }
+}
+
+pub fn na_int() -> i32 {
+    unsafe { R_NaInt }
+}
+
+pub fn na_real() -> f64 {
+    unsafe { R_NaReal }
+}
+
+/// An interned symbol.
+pub fn symbol(name: &CStr) -> SEXP {
+    unsafe { Rf_install(name.as_ptr()) }
+}
+
+pub fn names_symbol() -> SEXP {
+    unsafe { R_NamesSymbol }
+}
+
+pub fn class_symbol() -> SEXP {
+    unsafe { R_ClassSymbol }
+}
+
+pub fn row_names_symbol() -> SEXP {
+    unsafe { R_RowNamesSymbol }
+}
+
+/// A CHARSXP in UTF-8. An embedded NUL would make R raise an error, so it
+/// is written as the two characters `\0`.
+pub fn charsxp(text: &str) -> SEXP {
+    if text.as_bytes().contains(&0) {
+        return charsxp(&text.replace('\0', "\\0"));
+    }
+    unsafe {
+        Rf_mkCharLenCE(
+            text.as_ptr() as *const c_char,
+            text.len() as i32,
+            cetype_t::CE_UTF8,
+        )
+    }
+}
+
+/// A CHARSXP, or NA for `None`.
+pub fn charsxp_or_na(text: Option<&str>) -> SEXP {
+    match text {
+        Some(text) => charsxp(text),
+        None => unsafe { R_NaString },
+    }
+}
+
+/// A new character vector, to be filled with [`set_string`].
+pub fn strings(n: usize) -> SEXP {
+    unsafe { Rf_allocVector(SEXPTYPE::STRSXP, n as isize) }
+}
+
+pub fn set_string(x: SEXP, i: usize, value: SEXP) {
+    unsafe { SET_STRING_ELT(x, i as isize, value) }
+}
+
+/// A character vector of the given strings, kept alive for the whole
+/// session (for names and classes built once).
+pub fn preserved_strings(values: &[&str]) -> SEXP {
+    let x = strings(values.len());
+    unsafe { R_PreserveObject(x) };
+    for (i, value) in values.iter().enumerate() {
+        set_string(x, i, charsxp(value));
+    }
+    x
+}
+
+/// Element `i` of a character vector as UTF-8, `None` for NA or text that
+/// cannot be converted.
+pub fn string_elt(x: SEXP, i: usize) -> Option<&'static str> {
+    unsafe {
+        let elt = STRING_ELT(x, i as isize);
+        if elt == R_NaString {
+            return None;
+        }
+        CStr::from_ptr(Rf_translateCharUTF8(elt)).to_str().ok()
+    }
+}
+
+/// A character vector of length one that is not NA, as UTF-8.
+pub fn scalar_string(x: SEXP) -> Option<&'static str> {
+    if type_of(x) != SEXPTYPE::STRSXP || len(x) != 1 {
+        return None;
+    }
+    string_elt(x, 0)
+}
+
+/// Sets the names attribute.
+pub fn set_names(x: SEXP, names: SEXP) {
+    unsafe { Rf_setAttrib(x, names_symbol(), names) };
+}
+
+/// Sets the class attribute.
+pub fn set_class(x: SEXP, class: SEXP) {
+    unsafe { Rf_setAttrib(x, class_symbol(), class) };
+}
+
+/// The tag and magic number of this package's external pointers.
+const MAGIC: u64 = 0x6372_6577_5f70_7472;
+
+#[repr(C)]
+struct Tagged<T> {
+    magic: u64,
+    value: T,
+}
+
+unsafe extern "C" fn finalize<T>(x: SEXP) {
+    let address = R_ExternalPtrAddr(x) as *mut Tagged<T>;
+    if !address.is_null() {
+        R_ClearExternalPtr(x);
+        (*address).magic = 0;
+        drop(Box::from_raw(address));
+    }
+}
+
+/// An external pointer owning `value`, tagged with the symbol `tag` (one
+/// per kind). With `at_exit`, the value is also dropped when R exits.
+pub fn external<T>(value: T, tag: SEXP, at_exit: bool) -> SEXP {
+    let boxed = Box::into_raw(Box::new(Tagged {
+        magic: MAGIC,
+        value,
+    }));
+    unsafe {
+        let x = Rf_protect(R_MakeExternalPtr(boxed as *mut c_void, tag, nil()));
+        let when = if at_exit {
+            Rboolean::TRUE
+        } else {
+            Rboolean::FALSE
+        };
+        R_RegisterCFinalizerEx(x, Some(finalize::<T>), when);
+        Rf_unprotect(1);
+        x
+    }
+}
+
+/// The value behind an external pointer of the kind `tag`, or `None` if
+/// `x` is anything else: another type, another package's pointer, or a
+/// pointer whose value is gone.
+pub fn external_ref<'a, T>(x: SEXP, tag: SEXP) -> Option<&'a T> {
+    unsafe {
+        if TYPEOF(x) != SEXPTYPE::EXTPTRSXP || R_ExternalPtrTag(x) != tag {
+            return None;
+        }
+        let address = R_ExternalPtrAddr(x) as *const Tagged<T>;
+        if address.is_null() || (*address).magic != MAGIC {
+            return None;
+        }
+        Some(&(*address).value)
+    }
+}
