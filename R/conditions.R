@@ -27,11 +27,15 @@ crew_warning <- function(message = NULL) {
   )
 }
 
+# Signalled with base R rather than rlang: workers write these to their
+# logs, and loading rlang would add a tenth of a second to every worker's
+# start.
 crew_message <- function(message = NULL) {
-  rlang::inform(
-    message = message,
-    class = c("crew_message", "crew")
+  condition <- structure(
+    class = c("crew_message", "crew", "message", "condition"),
+    list(message = paste0(paste(message, collapse = "\n"), "\n"), call = NULL)
   )
+  message(condition)
 }
 
 crew_condition_false <- function(condition) {

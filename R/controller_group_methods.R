@@ -48,7 +48,8 @@ group_summary <- function(members) {
     function(name) do.call(c, lapply(rows, `[[`, name))
   )
   names(columns) <- names(rows[[1L]])
-  tibble::new_tibble(columns, nrow = length(rows))
+  tibble_ready()
+  new_rows(columns, nrow = length(rows))
 }
 
 # The counts are summed over the selected members, but scaling covers

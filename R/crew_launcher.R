@@ -165,6 +165,7 @@ crew_class_launcher <- R6::R6Class(
     },
     #' @field launches Data frame with one row per launch.
     launches = function() {
+      tibble_ready()
       .subset2(private, ".launches")
     },
     #' @field throttle The auto-scaling throttle.

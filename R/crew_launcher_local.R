@@ -103,6 +103,9 @@ options_local_merge <- function(options_local, log_directory, log_join) {
   options_local
 }
 
+# How long terminate() lets local workers leave on their own.
+local_terminate_seconds_grace <- 0.25
+
 #' @title Local launcher class
 #' @export
 #' @family launcher
@@ -241,10 +244,11 @@ crew_class_launcher_local <- R6::R6Class(
     #' @return `NULL` (invisibly).
     terminate = function() {
       super$terminate()
-      # Connected workers leave by themselves as soon as the client closes
-      # their connections; a short grace lets them finish their logs. The
-      # rest (for example workers still starting R) get a signal.
-      deadline <- now() + 1
+      # Connected workers leave by themselves within milliseconds of the
+      # client closing their connections; a short grace lets them finish
+      # their logs. The rest (for example workers still starting R, which
+      # would otherwise keep dialling a closed port) get a signal.
+      deadline <- now() + local_terminate_seconds_grace
       for (process in private$.processes) {
         remaining <- max(0, deadline - now())
         try(process$wait(timeout = as.integer(1000 * remaining)), silent = TRUE)

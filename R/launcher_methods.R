@@ -1,7 +1,7 @@
 # The longer methods of crew_class_launcher, as free functions.
 
 launches_empty <- function() {
-  tibble::new_tibble(
+  new_rows(
     list(
       handle = list(),
       start = numeric(0L),
@@ -245,7 +245,7 @@ launcher_launch <- function(self, private, n) {
   handle <- self$launch_workers(call = call, n = n)
   launches <- private$.launches
   total <- if (nrow(launches)) launches$total[nrow(launches)] else 0L
-  private$.launches <- tibble::new_tibble(
+  private$.launches <- new_rows(
     list(
       handle = c(launches$handle, list(handle)),
       start = c(launches$start, now()),

@@ -19,8 +19,7 @@ monad_names <- c(
 #' @title Build result rows from whole columns
 #' @description Assemble an n-row result tibble from 12 column vectors.
 #'   The attributes are set directly, so the cost does not grow with the
-#'   number of rows beyond copying the columns, and the tibble package
-#'   does not need to be loaded.
+#'   number of rows beyond copying the columns.
 #' @keywords internal
 #' @param name Character vector of task names.
 #' @param command Character vector of deparsed commands.
@@ -73,12 +72,9 @@ monad_from_columns <- function(
       )
     )
   }
-  attributes(out) <- list(
-    names = monad_names,
-    row.names = if (n > 0L) c(NA_integer_, -n) else integer(0L),
-    class = c("tbl_df", "tbl", "data.frame")
-  )
-  out
+  names(out) <- monad_names
+  tibble_ready()
+  new_rows(out, n)
 }
 
 #' @title One result row
