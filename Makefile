@@ -35,8 +35,12 @@ test-rust: deps
 test-r: install
 	$(RSCRIPT) tools/run-tests.R
 
+# `make bench COMPARE="<lib> <lib>"` runs the same workloads against other
+# builds of crew, one R library each, interleaved over ROUNDS rounds.
+COMPARE ?=
+ROUNDS ?= 3
 bench: install
-	$(RSCRIPT) bench/bench.R
+	$(RSCRIPT) bench/bench.R --rounds=$(ROUNDS) $(R_LIB) $(COMPARE)
 
 document: install
 	$(RSCRIPT) -e 'roxygen2::roxygenise(load_code = roxygen2::load_installed)'

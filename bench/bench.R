@@ -1,182 +1,260 @@
-# Benchmarks of a local controller on this machine. Each figure is printed
-# beside a floor measured in the same run: R's own serialize()/unserialize()
-# of the same objects, and a loopback round trip through the Rust core
-# without R (src/rust/core/examples/loopback.rs).
-library(crew)
+# Benchmarks of a local controller on this machine, for this package and,
+# side by side, for any other installed builds of crew:
+#
+#   Rscript bench/bench.R [--rounds=N] OURS_LIB [OTHER_LIB ...]
+#
+# (`make bench COMPARE="<lib> <lib>" ROUNDS=3`). Each library is an R
+# library holding a package named crew and what it depends on. Every
+# workload in bench/workloads.R runs once per build per round, the builds
+# one after the other and each in a fresh Rscript with R_LIBS set to its
+# library, so builds never share a process and drifts of the machine spread
+# over all of them. Each figure is the median over the rounds.
+#
+# Floors are printed beside our figures, measured in the same run: R's own
+# startup, memory and serialize()/unserialize() of the same objects, and a
+# loopback through the Rust core without R (src/rust/core/examples/loopback.rs).
 
-now <- function() crew:::native_now()
+options(warn = 1)
 
-figure <- function(what, value, unit, floor = NA, floor_what = "") {
-  cat(sprintf("%-42s %12.1f %-8s", what, value, unit))
-  if (!is.na(floor)) {
-    cat(sprintf("  floor %12.1f %-8s (%s)", floor, unit, floor_what))
-  }
-  cat("\n")
+args <- commandArgs(trailingOnly = TRUE)
+rounds_arg <- grep("^--rounds=", args, value = TRUE)
+rounds <- as.integer(if (length(rounds_arg)) sub("^--rounds=", "", rounds_arg[[1]]) else Sys.getenv("ROUNDS", "3"))
+libraries <- args[!grepl("^--", args)]
+if (!length(libraries)) {
+  libraries <- .libPaths()[[1]]
 }
-
-peak_rss_mb <- function() {
-  status <- readLines("/proc/self/status")
-  line <- grep("^VmHWM:", status, value = TRUE)
-  as.numeric(gsub("[^0-9]", "", line)) / 1024
-}
-
-core_floors <- function() {
-  manifest <- file.path("src", "rust", "Cargo.toml")
-  out <- system2(
-    "cargo",
-    c("run", "--quiet", "--release", "--example", "loopback", "-p", "crew-core", "--manifest-path", manifest),
-    stdout = TRUE
-  )
-  values <- strsplit(out[grepl("=", out)], "=")
-  stats::setNames(as.numeric(vapply(values, `[`, "", 2L)), vapply(values, `[`, "", 1L))
-}
-
-started_controller <- function(workers, tls = crew_tls()) {
-  controller <- crew_controller_local(
-    workers = workers,
-    seconds_idle = 120,
-    seconds_interval = 0.05,
-    tls = tls
-  )
-  controller$start()
-  controller$launch(n = workers)
-  crew:::crew_retry(
-    ~ controller$client$status()[["connections"]] == workers,
-    seconds_interval = 0.01,
-    seconds_timeout = 60
-  )
-  controller
-}
-
-bench_cold_start <- function() {
-  start <- now()
-  controller <- crew_controller_local(seconds_idle = 60)
-  controller$push(1 + 1, throttle = FALSE)
-  controller$wait()
-  result <- controller$pop()
-  elapsed <- now() - start
-  controller$terminate()
-  stopifnot(identical(result$result[[1]], 2))
-  elapsed
-}
-
-bench_push_collect <- function(workers, n) {
-  controller <- started_controller(workers)
-  on.exit(controller$terminate())
-  start <- now()
-  for (index in seq_len(n)) {
-    controller$push(x + 1, data = list(x = index), scale = FALSE)
-  }
-  controller$wait(scale = FALSE)
-  results <- controller$collect(scale = FALSE)
-  elapsed <- now() - start
-  stopifnot(nrow(results) == n)
-  n / elapsed
-}
-
-bench_map <- function(workers, n, tls = crew_tls()) {
-  controller <- started_controller(workers, tls)
-  on.exit(controller$terminate())
-  start <- now()
-  results <- controller$map(x + 1, iterate = list(x = seq_len(n)), scale = FALSE)
-  elapsed <- now() - start
-  stopifnot(identical(unlist(results$result), seq_len(n) + 1))
-  n / elapsed
-}
-
-bench_latency <- function(trips) {
-  controller <- started_controller(1L)
-  on.exit(controller$terminate())
-  times <- numeric(trips)
-  for (index in seq_len(trips)) {
-    start <- now()
-    controller$push(x + 1, data = list(x = index), scale = FALSE)
-    controller$wait(scale = FALSE)
-    controller$pop(scale = FALSE)
-    times[index] <- now() - start
-  }
-  1e6 * c(median = stats::median(times), p99 = unname(stats::quantile(times, 0.99)))
-}
-
-bench_large <- function(megabytes, tls = crew_tls()) {
-  controller <- started_controller(1L, tls)
-  on.exit(controller$terminate())
-  x <- as.raw(seq_len(megabytes * 1e6) %% 256L)
-  start <- now()
-  controller$push(x, data = list(x = x), scale = FALSE)
-  controller$wait(scale = FALSE)
-  result <- controller$pop(scale = FALSE)
-  elapsed <- now() - start
-  stopifnot(identical(result$result[[1]], x))
-  2 * megabytes / elapsed
-}
-
-floor_serialize_tasks <- function(n) {
-  start <- now()
-  for (index in seq_len(n)) {
-    task <- list(command = quote(x + 1), name = "unnamed_task_1", data = list(x = index))
-    value <- unserialize(serialize(task, NULL, xdr = FALSE))
-    result <- unserialize(serialize(value$data$x + 1, NULL, xdr = FALSE))
-  }
-  n / (now() - start)
-}
-
-floor_serialize_large <- function(megabytes) {
-  x <- as.raw(seq_len(megabytes * 1e6) %% 256L)
-  start <- now()
-  y <- unserialize(serialize(list(x = x), NULL, xdr = FALSE))
-  z <- unserialize(serialize(y$x, NULL, xdr = FALSE))
-  2 * megabytes / (now() - start)
-}
-
+libraries <- normalizePath(libraries, mustWork = FALSE)
 n <- as.integer(Sys.getenv("CREW_BENCH_TASKS", "10000"))
-cat("crew benchmark:", n, "trivial tasks (x + 1) per throughput figure\n")
-floors <- core_floors()
-serialize_rate <- floor_serialize_tasks(n)
-cold <- bench_cold_start()
-figure("cold start to first result", cold, "s")
-map_plain <- NULL
-for (workers in c(1L, 2L)) {
-  figure(
-    sprintf("push + collect, %d worker(s)", workers),
-    bench_push_collect(workers, n),
-    "tasks/s",
-    floors[["tasks_per_second"]],
-    "core loopback, 2 workers"
-  )
-  map_plain <- bench_map(workers, n)
-  figure(
-    sprintf("map, %d worker(s)", workers),
-    map_plain,
-    "tasks/s",
-    serialize_rate,
-    "R serialize + unserialize of task and result"
-  )
+timeout <- as.numeric(Sys.getenv("CREW_BENCH_TIMEOUT", "600"))
+stopifnot(!is.na(rounds), rounds >= 1L, !is.na(n), n >= 1L)
+
+self <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1]])
+root <- normalizePath(file.path(dirname(self), ".."))
+workloads_file <- file.path(root, "bench", "workloads.R")
+rscript <- file.path(R.home("bin"), "Rscript")
+
+# Runs one workload in a fresh Rscript against one library and returns its
+# `name=value` lines as a named numeric vector: empty, with the end of its
+# standard error as attribute "error", when the child fails.
+run_workload <- function(library, workload) {
+  errors <- tempfile()
+  on.exit(unlink(errors))
+  out <- suppressWarnings(system2(
+    rscript,
+    c(shQuote(workloads_file), workload, n),
+    stdout = TRUE,
+    stderr = errors,
+    env = paste0("R_LIBS=", shQuote(library)),
+    timeout = timeout
+  ))
+  status <- attr(out, "status")
+  lines <- grep("^[A-Za-z_0-9]+=", out, value = TRUE)
+  values <- sub("^[^=]*=", "", lines)
+  names(values) <- sub("=.*$", "", lines)
+  if (!is.null(status) && status != 0L) {
+    why <- if (status == 124L) sprintf("timed out after %g s (CREW_BENCH_TIMEOUT)", timeout) else
+      error_message(readLines(errors, warn = FALSE))
+    attr(values, "error") <- sprintf("exit %s: %s", status, why)
+  }
+  values
 }
-figure(
-  "map, 2 worker(s), automatic TLS",
-  bench_map(2L, n, crew_tls(mode = "automatic")),
-  "tasks/s",
-  map_plain,
-  "the same map without TLS"
+
+# R's error from a child's standard error: the "Error" line and the one
+# after it, where R puts the message of a long call.
+error_message <- function(lines) {
+  lines <- setdiff(trimws(lines), c("", "Execution halted"))
+  first <- grep("^Error", lines)
+  if (length(first)) {
+    lines <- lines[first[[1]] + 0:1]
+  }
+  paste(stats::na.omit(utils::tail(lines, 2L)), collapse = " ")
+}
+
+# A failure as one row: which build, which workload, which round, why.
+failure <- function(index, workload, round, values) {
+  data.frame(build = labels[[index]], workload = workload, round = round, error = attr(values, "error"))
+}
+
+# The loopback example of the Rust core, for this package only. A core that
+# does not build gives NA floors rather than no benchmark.
+core_floors <- function() {
+  manifest <- file.path(root, "src", "rust", "Cargo.toml")
+  out <- suppressWarnings(tryCatch(
+    system2(
+      "cargo",
+      c("run", "--quiet", "--release", "--example", "loopback", "-p", "crew-core", "--manifest-path", shQuote(manifest)),
+      stdout = TRUE
+    ),
+    error = function(e) character(0)
+  ))
+  lines <- grep("^[A-Za-z_0-9]+=", out, value = TRUE)
+  stats::setNames(sub("^[^=]*=", "", lines), sub("=.*$", "", lines))
+}
+
+# The figures, in the order printed. `better` says which way is better, so
+# that each ratio reads > 1 when ours is better. `floor` names a floor from
+# the floors workload ("floors:"), the core loopback ("core:") or our own
+# median of another figure ("ours:").
+figures <- list(
+  list("push + wait + collect, 2 workers", "tasks/s", "push_collect_2", "tasks_per_s", "higher",
+    "core:tasks_per_second", "core loopback, 2 workers"),
+  list("push + wait + collect, 1 worker", "tasks/s", "push_collect_1", "tasks_per_s", "higher",
+    "core:tasks_per_second", "core loopback, 2 workers"),
+  list("map, 2 workers", "s", "map_2", "seconds", "lower",
+    "floors:serialize_tasks_s", "R serialize + unserialize of tasks and results"),
+  list("map, 1 worker", "s", "map_1", "seconds", "lower",
+    "floors:serialize_tasks_s", "R serialize + unserialize of tasks and results"),
+  list("round trip, median (1 worker)", "us", "round_trip", "median_us", "lower",
+    "core:roundtrip_median_us", "core loopback"),
+  list("round trip, p99 (1 worker)", "us", "round_trip", "p99_us", "lower",
+    "core:roundtrip_p99_us", "core loopback"),
+  list("cold start, 2 workers, first result", "s", "cold_start", "seconds", "lower",
+    "floors:rscript_null_s", "Rscript -e 'NULL'"),
+  list("client CPU, push + wait + collect, 2 workers", "s", "push_collect_2", "client_cpu_s", "lower",
+    NA, ""),
+  list("client RSS after library(crew)", "MB", "push_collect_2", "rss_library_mb", "lower",
+    "floors:rss_bare_mb", "RSS of a bare R process"),
+  # The peak also holds R's byte compiler, which the workload's own
+  # functions load in every build alike.
+  list("client peak RSS after 2-worker run", "MB", "push_collect_2", "peak_rss_mb", "lower",
+    "floors:rss_bare_mb", "RSS of a bare R process"),
+  list("idle CPU, client (10 s, 2 workers)", "% core", "idle", "client_pct", "lower",
+    NA, "goal <= 1 % core"),
+  list("idle CPU, worker processes together", "% core", "idle", "workers_pct", "lower",
+    NA, "goal <= 1 % core"),
+  list("map, 2 workers, automatic TLS", "s", "map_2_tls", "seconds", "lower",
+    "ours:map_2:seconds", "the same map without TLS"),
+  list("100 MB in and out", "MB/s", "large", "mb_per_s", "higher",
+    "floors:serialize_large_mb_per_s", "R serialize + unserialize"),
+  list("100 MB in and out, automatic TLS", "MB/s", "large_tls", "mb_per_s", "higher",
+    "ours:large:mb_per_s", "the same transfer without TLS"),
+  list("core loopback 100 MB in and out", "MB/s", NA_character_, NA_character_, "higher",
+    NA, "")
 )
-latency <- bench_latency(1000L)
-figure("round trip, median", latency[["median"]], "us", floors[["roundtrip_median_us"]], "core loopback")
-figure("round trip, p99", latency[["p99"]], "us", floors[["roundtrip_p99_us"]], "core loopback")
-large_plain <- bench_large(100)
-figure(
-  "100 MB in and out",
-  large_plain,
-  "MB/s",
-  floor_serialize_large(100),
-  "R serialize + unserialize"
-)
-figure(
-  "100 MB in and out, automatic TLS",
-  bench_large(100, crew_tls(mode = "automatic")),
-  "MB/s",
-  large_plain,
-  "the same transfer without TLS"
-)
-figure("core loopback 100 MB in and out", floors[["large_mb_per_second"]], "MB/s")
-figure("client peak RSS", peak_rss_mb(), "MB")
+figures <- lapply(figures, stats::setNames, c("what", "unit", "workload", "field", "better", "floor", "floor_what"))
+workloads <- unique(stats::na.omit(vapply(figures, `[[`, "", "workload")))
+
+started <- Sys.time()
+# Versions first: they label the columns and show a library that cannot
+# load crew before any time is spent on it.
+version_runs <- lapply(libraries, run_workload, workload = "version")
+versions <- vapply(version_runs, function(version) {
+  if ("version" %in% names(version)) version[["version"]] else "unavailable"
+}, "")
+# Builds of one version are told apart by their place on the command line.
+labels <- c("ours", versions[-1])
+same <- (duplicated(labels) | duplicated(labels, fromLast = TRUE)) & seq_along(labels) > 1L
+labels[same] <- paste0(labels[same], "#", which(same) - 1L)
+
+cat(sprintf("crew benchmark, %s\n", format(Sys.time(), "%Y-%m-%d %H:%M %Z")))
+cat(sprintf("%d trivial tasks (x + 1) per throughput figure; median of %d interleaved round(s), each build in fresh Rscript processes\n", n, rounds))
+for (index in seq_along(libraries)) {
+  cat(sprintf("  %-12s crew %-12s %s\n", labels[[index]], versions[[index]], libraries[[index]]))
+}
+if (length(libraries) > 1L) {
+  cat("ratio: ours against the build to its left, > 1 means ours is better (higher rate, or less time, CPU or memory)\n")
+}
+cat("\n")
+
+# results[[build]][[workload]][[round]] holds what that child printed.
+per_workload <- stats::setNames(rep(list(vector("list", rounds)), length(workloads)), workloads)
+results <- rep(list(per_workload), length(libraries))
+failures <- NULL
+for (index in seq_along(libraries)) {
+  if (!is.null(attr(version_runs[[index]], "error"))) {
+    failures <- rbind(failures, failure(index, "version", 0L, version_runs[[index]]))
+  }
+}
+floor_rounds <- list()
+for (round in seq_len(rounds)) {
+  round_started <- Sys.time()
+  floors <- run_workload(libraries[[1]], "floors")
+  core <- core_floors()
+  floor_rounds[[round]] <- c(
+    stats::setNames(floors, paste0("floors:", names(floors))),
+    stats::setNames(core, paste0("core:", names(core)))
+  )
+  for (workload in workloads) {
+    for (index in seq_along(libraries)) {
+      values <- run_workload(libraries[[index]], workload)
+      if (!is.null(attr(values, "error"))) {
+        failures <- rbind(failures, failure(index, workload, round, values))
+      }
+      results[[index]][[workload]][[round]] <- values
+    }
+  }
+  message(sprintf("round %d of %d done in %.0f s", round, rounds, difftime(Sys.time(), round_started, units = "secs")))
+}
+
+median_of <- function(per_round, field) {
+  values <- vapply(per_round, function(values) {
+    if (field %in% names(values)) suppressWarnings(as.numeric(values[[field]])) else NA_real_
+  }, 0)
+  if (all(is.na(values))) NA_real_ else stats::median(values, na.rm = TRUE)
+}
+
+figure_value <- function(index, figure) {
+  if (is.na(figure$workload)) {
+    return(NA_real_)
+  }
+  median_of(results[[index]][[figure$workload]], figure$field)
+}
+
+floor_value <- function(figure) {
+  if (is.na(figure$floor)) {
+    return(NA_real_)
+  }
+  if (startsWith(figure$floor, "ours:")) {
+    parts <- strsplit(figure$floor, ":", fixed = TRUE)[[1]]
+    return(median_of(results[[1]][[parts[[2]]]], parts[[3]]))
+  }
+  median_of(floor_rounds, figure$floor)
+}
+
+format_value <- function(x) {
+  if (is.na(x)) "NA" else formatC(x, digits = 4, format = "fg")
+}
+
+format_ratio <- function(ours, theirs, better) {
+  ratio <- if (better == "higher") ours / theirs else theirs / ours
+  # A figure of 0 (idle CPU under one clock tick) makes the ratio 0 or
+  # infinite; both of 0 makes it no ratio at all.
+  if (is.na(ratio)) "-" else if (is.infinite(ratio)) "inf" else sprintf("%.2f", ratio)
+}
+
+columns <- sprintf("%-44s %-7s %10s %10s", "figure", "unit", "ours", "floor")
+for (label in labels[-1]) {
+  columns <- paste(columns, sprintf(" | %10s %6s", label, "ratio"))
+}
+cat(columns, "  floor is\n", sep = "")
+for (figure in figures) {
+  ours <- figure_value(1L, figure)
+  if (is.na(figure$workload)) {
+    # The core's own transfer rate, a figure without a crew workload.
+    ours <- median_of(floor_rounds, "core:large_mb_per_second")
+  }
+  floor <- floor_value(figure)
+  row <- sprintf("%-44s %-7s %10s %10s", figure$what, figure$unit, format_value(ours),
+    if (is.na(floor)) "" else format_value(floor))
+  for (index in seq_along(libraries)[-1]) {
+    if (is.na(figure$workload)) {
+      row <- paste(row, sprintf(" | %10s %6s", "", ""))
+      next
+    }
+    theirs <- figure_value(index, figure)
+    row <- paste(row, sprintf(" | %10s %6s", format_value(theirs), format_ratio(ours, theirs, figure$better)))
+  }
+  cat(row, "  ", figure$floor_what, "\n", sep = "")
+}
+# One line per build and error, listing the workloads that failed with it.
+if (!is.null(failures)) {
+  cat("\nfailed workloads (NA above, or the median of the rounds that ran; every round unless said):\n")
+  for (group in split(failures, list(failures$build, failures$error), drop = TRUE)) {
+    counts <- table(factor(group$workload, unique(group$workload)))
+    cat(sprintf("  %s: %s\n    %s\n", group$build[[1]],
+      paste(ifelse(names(counts) == "version" | counts == rounds, names(counts),
+        sprintf("%s (%d of %d rounds)", names(counts), counts, rounds)), collapse = ", "),
+      group$error[[1]]))
+  }
+}
+cat(sprintf("\nrun took %.0f s\n", difftime(Sys.time(), started, units = "secs")))
