@@ -5,13 +5,17 @@
 # and returned by the next pop() or collect() (with the other rows of the
 # same batch when `hold_all`, so a collect() loses nothing either).
 controller_account <- function(private, rows, hold_all = FALSE) {
-  task_names <- .subset2(rows, "name")
+  # Rows from the dispatcher were counted for the summary as they left it.
+  counted <- !is.null(private$.dispatcher)
   crashed <- .subset2(rows, "code") == 19L
   log <- private$.crash_log
   if (!any(crashed) && !length(log)) {
-    controller_summary_add(private, rows)
+    if (!counted) {
+      controller_summary_add(private, rows)
+    }
     return(invisible())
   }
+  task_names <- .subset2(rows, "name")
   if (length(log)) {
     steady <- task_names[!crashed]
     steady <- steady[vapply(steady, exists, logical(1L), envir = log, inherits = FALSE)]
@@ -26,12 +30,16 @@ controller_account <- function(private, rows, hold_all = FALSE) {
   }
   over <- names(counts)[counts > private$.crashes_max]
   if (!length(over)) {
-    controller_summary_add(private, rows)
+    if (!counted) {
+      controller_summary_add(private, rows)
+    }
     return(invisible())
   }
   exceeded <- task_names %in% over
-  controller_summary_add(private, rows[!exceeded, , drop = FALSE])
-  private$.summary$crash <- private$.summary$crash + length(over)
+  if (!counted) {
+    controller_summary_add(private, rows[!exceeded, , drop = FALSE])
+    private$.summary$crash <- private$.summary$crash + length(over)
+  }
   held <- if (hold_all) rows else rows[exceeded, , drop = FALSE]
   private$.held_back <- results_bind(list(private$.held_back, held))
   crew_error(
@@ -127,15 +135,23 @@ results_finish <- function(rows) {
   rows
 }
 
+# pop() runs once per task: its checks are primitives, and a row that is
+# neither a crash nor an error goes from one native call to the summary
+# with nothing in between.
 controller_pop <- function(self, private, scale, collect, throttle, error) {
   # Checked before the started test: a wrong argument is wrong whether or
   # not the controller has started.
-  check_flag(scale, "scale")
-  check_flag(throttle, "throttle")
+  if (!is.logical(scale) || length(scale) != 1L || is.na(scale)) {
+    check_flag(scale, "scale")
+  }
+  if (!is.logical(throttle) || length(throttle) != 1L || is.na(throttle)) {
+    check_flag(throttle, "throttle")
+  }
   if (!is.null(error)) {
     controller_error_check(error, "pop()")
   }
-  if (!isTRUE(private$.client$started)) {
+  dispatcher <- private$.dispatcher
+  if (is.null(dispatcher)) {
     return(NULL)
   }
   if (!is.null(collect)) crew_deprecate(
@@ -158,26 +174,24 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
       return(held)
     }
   }
-  dispatcher <- private$.dispatcher
-  if (is.null(dispatcher)) {
-    return(NULL)
-  }
   # Names already queued go first; otherwise the dispatcher hands over
   # its oldest resolved task directly.
   rows <- NULL
   queue <- private$.queue_resolved
   while (queue$nonempty() && !length(.subset2(rows, "name"))) {
-    rows <- native_take(dispatcher, queue$pop(), controller = private$.name)
+    rows <- native_take(dispatcher, queue$pop())
   }
   if (!length(.subset2(rows, "name"))) {
-    rows <- native_take(dispatcher, NULL, 1L, private$.name)
+    rows <- native_take(dispatcher, NULL, 1L)
     if (!length(.subset2(rows, "name"))) {
       return(NULL)
     }
   }
   rows <- results_finish(rows)
   controller_account(private, rows)
-  controller_relay_errors(rows, error)
+  if (!is.null(error)) {
+    controller_relay_errors(rows, error)
+  }
   rows
 }
 
@@ -190,7 +204,7 @@ controller_collect <- function(self, private, scale, throttle, error) {
   }
   held <- controller_take_held_back(private, Inf)
   dispatcher <- private$.dispatcher
-  rows <- if (!is.null(dispatcher)) native_take(dispatcher, NULL, Inf, private$.name)
+  rows <- if (!is.null(dispatcher)) native_take(dispatcher, NULL, Inf)
   private$.queue_resolved$clear()
   if (length(.subset2(rows, "name"))) {
     rows <- results_finish(rows)

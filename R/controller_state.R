@@ -57,11 +57,31 @@ controller_validate <- function(private) {
   invisible()
 }
 
+# A handle on the started client's dispatcher that also carries what every
+# task of this controller shares (its reset settings and its name), so
+# that push() passes only what differs between tasks.
+controller_dispatcher_handle <- function(private) {
+  native_dispatcher_handle(
+    private$.client$profile,
+    private$.reset_globals,
+    private$.reset_packages,
+    private$.reset_options,
+    private$.garbage_collection,
+    private$.name %||% private$.launcher$name
+  )
+}
+
+# scale() once the throttle let it through (or with throttle = FALSE).
+controller_scale_now <- function(self, private, throttle) {
+  self$start()
+  invisible(private$.launcher$scale(status = private$.client$status(), throttle = throttle))
+}
+
 # The handles of the tasks held: made by the dispatcher for a running
 # controller; kept in the task dictionary by the sequential controller.
 controller_task_handles <- function(private) {
   if (!is.null(private$.dispatcher)) {
-    return(native_task_handles(private$.dispatcher, private$.name))
+    return(native_task_handles(private$.dispatcher))
   }
   names <- ls(private$.tasks, sorted = FALSE, all.names = TRUE)
   out <- lapply(names, function(name) private$.tasks[[name]])
@@ -90,8 +110,21 @@ controller_summary_zero <- function(name) {
   )
 }
 
+# The totals as a list: from the dispatcher while one runs (it counts rows
+# as they leave it), otherwise as kept in the controller.
+controller_summary_list <- function(private) {
+  if (is.null(private$.dispatcher)) {
+    return(private$.summary)
+  }
+  totals <- native_summary(private$.dispatcher)
+  if (is.null(totals)) {
+    return(private$.summary)
+  }
+  c(list(controller = private$.name), totals)
+}
+
 controller_summary <- function(private) {
-  summary <- private$.summary
+  summary <- controller_summary_list(private)
   if (is.null(summary)) {
     return(NULL)
   }

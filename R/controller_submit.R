@@ -77,24 +77,8 @@ controller_push <- function(
   dispatcher <- private$.dispatcher
   handle <- if (!is.null(dispatcher) && is.null(private$.backup)) {
     native_push(
-      dispatcher,
-      command,
-      name,
-      data,
-      globals,
-      seed,
-      algorithm,
-      packages,
-      library,
-      private$.reset_globals,
-      private$.reset_packages,
-      private$.reset_options,
-      private$.garbage_collection,
-      seconds_timeout,
-      scale,
-      throttle,
-      TRUE,
-      private$.name
+      dispatcher, command, name, data, globals, seed, algorithm, packages,
+      library, seconds_timeout, scale, throttle
     )
   }
   if (is.null(handle)) {
@@ -105,8 +89,10 @@ controller_push <- function(
       )
     )
   }
-  if (scale) {
-    self$scale(throttle = throttle)
+  # scale() without its own argument check and with the throttle asked
+  # here: the common case, a throttled push, then costs one poll.
+  if (scale && (!throttle || private$.launcher$poll())) {
+    controller_scale_now(self, private, throttle)
   }
   invisible(handle)
 }
@@ -166,31 +152,15 @@ controller_push_checked <- function(
   }
   push <- function() {
     native_push(
-      private$.dispatcher,
-      command,
-      name,
-      data,
-      globals,
-      seed,
-      algorithm,
-      packages,
-      library,
-      private$.reset_globals,
-      private$.reset_packages,
-      private$.reset_options,
-      private$.garbage_collection,
-      seconds_timeout,
-      scale,
-      throttle,
-      TRUE,
-      private$.name
+      private$.dispatcher, command, name, data, globals, seed, algorithm,
+      packages, library, seconds_timeout, scale, throttle
     )
   }
   handle <- push()
   if (is.null(handle)) {
     # The client was restarted behind the controller's back: its handle
     # points to the dispatcher that stopped.
-    private$.dispatcher <- native_dispatcher_handle(private$.client$profile)
+    private$.dispatcher <- controller_dispatcher_handle(private)
     if (!is.null(private$.dispatcher)) {
       handle <- push()
     }
@@ -337,14 +307,7 @@ controller_walk <- function(
   # One native call for the whole batch: the core serializes every task
   # before it queues any, so a task that cannot be serialized leaves
   # nothing half-submitted.
-  out <- native_push_batch(
-    private$.dispatcher,
-    task_names,
-    tasks,
-    seconds_timeout,
-    handles,
-    private$.name
-  )
+  out <- native_push_batch(private$.dispatcher, task_names, tasks, seconds_timeout, handles)
   progress_set(bar, n)
   progress_done(bar)
   if (scale) {
@@ -398,7 +361,7 @@ controller_map <- function(
   controller_block(self, private, "all", Inf, scale, throttle, bar = bar)
   progress_set(bar, length(task_names))
   progress_done(bar)
-  results <- results_finish(native_take(private$.dispatcher, task_names, controller = private$.name))
+  results <- results_finish(native_take(private$.dispatcher, task_names))
   controller_account(private, results, hold_all = TRUE)
   map_report(private, results, error, warnings)
 }

@@ -37,7 +37,8 @@ crew_class_controller <- R6::R6Class(
     .name = NULL,
     # How push(), walk() and map() hand over their tasks, after the public
     # methods have quoted the command; the sequential controller runs them
-    # in place instead.
+    # in place instead. A started controller's push() takes its common case
+    # inline first: it runs once per task.
     .push_task = function(...) {
       controller_push(self = self, private = private, ...)
     },
@@ -158,7 +159,7 @@ crew_class_controller <- R6::R6Class(
         .summary <<- controller_summary_zero(.name)
       }
       if (is.null(.dispatcher)) {
-        .dispatcher <<- native_dispatcher_handle(.client$profile)
+        .dispatcher <<- controller_dispatcher_handle(private)
       }
       invisible()
     },
@@ -241,8 +242,7 @@ crew_class_controller <- R6::R6Class(
       if (throttle && !.launcher$poll()) {
         return(invisible(FALSE))
       }
-      self$start()
-      invisible(.launcher$scale(status = .client$status(), throttle = throttle))
+      controller_scale_now(self, private, throttle)
     },
     #' @description Scale repeatedly in the background of a `later` loop.
     #' @param loop A `later` event loop.
@@ -301,11 +301,27 @@ crew_class_controller <- R6::R6Class(
       save_command = NULL,
       controller = NULL
     ) {
-      check_flag(substitute, "substitute")
+      if (!is.logical(substitute) || length(substitute) != 1L || is.na(substitute)) {
+        crew_error("substitute must be TRUE or FALSE.")
+      }
       if (substitute) {
         command <- substitute(command)
       }
-      private$.push_task(
+      # The common case in one native call, inline: push() runs once per
+      # task. Everything else goes through controller_push().
+      if (!is.null(.dispatcher) && is.null(.backup)) {
+        handle <- native_push(
+          .dispatcher, command, name, data, globals, seed, algorithm, packages,
+          library, seconds_timeout, scale, throttle
+        )
+        if (!is.null(handle)) {
+          if (scale && (!throttle || .launcher$poll())) {
+            controller_scale_now(self, private, throttle)
+          }
+          return(invisible(handle))
+        }
+      }
+      .push_task(
         command = command,
         data = data,
         globals = globals,
@@ -558,6 +574,7 @@ crew_class_controller <- R6::R6Class(
     #' @param controllers Unused; for compatibility with groups.
     #' @return `NULL` (invisibly).
     terminate = function(controllers = NULL) {
+      .summary <<- controller_summary_list(private)
       .client$terminate()
       .launcher$terminate()
       .dispatcher <<- NULL

@@ -22,14 +22,15 @@ crew_eval_text_encoding <- paste(
 #' @description The engine of [crew_eval()]. Workers call it directly and
 #'   send the fields over the network, so it uses only base R and the
 #'   package's own helpers: no tibble, cli, or tidyselect. It runs once per
-#'   task, so it keeps its state in its own frame and makes one
-#'   `tryCatch()` and one `withCallingHandlers()` call: about 10
-#'   microseconds beyond the task itself.
+#'   task, so it keeps its state in its own frame, expects arguments that
+#'   were already checked, and makes one `tryCatch()` and one
+#'   `withCallingHandlers()` call: about 10 microseconds beyond the task.
 #' @keywords internal
 #' @inheritParams crew_eval
-#' @param interruptible `TRUE` on a worker, which runs with interrupts
-#'   suspended between tasks: the command may then be interrupted (a
-#'   cancellation), and an interrupt gives a `"cancel"` record.
+#' @param worker `TRUE` on a worker, which runs with interrupts suspended
+#'   between tasks: the command may then be interrupted (a cancellation,
+#'   which the worker loop catches), and the `controller` field is left
+#'   for the worker's native code to fill in.
 #' @return A named list with elements `name`, `command` (deparsed text),
 #'   `value` (the value of the task, `NA` on error), `status`, `error`,
 #'   `code`, `trace`, `warnings`, `seconds`, `seed`, `algorithm`,
@@ -47,21 +48,21 @@ crew_eval_record <- function(
   reset_packages = FALSE,
   reset_options = FALSE,
   garbage_collection = FALSE,
-  interruptible = FALSE
+  worker = FALSE
 ) {
-  if (isTRUE(reset_globals)) {
+  if (reset_globals) {
     previous_globals <- names(.GlobalEnv)
     on.exit(crew_eval_reset_globals(previous_globals), add = TRUE)
   }
-  if (isTRUE(reset_packages)) {
+  if (reset_packages) {
     previous_search <- search()
     on.exit(crew_eval_reset_packages(previous_search), add = TRUE)
   }
-  if (isTRUE(reset_options)) {
+  if (reset_options) {
     previous_options <- options()
     on.exit(options(previous_options), add = TRUE)
   }
-  if (isTRUE(garbage_collection)) {
+  if (garbage_collection) {
     on.exit(gc(verbose = FALSE), add = TRUE)
   }
   if (!is.null(seed) || !is.null(algorithm)) {
@@ -85,11 +86,10 @@ crew_eval_record <- function(
   if (length(globals)) {
     list2env(globals, envir = .GlobalEnv)
   }
-  envir <- if (length(data)) list2env(data, parent = .GlobalEnv) else new.env(parent = .GlobalEnv)
+  envir <- list2env(if (is.null(data)) list() else data, parent = .GlobalEnv)
   error <- NA_character_
   calls <- NULL
   signalled <- NULL
-  interrupted <- FALSE
   warnings <- character(0L)
   warnings_count <- 0L
   warnings_nchar <- 0L
@@ -124,46 +124,24 @@ crew_eval_record <- function(
     invokeRestart("muffleWarning")
   }
   start <- now()
-  value <- if (interruptible) {
-    tryCatch(
-      withCallingHandlers(
-        allowInterrupts(eval(command, envir = envir)),
-        error = handle_signal,
-        warning = handle_warning
-      ),
-      error = handle_error,
-      interrupt = function(condition) {
-        interrupted <<- TRUE
-        NA
-      }
-    )
-  } else {
-    tryCatch(
-      withCallingHandlers(
-        eval(command, envir = envir),
-        error = handle_signal,
-        warning = handle_warning
-      ),
-      error = handle_error
-    )
-  }
+  value <- tryCatch(
+    withCallingHandlers(
+      if (worker) allowInterrupts(eval(command, envir = envir)) else eval(command, envir = envir),
+      error = handle_signal,
+      warning = handle_warning
+    ),
+    error = handle_error
+  )
   seconds <- now() - start
-  if (interrupted) {
-    error <- "the task was interrupted"
-  }
   failed <- !is.na(error)
   list(
     name = name,
     command = crew_eval_deparse_cached(command),
     value = value,
-    status = if (interrupted) "cancel" else if (failed) "error" else "success",
+    status = if (failed) "error" else "success",
     error = error,
-    code = if (interrupted) 20L else if (failed) -1L else 0L,
-    trace = if (failed && !is.null(calls)) {
-      crew_eval_trace(calls)
-    } else {
-      NA_character_
-    },
+    code = if (failed) -1L else 0L,
+    trace = if (failed && !is.null(calls)) crew_eval_trace(calls) else NA_character_,
     warnings = if (length(warnings)) {
       substr(paste(warnings, collapse = ". "), start = 1L, stop = crew_eval_max_nchar)
     } else {
@@ -172,7 +150,7 @@ crew_eval_record <- function(
     seconds = seconds,
     seed = if (is.null(seed)) NA_integer_ else seed,
     algorithm = if (is.null(algorithm)) NA_character_ else algorithm,
-    controller = Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
+    controller = if (worker) NULL else Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
   )
 }
 
@@ -197,6 +175,6 @@ crew_eval_task <- function(task, name) {
     reset_packages = .subset2(task, "reset_packages"),
     reset_options = .subset2(task, "reset_options"),
     garbage_collection = .subset2(task, "garbage_collection"),
-    interruptible = TRUE
+    worker = TRUE
   )
 }

@@ -8,6 +8,10 @@
 #' @return `NULL` (invisibly).
 crew_eval_reset_globals <- function(previous) {
   current <- names(.GlobalEnv)
+  # Most tasks create no global variable.
+  if (identical(current, previous)) {
+    return(invisible())
+  }
   new <- current[!(current %in% previous) & current != ".Random.seed"]
   if (length(new)) {
     rm(list = new, envir = .GlobalEnv)

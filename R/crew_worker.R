@@ -166,6 +166,16 @@ worker_serve <- function(session, metrics) {
         current <<- NULL
         native_worker_send(session, failed$id, worker_failure(failed$name, condition), NA)
         NULL
+      },
+      # A cancellation stopped the task (see crew_eval_record()); the
+      # dispatcher resolved it already and only learns the worker is free.
+      interrupt = function(condition) {
+        if (!is.null(current)) {
+          stopped <- current
+          current <<- NULL
+          native_worker_send(session, stopped$id, worker_interrupted(stopped$name), NA)
+        }
+        NULL
       }
     )
     if (!is.null(exit)) {
@@ -185,6 +195,13 @@ worker_run_task <- function(session, event) {
   native_worker_send(session, event$id, record, record$value)
 }
 
+worker_interrupted <- function(name) {
+  record <- worker_failure(name, simpleCondition("the task was interrupted"))
+  record$status <- "cancel"
+  record$code <- 20L
+  record
+}
+
 # A task that failed outside crew_eval()'s own error capture: for example a
 # package that could not be loaded or a value that cannot be serialized.
 worker_failure <- function(name, condition) {
@@ -200,6 +217,6 @@ worker_failure <- function(name, condition) {
     seconds = NA_real_,
     seed = NA_integer_,
     algorithm = NA_character_,
-    controller = Sys.getenv("CREW_CONTROLLER", unset = NA_character_)
+    controller = NULL
   )
 }

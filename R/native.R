@@ -119,12 +119,30 @@ native_dispatcher_status <- function(profile) {
   .Call(wrap__native_dispatcher_status, native_utf8(profile))
 }
 
-native_dispatcher_handle <- function(profile) {
-  .Call(wrap__native_dispatcher_handle, native_utf8(profile))
+# A controller's handle on its dispatcher, carrying the settings and name
+# that every task of the controller shares.
+native_dispatcher_handle <- function(
+  profile,
+  reset_globals,
+  reset_packages,
+  reset_options,
+  garbage_collection,
+  controller
+) {
+  .Call(
+    wrap__native_dispatcher_handle,
+    native_utf8(profile),
+    isTRUE(reset_globals),
+    isTRUE(reset_packages),
+    isTRUE(reset_options),
+    isTRUE(garbage_collection),
+    native_utf8(controller)
+  )
 }
 
-# Hot path of push(): checks, serializes and queues one task in one call.
-# NULL means the handle's dispatcher has stopped (the caller refreshes it).
+# Hot path of push(): checks, serializes and queues one task in one call
+# and returns its handle. NULL means the handle's dispatcher has stopped
+# (the caller refreshes it).
 native_push <- function(
   dispatcher,
   command,
@@ -135,41 +153,18 @@ native_push <- function(
   algorithm,
   packages,
   library,
-  reset_globals,
-  reset_packages,
-  reset_options,
-  garbage_collection,
   seconds_timeout,
   scale,
-  throttle,
-  handle,
-  controller
+  throttle
 ) {
   out <- .Call(
-    wrap__native_push,
-    dispatcher,
-    command,
-    name,
-    data,
-    globals,
-    seed,
-    algorithm,
-    packages,
-    library,
-    reset_globals,
-    reset_packages,
-    reset_options,
-    garbage_collection,
-    seconds_timeout,
-    scale,
-    throttle,
-    handle,
-    controller
+    wrap__native_push, dispatcher, command, name, data, globals, seed,
+    algorithm, packages, library, seconds_timeout, scale, throttle
   )
   if (typeof(out) == "list") native_condition(out) else out
 }
 
-native_push_batch <- function(dispatcher, names, tasks, seconds_timeout, handles, controller) {
+native_push_batch <- function(dispatcher, names, tasks, seconds_timeout, handles) {
   native_unwrap(
     .Call(
       wrap__native_push_batch,
@@ -177,27 +172,31 @@ native_push_batch <- function(dispatcher, names, tasks, seconds_timeout, handles
       native_utf8(names),
       tasks,
       seconds_timeout,
-      isTRUE(handles),
-      controller
+      isTRUE(handles)
     )
   )
 }
 
 # Result rows of resolved tasks: the named ones, or up to `max` of them.
-native_take <- function(dispatcher, names = NULL, max = Inf, controller = NA_character_) {
+native_take <- function(dispatcher, names = NULL, max = Inf) {
   if (!is.null(names)) {
     names <- native_utf8(names)
   }
-  out <- .Call(wrap__native_take, dispatcher, names, as.numeric(max), controller)
-  if (inherits(out, "crew_native_condition")) native_unwrap(out) else out
+  out <- .Call(wrap__native_take, dispatcher, names, as.numeric(max))
+  if (inherits(out, "crew_native_condition")) native_condition(out) else out
+}
+
+# The totals of the rows taken so far, as summary() reports them.
+native_summary <- function(dispatcher) {
+  native_unwrap(.Call(wrap__native_summary, dispatcher))
 }
 
 native_task_row <- function(cell, name, controller) {
   native_unwrap(.Call(wrap__native_task_row, cell, name, controller))
 }
 
-native_task_handles <- function(dispatcher, controller) {
-  native_unwrap(.Call(wrap__native_task_handles, dispatcher, controller))
+native_task_handles <- function(dispatcher) {
+  native_unwrap(.Call(wrap__native_task_handles, dispatcher))
 }
 
 native_size <- function(dispatcher) {
@@ -305,4 +304,10 @@ native_metrics_task_finished <- function(metrics) {
 
 native_metrics_stop <- function(metrics) {
   invisible(.Call(wrap__native_metrics_stop, metrics))
+}
+
+# How the package's own serializer writes `x`, or NULL where it leaves `x`
+# to R's serializer; for the tests.
+native_serialize <- function(x) {
+  .Call(wrap__native_serialize, x)
 }

@@ -139,6 +139,4 @@ name_task_nanonext <- function() {
 #'   differences between two readings are meaningful.
 #' @keywords internal
 #' @return Numeric scalar, seconds.
-now <- function() {
-  native_now()
-}
+now <- native_now

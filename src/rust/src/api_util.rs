@@ -23,6 +23,23 @@ fn native_monotonic_seconds() -> f64 {
     1000.0 + BASE.get_or_init(Instant::now).elapsed().as_secs_f64()
 }
 
+/// `x` as the package's own writer serializes it, or NULL where it leaves
+/// `x` to R's serializer (for the tests, which compare it with
+/// `serialize(x, NULL, xdr = FALSE)`).
+#[extendr]
+fn native_serialize(x: Robj) -> Robj {
+    let header = crate::serial::serialize_with_r(unsafe { extendr_ffi::R_NilValue })
+        .ok()
+        .map(|mut bytes| {
+            bytes.truncate(bytes.len().saturating_sub(4));
+            bytes
+        });
+    match header.and_then(|h| crate::serial_write::write(unsafe { x.get() }, &h).ok()) {
+        Some(bytes) => Robj::from(Raw::from_bytes(&bytes)),
+        None => Robj::from(()),
+    }
+}
+
 /// Terminates every dispatcher of this process.
 #[extendr]
 fn native_shutdown() {
@@ -48,5 +65,6 @@ extendr_module! {
     fn native_random_hex;
     fn native_monotonic_seconds;
     fn native_shutdown;
+    fn native_serialize;
     fn native_interfaces;
 }

@@ -321,6 +321,11 @@ pub extern "C" fn wrap__native_worker_send(
                 }
             }
         }
+        // The worker loop leaves the controller's name to this call: the
+        // environment variable is read here rather than by R's Sys.getenv().
+        if meta.controller.is_none() {
+            meta.controller = std::env::var("CREW_CONTROLLER").ok();
+        }
         let payload = match serial::serialize_sexp(value) {
             Ok(payload) => payload,
             Err(error) => {

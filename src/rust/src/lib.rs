@@ -18,6 +18,7 @@ mod api_worker;
 mod convert;
 mod records;
 mod serial;
+mod serial_write;
 mod sexp;
 
 use extendr_api::prelude::*;
@@ -28,7 +29,6 @@ extendr_module! {
     use api_metrics;
     use api_process;
     use api_signal;
-    use api_tasks;
     use api_tls;
     use api_util;
     use api_worker;

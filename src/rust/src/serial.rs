@@ -126,8 +126,35 @@ unsafe extern "C" fn run_unserialize(data: *mut c_void) {
     job.result = result;
 }
 
-/// Serializes an R object (binary format, version 3) into a new buffer.
+/// Serializes an R object (binary format, version 3) into a new buffer:
+/// with the writer of `serial_write.rs` when it knows every part of the
+/// object, otherwise with R's own serializer.
 pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
+    let header = HEADER.with(|h| h.clone());
+    if let Some(header) = header.as_deref() {
+        if let Ok(bytes) = crate::serial_write::write(object, header) {
+            return Ok(bytes);
+        }
+    }
+    serialize_with_r(object)
+}
+
+thread_local! {
+    /// The header R's serializer writes in this session (format, version,
+    /// R version, native encoding), taken from serializing NULL once.
+    static HEADER: std::rc::Rc<Option<Vec<u8>>> = std::rc::Rc::new(
+        serialize_with_r(unsafe { R_NilValue })
+            .ok()
+            .filter(|bytes| bytes.len() > 4)
+            .map(|mut bytes| {
+                bytes.truncate(bytes.len() - 4);
+                bytes
+            }),
+    );
+}
+
+/// Serializes with R's own serializer.
+pub fn serialize_with_r(object: SEXP) -> std::result::Result<Vec<u8>, String> {
     let mut output = Vec::new();
     let mut job = Serialize {
         object,

@@ -4,10 +4,12 @@
 
 mod session;
 pub mod state;
+pub mod tally;
 
 pub use state::{
     Delivery, Outcome, Status, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT,
 };
+pub use tally::Tally;
 
 use crate::runtime::runtime;
 use crate::signal::Signal;
@@ -85,12 +87,13 @@ fn deliver_blocking(deliveries: Vec<Delivery>) {
 const MAX_HANDSHAKES: usize = 512;
 
 /// How long a waiting caller watches for a resolution before it sleeps:
-/// a task on an idle worker often resolves within this window, and waking a
-/// sleeping thread costs tens of microseconds on small virtual machines. The
-/// watch reads one atomic counter and takes no lock, so it does not slow
-/// the threads that resolve tasks; it is short, so it costs little CPU when
-/// nothing resolves.
-const WATCH: Duration = Duration::from_micros(60);
+/// a short task on an idle worker resolves within this window, and waking
+/// a sleeping thread costs tens of microseconds on small virtual machines.
+/// The watch reads one atomic counter and takes no lock, so it does not
+/// slow the threads that resolve tasks, and it ends early at the first
+/// resolution. Workers do not watch: on a machine with as many workers as
+/// cores, a spinning worker takes the CPU its client needs.
+const WATCH: Duration = Duration::from_micros(150);
 
 /// Timings of the connection protocol.
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +135,7 @@ pub struct Dispatcher {
     accept: Mutex<Option<JoinHandle<()>>>,
     tls: bool,
     certificate: Option<String>,
+    tally: Mutex<Tally>,
 }
 
 fn bind_address(host: &str, port: u16) -> String {
@@ -170,6 +174,7 @@ impl Dispatcher {
             accept: Mutex::new(Some(accept)),
             tls,
             certificate: config.certificate,
+            tally: Mutex::new(Tally::default()),
         })
     }
 
@@ -196,6 +201,17 @@ impl Dispatcher {
     /// Signalled once per resolved task.
     pub fn signal(&self) -> Arc<Signal> {
         self.signal.clone()
+    }
+
+    /// Totals of the results taken so far, kept by whoever turns taken
+    /// results into rows.
+    pub fn tally(&self) -> MutexGuard<'_, Tally> {
+        self.tally.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether the dispatcher was terminated.
+    pub fn is_closed(&self) -> bool {
+        self.lock().is_closed()
     }
 
     /// The counters.

@@ -235,6 +235,11 @@ impl State {
         self.status
     }
 
+    /// Whether the dispatcher was closed.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
     /// How many tasks are held: pushed and not yet taken.
     pub fn size(&self) -> usize {
         self.tasks.len()

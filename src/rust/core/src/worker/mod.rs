@@ -64,12 +64,16 @@ pub enum Event {
     Exit(ExitReason),
 }
 
-/// What the session learns from the reader and the evaluating thread.
+/// What the session learns from the reader and the evaluating thread. The
+/// evaluating thread writes only when something changes for the session
+/// (its timers start, or it must leave), never once per task.
 #[derive(Debug)]
 pub(crate) enum Control {
-    /// The evaluating thread sent a result; `done` tasks so far, and
-    /// whether nothing else is waiting in the line.
-    Finished { done: u64, idle: bool },
+    /// The worker finished `timers_after` tasks: its idle and wall timers
+    /// start now.
+    TimersStarted,
+    /// The worker reached a limit at a task boundary and leaves.
+    Leave(ExitReason),
     /// The dispatcher asked the worker to stop.
     Shutdown,
     /// The connection ended or went silent.
@@ -86,7 +90,7 @@ pub(crate) struct Waiting {
 
 /// The worker's line: what the reader, the session and the evaluating
 /// thread decide together, under one lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Line {
     pub ready: Option<[i32; 7]>,
     pub queue: VecDeque<Waiting>,
@@ -98,6 +102,26 @@ pub(crate) struct Line {
     /// The evaluating thread sleeps on `wake`.
     pub sleeping: bool,
     pub done: u64,
+    /// When the last result was sent.
+    pub last_done: Instant,
+    /// The wall time passed while a task ran: leave after it.
+    pub wall_passed: bool,
+}
+
+impl Default for Line {
+    fn default() -> Line {
+        Line {
+            ready: None,
+            queue: VecDeque::new(),
+            running: None,
+            leaving: false,
+            exit: None,
+            sleeping: false,
+            done: 0,
+            last_done: Instant::now(),
+            wall_passed: false,
+        }
+    }
 }
 
 impl Line {
@@ -158,6 +182,7 @@ impl Shared {
 pub struct WorkerClient {
     shared: Arc<Shared>,
     max_tasks: Option<u64>,
+    timers_after: u64,
 }
 
 /// Parses `tcp://host:port` (or a bare `host:port`) into `host:port`.
@@ -199,6 +224,7 @@ impl WorkerClient {
     /// Starts the session; the first event says whether it connected. The
     /// calling thread is the evaluating thread.
     pub fn start(config: WorkerConfig) -> Result<WorkerClient> {
+        crate::runtime::prefer_threads(1);
         let rt = runtime()?;
         let (control_tx, control_rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
@@ -210,8 +236,13 @@ impl WorkerClient {
             interrupt_signal: config.interrupt_signal,
         });
         let max_tasks = config.max_tasks;
+        let timers_after = config.timers_after;
         rt.spawn(session::run(config, control_rx, shared.clone()));
-        Ok(WorkerClient { shared, max_tasks })
+        Ok(WorkerClient {
+            shared,
+            max_tasks,
+            timers_after,
+        })
     }
 
     /// The next event, or `None` if none arrives within `wait`. Before a
@@ -264,18 +295,28 @@ impl WorkerClient {
     /// Returns false if the connection is gone; the session then ends and
     /// the next event says so.
     pub fn send_result(&self, id: u64, meta: ResultMeta, payload: Vec<u8>) -> bool {
-        let (done, idle) = {
+        let (leave, timers) = {
             let mut line = self.shared.line();
             if line.running == Some(id) {
                 line.running = None;
             }
             line.done += 1;
+            line.last_done = Instant::now();
             // After the last allowed task nothing more may start, even a
-            // task that is already waiting in the line.
-            if self.max_tasks.is_some_and(|max| line.done >= max) {
+            // task that is already waiting in the line; after the wall time
+            // the worker leaves at this task boundary.
+            let leave = if self.max_tasks.is_some_and(|max| line.done >= max) {
+                Some(ExitReason::MaxTasks)
+            } else if line.wall_passed {
+                Some(ExitReason::Wall)
+            } else {
+                None
+            };
+            let leave = leave.filter(|_| !line.leaving);
+            if leave.is_some() {
                 line.leaving = true;
             }
-            (line.done, line.queue.is_empty() || line.leaving)
+            (leave, line.done == self.timers_after)
         };
         let sent = match (self.shared.link.get(), runtime()) {
             (Some(link), Ok(rt)) => rt
@@ -283,7 +324,12 @@ impl WorkerClient {
                 .is_ok(),
             _ => false,
         };
-        let _ = self.shared.control.send(Control::Finished { done, idle });
+        if timers {
+            let _ = self.shared.control.send(Control::TimersStarted);
+        }
+        if let Some(reason) = leave {
+            let _ = self.shared.control.send(Control::Leave(reason));
+        }
         sent
     }
 }

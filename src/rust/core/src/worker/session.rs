@@ -262,51 +262,45 @@ async fn session(
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline =
         |d: Option<Duration>, from: Instant| d.map_or(far, |d| from.checked_add(d).unwrap_or(far));
-    let mut running = false;
     let mut timers_from = (config.timers_after == 0).then(Instant::now);
-    let mut last_done = Instant::now();
-    let mut wall_passed = false;
+    // The idle limit is checked when it could first have passed and then
+    // again from what the line says, so results cost the session nothing.
+    let mut idle_at = timers_from.map_or(far, |from| deadline(config.idle, from));
+    let mut wall_at = timers_from.map_or(far, |from| deadline(config.wall, from));
     let mut ticker = tokio::time::interval(config.heartbeat_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let reason = loop {
-        let idle_at = match (running, timers_from) {
-            (false, Some(from)) => deadline(config.idle, from.max(last_done)),
-            _ => far,
-        };
-        let wall_at = match timers_from {
-            Some(from) if !wall_passed => deadline(config.wall, from),
-            _ => far,
-        };
         tokio::select! {
             message = control.recv() => match message {
-                Some(Control::Finished { done, idle }) => {
-                    running = !idle;
-                    last_done = Instant::now();
-                    if timers_from.is_none() && done >= config.timers_after {
-                        timers_from = Some(Instant::now());
-                    }
-                    if config.max_tasks.is_some_and(|max| done >= max)
-                        && shared.line().leave_between_tasks()
-                    {
-                        break ExitReason::MaxTasks;
-                    }
-                    if wall_passed && shared.line().leave_between_tasks() {
-                        break ExitReason::Wall;
-                    }
+                Some(Control::TimersStarted) if timers_from.is_none() => {
+                    let now = Instant::now();
+                    timers_from = Some(now);
+                    idle_at = deadline(config.idle, now);
+                    wall_at = deadline(config.wall, now);
                 }
+                Some(Control::TimersStarted) => {}
+                Some(Control::Leave(reason)) => break reason,
                 Some(Control::Shutdown) => break ExitReason::Normal,
                 Some(Control::Lost) | None => break ExitReason::Lost,
             },
             _ = sleep_until(idle_at) => {
-                if shared.line().leave_if_idle() {
+                let mut line = shared.line();
+                let busy = line.running.is_some() || !line.queue.is_empty();
+                let last_done = Instant::from_std(line.last_done);
+                let since = last_done.max(timers_from.unwrap_or(last_done));
+                let due = deadline(config.idle, since);
+                if !busy && due <= Instant::now() && line.leave_if_idle() {
                     break ExitReason::Idle;
                 }
-                // Busy: the idle time counts again from the next result.
-                running = true;
+                // Busy or used since: a task that ends later makes the
+                // worker idle no sooner than one idle period from now.
+                idle_at = if busy { deadline(config.idle, Instant::now()) } else { due };
             },
             _ = sleep_until(wall_at) => {
-                wall_passed = true;
-                if shared.line().leave_between_tasks() {
+                wall_at = far;
+                let mut line = shared.line();
+                line.wall_passed = true;
+                if line.leave_between_tasks() {
                     break ExitReason::Wall;
                 }
             },

@@ -1,0 +1,281 @@
+//! R's serialization format (binary, version 3), written directly for the
+//! objects tasks and results are usually made of: NULL, logical, integer,
+//! double, complex, character and raw vectors, lists, pairlists, calls and
+//! symbols, with attributes. The bytes are the ones `serialize(x, NULL,
+//! xdr = FALSE)` writes (the tests compare them), so R reads them back
+//! unchanged.
+//!
+//! Why: R's serializer allocates a hash table of 1,099 slots (8.8 KB) on
+//! every call, which for 10,000 small tasks is 88 MB of garbage that grows
+//! the client's memory before the collector runs, and it calls back once
+//! per item. Anything this writer does not know (environments, closures,
+//! external pointers, S4 objects, ALTREP vectors such as `1:10`, long
+//! vectors) makes it give up, and the caller uses R's serializer.
+
+use crate::sexp;
+use extendr_ffi::{R_NaString, R_NilValue, SEXP, SEXPTYPE};
+use std::ffi::c_int;
+
+#[allow(improper_ctypes)]
+extern "C" {
+    fn LEVELS(x: SEXP) -> c_int;
+    fn ALTREP(x: SEXP) -> c_int;
+    fn OBJECT(x: SEXP) -> c_int;
+    fn ATTRIB(x: SEXP) -> SEXP;
+    fn IS_S4_OBJECT(x: SEXP) -> c_int;
+    fn PRINTNAME(x: SEXP) -> SEXP;
+    fn TAG(x: SEXP) -> SEXP;
+    fn CAR(x: SEXP) -> SEXP;
+    fn CDR(x: SEXP) -> SEXP;
+    fn LENGTH(x: SEXP) -> c_int;
+    fn IS_LONG_VEC(x: SEXP) -> c_int;
+    fn R_CHAR(x: SEXP) -> *const u8;
+    fn DATAPTR(x: SEXP) -> *mut u8;
+    static R_GlobalEnv: SEXP;
+    static R_EmptyEnv: SEXP;
+    static R_BaseEnv: SEXP;
+    static R_UnboundValue: SEXP;
+    static R_MissingArg: SEXP;
+    static R_BaseNamespace: SEXP;
+}
+
+const REFSXP: i32 = 255;
+const NILVALUE_SXP: i32 = 254;
+const GLOBALENV_SXP: i32 = 253;
+const UNBOUNDVALUE_SXP: i32 = 252;
+const MISSINGARG_SXP: i32 = 251;
+const BASENAMESPACE_SXP: i32 = 250;
+const EMPTYENV_SXP: i32 = 242;
+const BASEENV_SXP: i32 = 241;
+
+const IS_OBJECT_BIT: i32 = 1 << 8;
+const HAS_ATTR_BIT: i32 = 1 << 9;
+const HAS_TAG_BIT: i32 = 1 << 10;
+/// CHARSXP levels that describe the cache, not the string.
+const CHARSXP_CACHE_BITS: i32 = 32 | 1;
+/// Deeper than this, a chain of nested lists goes to R's serializer.
+const MAX_DEPTH: usize = 256;
+
+/// The writer gave up: R's serializer writes this object instead.
+pub struct Unsupported;
+
+struct Writer {
+    out: Vec<u8>,
+    symbols: Symbols,
+}
+
+/// Symbols written so far: a later occurrence is written as a reference to
+/// its position (1-based). Tasks hold a handful, so a short list is
+/// searched; past 32, a map.
+#[derive(Default)]
+struct Symbols {
+    list: Vec<SEXP>,
+    map: std::collections::HashMap<usize, i32>,
+}
+
+impl Symbols {
+    fn find(&self, x: SEXP) -> Option<i32> {
+        if self.map.is_empty() {
+            self.list.iter().position(|s| *s == x).map(|i| i as i32 + 1)
+        } else {
+            self.map.get(&(x as usize)).copied()
+        }
+    }
+
+    fn add(&mut self, x: SEXP) {
+        self.list.push(x);
+        let index = self.list.len() as i32;
+        if index > 32 {
+            if self.map.is_empty() {
+                for (i, s) in self.list.iter().enumerate() {
+                    self.map.insert(*s as usize, i as i32 + 1);
+                }
+            } else {
+                self.map.insert(x as usize, index);
+            }
+        }
+    }
+}
+
+impl Writer {
+    fn int(&mut self, x: i32) {
+        self.out.extend_from_slice(&x.to_ne_bytes());
+    }
+
+    fn bytes(&mut self, x: &[u8]) {
+        self.out.extend_from_slice(x);
+    }
+
+    fn length(&mut self, x: SEXP) -> Result<usize, Unsupported> {
+        if unsafe { IS_LONG_VEC(x) } != 0 {
+            return Err(Unsupported);
+        }
+        let n = unsafe { LENGTH(x) };
+        self.int(n);
+        Ok(n as usize)
+    }
+
+    fn flags(&mut self, x: SEXP, kind: SEXPTYPE, has_tag: bool) -> bool {
+        let has_attr = kind != SEXPTYPE::CHARSXP && !sexp::is_nil(unsafe { ATTRIB(x) });
+        let mut levels = unsafe { LEVELS(x) };
+        if kind == SEXPTYPE::CHARSXP {
+            levels &= !CHARSXP_CACHE_BITS;
+        }
+        let mut flags = kind as i32 | (levels << 12);
+        if unsafe { OBJECT(x) } != 0 {
+            flags |= IS_OBJECT_BIT;
+        }
+        if has_attr {
+            flags |= HAS_ATTR_BIT;
+        }
+        if has_tag {
+            flags |= HAS_TAG_BIT;
+        }
+        self.int(flags);
+        has_attr
+    }
+
+    fn special(&mut self, x: SEXP) -> bool {
+        let code = unsafe {
+            if x == R_NilValue {
+                NILVALUE_SXP
+            } else if x == R_GlobalEnv {
+                GLOBALENV_SXP
+            } else if x == R_EmptyEnv {
+                EMPTYENV_SXP
+            } else if x == R_BaseEnv {
+                BASEENV_SXP
+            } else if x == R_UnboundValue {
+                UNBOUNDVALUE_SXP
+            } else if x == R_MissingArg {
+                MISSINGARG_SXP
+            } else if x == R_BaseNamespace {
+                BASENAMESPACE_SXP
+            } else {
+                return false;
+            }
+        };
+        self.int(code);
+        true
+    }
+
+    fn symbol(&mut self, x: SEXP) -> Result<(), Unsupported> {
+        if let Some(index) = self.symbols.find(x) {
+            if index > i32::MAX >> 8 {
+                self.int(REFSXP);
+                self.int(index);
+            } else {
+                self.int((index << 8) | REFSXP);
+            }
+            return Ok(());
+        }
+        self.symbols.add(x);
+        self.int(SEXPTYPE::SYMSXP as i32);
+        self.item(unsafe { PRINTNAME(x) }, 0)
+    }
+
+    fn charsxp(&mut self, x: SEXP) {
+        self.flags(x, SEXPTYPE::CHARSXP, false);
+        if x == unsafe { R_NaString } {
+            self.int(-1);
+            return;
+        }
+        let n = unsafe { LENGTH(x) } as usize;
+        self.int(n as i32);
+        let text = unsafe { std::slice::from_raw_parts(R_CHAR(x), n) };
+        self.bytes(text);
+    }
+
+    fn item(&mut self, mut x: SEXP, depth: usize) -> Result<(), Unsupported> {
+        if depth > MAX_DEPTH {
+            return Err(Unsupported);
+        }
+        loop {
+            if self.special(x) {
+                return Ok(());
+            }
+            let kind = sexp::type_of(x);
+            if unsafe { ALTREP(x) } != 0 || unsafe { IS_S4_OBJECT(x) } != 0 {
+                return Err(Unsupported);
+            }
+            match kind {
+                SEXPTYPE::SYMSXP => return self.symbol(x),
+                SEXPTYPE::LISTSXP | SEXPTYPE::LANGSXP => {
+                    let tag = unsafe { TAG(x) };
+                    let has_attr = self.flags(x, kind, !sexp::is_nil(tag));
+                    if has_attr {
+                        self.item(unsafe { ATTRIB(x) }, depth + 1)?;
+                    }
+                    if !sexp::is_nil(tag) {
+                        self.item(tag, depth + 1)?;
+                    }
+                    self.item(unsafe { CAR(x) }, depth + 1)?;
+                    // The rest of the pairlist, without recursing.
+                    x = unsafe { CDR(x) };
+                    continue;
+                }
+                SEXPTYPE::CHARSXP => {
+                    self.charsxp(x);
+                    return Ok(());
+                }
+                SEXPTYPE::LGLSXP
+                | SEXPTYPE::INTSXP
+                | SEXPTYPE::REALSXP
+                | SEXPTYPE::CPLXSXP
+                | SEXPTYPE::RAWSXP => {
+                    let has_attr = self.flags(x, kind, false);
+                    let n = self.length(x)?;
+                    let width = match kind {
+                        SEXPTYPE::RAWSXP => 1,
+                        SEXPTYPE::REALSXP => 8,
+                        SEXPTYPE::CPLXSXP => 16,
+                        _ => 4,
+                    };
+                    if n > 0 {
+                        let data = unsafe { std::slice::from_raw_parts(DATAPTR(x), n * width) };
+                        self.bytes(data);
+                    }
+                    if has_attr {
+                        self.item(unsafe { ATTRIB(x) }, depth + 1)?;
+                    }
+                    return Ok(());
+                }
+                SEXPTYPE::STRSXP => {
+                    let has_attr = self.flags(x, kind, false);
+                    let n = self.length(x)?;
+                    for i in 0..n {
+                        self.charsxp(unsafe { extendr_ffi::STRING_ELT(x, i as isize) });
+                    }
+                    if has_attr {
+                        self.item(unsafe { ATTRIB(x) }, depth + 1)?;
+                    }
+                    return Ok(());
+                }
+                SEXPTYPE::VECSXP | SEXPTYPE::EXPRSXP => {
+                    let has_attr = self.flags(x, kind, false);
+                    let n = self.length(x)?;
+                    for i in 0..n {
+                        self.item(unsafe { extendr_ffi::VECTOR_ELT(x, i as isize) }, depth + 1)?;
+                    }
+                    if has_attr {
+                        self.item(unsafe { ATTRIB(x) }, depth + 1)?;
+                    }
+                    return Ok(());
+                }
+                _ => return Err(Unsupported),
+            }
+        }
+    }
+}
+
+/// `x` in R's serialization format after `header` (the first bytes R's own
+/// serializer writes in this session), or `Unsupported`.
+pub fn write(x: SEXP, header: &[u8]) -> Result<Vec<u8>, Unsupported> {
+    let mut writer = Writer {
+        out: Vec::with_capacity(header.len() + 256),
+        symbols: Symbols::default(),
+    };
+    writer.bytes(header);
+    writer.item(x, 0)?;
+    Ok(writer.out)
+}

@@ -1,0 +1,103 @@
+# The package writes R's serialization format itself for the objects tasks
+# and results are usually made of; R must read exactly what it would have
+# written.
+
+serialization_corpus <- function() {
+  f <- factor(c("a", "b", NA))
+  list(
+    NULL,
+    TRUE,
+    NA,
+    c(TRUE, FALSE, NA),
+    1L,
+    NA_integer_,
+    c(-1L, 0L, .Machine$integer.max),
+    2.5,
+    c(NA_real_, NaN, Inf, -Inf, 1e-300),
+    complex(real = 1, imaginary = -2),
+    as.raw(c(0, 1, 255)),
+    "x",
+    NA_character_,
+    c("ascii", "h\u00e9llo", "\u65e5\u672c", NA, ""),
+    enc2native("caf\u00e9"),
+    iconv("caf\u00e9", "UTF-8", "latin1"),
+    character(0),
+    integer(0),
+    list(),
+    list(a = 1, b = list(c = "d", e = NULL)),
+    structure(list(1, 2), names = c("", "y")),
+    c(a = 1, b = 2),
+    matrix(c(1, 2, 3, 4), 2),
+    f,
+    data.frame(x = c(1.5, 2), y = c("a", "b")),
+    structure(1, class = "my_class", extra = list(k = TRUE)),
+    quote(x),
+    quote(x + 1),
+    quote(f(x, y = 2, ...)),
+    quote(if (x > 1) y else z),
+    quote(x + x + x),
+    expression(a + b, c * d),
+    pairlist(a = 1, 2, b = "z"),
+    list(command = quote(sum(x, y)), data = list(x = 1, y = 2), globals = list(),
+      seed = NULL, algorithm = NULL, packages = character(0), library = NULL),
+    as.Date("2024-01-02"),
+    Sys.time(),
+    seq(0, 1, by = 0.25)
+  )
+}
+
+crew_test("the package's serializer writes exactly what R writes", {
+  for (x in serialization_corpus()) {
+    ours <- native_serialize(x)
+    expect_false(is.null(ours), info = paste(deparse(x), collapse = " "))
+    expect_identical(ours, serialize(x, NULL, xdr = FALSE), info = paste(deparse(x), collapse = " "))
+    expect_identical(unserialize(ours), x)
+  }
+})
+
+crew_test("the package's serializer leaves other objects to R", {
+  leftovers <- list(
+    new.env(),
+    function(x) x + 1,
+    1:10,
+    seq_len(5),
+    list(a = 1, env = globalenv(), f = mean),
+    methods::new("numeric"),
+    list(deep = quote(g(h(1:3))))
+  )
+  for (x in leftovers[1:4]) {
+    expect_null(native_serialize(x))
+  }
+  # A function written in a call keeps its source reference, an environment.
+  expect_null(native_serialize(parse(text = "function(a) a", keep.source = TRUE)[[1]]))
+  # Base environments are written as references, so a list holding one is
+  # still the package's; a closure inside a list is not.
+  expect_null(native_serialize(leftovers[[5]]))
+  expect_null(native_serialize(list(f = function() 1)))
+})
+
+crew_test("tasks and results round-trip through workers with both serializers", {
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 30)
+  on.exit(controller$terminate())
+  values <- list(
+    list(1, "a", NULL),
+    data.frame(x = 1:3),
+    1:1000,
+    new.env(),
+    function(x) x * 2,
+    "h\u00e9llo"
+  )
+  for (index in seq_along(values)) {
+    controller$push(value, data = list(value = values[[index]]), name = paste0("t", index))
+  }
+  controller$wait(seconds_timeout = 60)
+  results <- controller$collect()
+  results <- results[order(results$name), ]
+  expect_equal(results$status, rep("success", length(values)))
+  expect_identical(results$result[[1]], values[[1]])
+  expect_identical(results$result[[2]], values[[2]])
+  expect_identical(results$result[[3]], values[[3]])
+  expect_true(is.environment(results$result[[4]]))
+  expect_equal(results$result[[5]](2), 4)
+  expect_identical(results$result[[6]], values[[6]])
+})
