@@ -36,10 +36,13 @@ test-r: install
 	$(RSCRIPT) tools/run-tests.R
 
 # `make bench COMPARE="<lib> <lib>"` runs the same workloads against other
-# builds of crew, one R library each, interleaved over ROUNDS rounds.
+# builds of crew, one R library each, interleaved over ROUNDS rounds. Their
+# dependencies that the libraries do not carry come from Debian
+# (data.table, which crew 1.3.0 imports).
 COMPARE ?=
 ROUNDS ?= 3
 bench: install
+	@if [ -n "$(COMPARE)" ]; then bash tools/install-deps.sh --compare; fi
 	$(RSCRIPT) bench/bench.R --rounds=$(ROUNDS) $(R_LIB) $(COMPARE)
 
 document: install

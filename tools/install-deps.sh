@@ -29,6 +29,12 @@ if [[ "${1:-}" == "--check" ]]; then
   packages+=(qpdf devscripts)
 fi
 
+# `--compare` adds what other builds of crew import beyond this package's
+# dependencies, for `make bench COMPARE=...`.
+if [[ "${1:-}" == "--compare" ]]; then
+  packages+=(r-cran-data.table)
+fi
+
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
