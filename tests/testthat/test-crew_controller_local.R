@@ -277,3 +277,69 @@ crew_test("crew_controller_local() deprecated arguments", {
     class = "crew_deprecate"
   )
 })
+
+crew_test("crew_controller_local() never lets a task wait behind a long one", {
+  skip_on_cran()
+  controller <- crew_controller_local(workers = 2L, seconds_idle = 60)
+  on.exit(controller$terminate())
+  controller$start()
+  controller$launch(n = 2L)
+  crew_retry(
+    ~ controller$client$status()[["connections"]] == 2L,
+    seconds_interval = 0.05,
+    seconds_timeout = 60
+  )
+  # With more tasks queued than idle workers, the worker that takes the
+  # long task also holds the next one; the other worker must still get it
+  # once it runs out of work, well before the long task ends.
+  controller$push(Sys.sleep(6), name = "long", scale = FALSE)
+  for (index in seq_len(20L)) {
+    controller$push(Sys.getpid(), name = paste0("short", index), scale = FALSE)
+  }
+  start <- Sys.time()
+  crew_retry(
+    ~ controller$client$status()[["completed"]] >= 20L,
+    seconds_interval = 0.05,
+    seconds_timeout = 30
+  )
+  expect_lt(as.numeric(difftime(Sys.time(), start, units = "secs")), 5)
+  status <- controller$client$status()
+  expect_equal(status[["executing"]], 1L)
+  expect_equal(status[["awaiting"]], 0L)
+  results <- controller$collect(scale = FALSE)
+  expect_equal(sort(results$name), sort(paste0("short", seq_len(20L))))
+  expect_true(all(results$status == "success"))
+  controller$wait(scale = FALSE, seconds_timeout = 30)
+  expect_equal(controller$pop(scale = FALSE)$name, "long")
+})
+
+crew_test("crew_controller_local() counts a task held by a worker as awaiting", {
+  skip_on_cran()
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 60)
+  on.exit(controller$terminate())
+  controller$start()
+  controller$launch(n = 1L)
+  crew_retry(
+    ~ controller$client$status()[["connections"]] == 1L,
+    seconds_interval = 0.05,
+    seconds_timeout = 60
+  )
+  controller$push(Sys.sleep(2), name = "running", scale = FALSE)
+  controller$push(TRUE, name = "held", scale = FALSE)
+  controller$push(TRUE, name = "queued", scale = FALSE)
+  crew_retry(
+    ~ controller$client$status()[["executing"]] == 1L,
+    seconds_interval = 0.05,
+    seconds_timeout = 30
+  )
+  status <- controller$client$status()
+  expect_equal(unname(status[c("awaiting", "executing")]), c(2L, 1L))
+  expect_equal(controller$unresolved(), 3L)
+  # A cancelled held task is given back by the worker and resolves once.
+  controller$cancel(names = "held")
+  controller$wait(scale = FALSE, seconds_timeout = 30)
+  results <- controller$collect(scale = FALSE)
+  expect_equal(sort(results$name), c("held", "queued", "running"))
+  expect_equal(results$status[results$name == "held"], "cancel")
+  expect_true(all(results$status[results$name != "held"] == "success"))
+})
