@@ -241,10 +241,18 @@ mod tests {
 
     /// A child process whose command line carries a unique marker; `trap`
     /// makes it ignore SIGTERM.
+    /// A shell whose command line holds `marker` and that waits on its
+    /// standard input with a builtin: a loop of `sleep` would fork copies
+    /// of the shell, with the same command line, for a moment each time.
     fn spawn(marker: &str, ignore_term: bool) -> Child {
         let trap = if ignore_term { "trap '' TERM; " } else { "" };
-        let script = format!("{trap}: {marker}; while :; do sleep 0.05; done");
-        Command::new("sh").arg("-c").arg(script).spawn().unwrap()
+        let script = format!("{trap}: {marker}; while :; do read line || exit 0; done");
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     fn me() -> String {
@@ -271,6 +279,12 @@ mod tests {
         let marker = format!("crew-find-{}", crate::random::hex(6));
         let mut child = spawn(&marker, false);
         let pid = child.id();
+        // Until the child has exec'd, its command line is still the
+        // test binary's.
+        let start = Instant::now();
+        while find(None, &marker).is_empty() && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let mine = find(Some(&me()), &marker);
         let anyone = find(None, &marker);
         let nobody = find(Some("no-such-user-of-crew"), &marker);

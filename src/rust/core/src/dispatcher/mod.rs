@@ -292,7 +292,7 @@ impl Dispatcher {
             }
         }
         let changed = state.changed();
-        state.wait_begin();
+        state.wait_begin(any);
         let held = loop {
             if holds(&state) {
                 break true;
@@ -306,7 +306,7 @@ impl Dispatcher {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         };
-        state.wait_end();
+        state.wait_end(any);
         held
     }
 

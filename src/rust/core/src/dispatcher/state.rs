@@ -168,8 +168,11 @@ pub struct State {
     closed: bool,
     signal: Arc<Signal>,
     changed: Arc<Condvar>,
-    /// Threads waiting on `changed`, so a resolution wakes no one in vain.
-    waiters: usize,
+    /// Threads waiting on `changed` for any resolved task, and for no task
+    /// to be left queued or running, so a resolution wakes only a waiter
+    /// whose condition may now hold.
+    waiting_any: usize,
+    waiting_all: usize,
     outgoing: Vec<Delivery>,
 }
 
@@ -198,7 +201,8 @@ impl State {
             closed: false,
             signal,
             changed: Arc::new(Condvar::new()),
-            waiters: 0,
+            waiting_any: 0,
+            waiting_all: 0,
             outgoing: Vec::new(),
         }
     }
@@ -215,14 +219,23 @@ impl State {
         self.changed.clone()
     }
 
-    /// A thread is about to wait on [`State::changed`].
-    pub fn wait_begin(&mut self) {
-        self.waiters += 1;
+    /// A thread is about to wait on [`State::changed`], for any resolved
+    /// task (`any`) or for every task to resolve.
+    pub fn wait_begin(&mut self, any: bool) {
+        if any {
+            self.waiting_any += 1;
+        } else {
+            self.waiting_all += 1;
+        }
     }
 
     /// A thread stopped waiting on [`State::changed`].
-    pub fn wait_end(&mut self) {
-        self.waiters = self.waiters.saturating_sub(1);
+    pub fn wait_end(&mut self, any: bool) {
+        if any {
+            self.waiting_any = self.waiting_any.saturating_sub(1);
+        } else {
+            self.waiting_all = self.waiting_all.saturating_sub(1);
+        }
     }
 
     /// Whether any resolved task is waiting to be taken.
@@ -523,7 +536,8 @@ impl State {
         self.waiting += 1;
         self.status.completed += 1;
         self.signal.notify();
-        if self.waiters > 0 {
+        let all_done = self.status.awaiting + self.status.executing == 0;
+        if self.waiting_any > 0 || (self.waiting_all > 0 && all_done) {
             self.changed.notify_all();
         }
     }
