@@ -17,10 +17,11 @@ NULL
 }
 
 # R6 and processx are used only inside R6 class definitions and methods,
-# where R CMD check's usage scan does not look; naming them here records
-# the dependency without loading them with the package.
+# where R CMD check's usage scan does not look, and tibble's namespace is
+# loaded by name (see tibble_ready()); naming them here records the
+# dependencies without loading them with the package.
 imports_used_in_classes <- function() {
-  list(R6::R6Class, processx::process)
+  list(R6::R6Class, processx::process, tibble::tibble)
 }
 
 # R6 keeps each class's methods in its generator, where the byte compiler
