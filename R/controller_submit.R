@@ -54,50 +54,12 @@ controller_task <- function(private, command, data, globals, seed, algorithm, pa
   )
 }
 
-# push() on a started controller without a backup is one native call: it
-# checks the arguments, names the task if needed, serializes and queues it
-# and returns its handle (about 10 microseconds for a small task). The
-# other cases (not started, a backup that may take the task, a stopped
-# dispatcher) go through controller_push_checked().
+# push() beyond its common case, which the public method takes inline (one
+# native call that checks the arguments, names, serializes and queues the
+# task: about 10 microseconds): a controller that has not started, a
+# backup that may take the task, or a dispatcher that stopped behind the
+# controller's back.
 controller_push <- function(
-  self,
-  private,
-  command,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_timeout,
-  scale,
-  throttle,
-  name
-) {
-  dispatcher <- private$.dispatcher
-  handle <- if (!is.null(dispatcher) && is.null(private$.backup)) {
-    native_push(
-      dispatcher, command, name, data, globals, seed, algorithm, packages,
-      library, seconds_timeout, scale, throttle
-    )
-  }
-  if (is.null(handle)) {
-    return(
-      controller_push_checked(
-        self, private, command, data, globals, seed, algorithm, packages,
-        library, seconds_timeout, scale, throttle, name
-      )
-    )
-  }
-  # scale() without its own argument check and with the throttle asked
-  # here: the common case, a throttled push, then costs one poll.
-  if (scale && (!throttle || private$.launcher$poll())) {
-    controller_scale_now(self, private, throttle)
-  }
-  invisible(handle)
-}
-
-controller_push_checked <- function(
   self,
   private,
   command,

@@ -308,7 +308,9 @@ crew_class_controller <- R6::R6Class(
         command <- substitute(command)
       }
       # The common case in one native call, inline: push() runs once per
-      # task. Everything else goes through controller_push().
+      # task. Everything else goes through controller_push(). scale() is
+      # asked without its own argument check, so a throttled push costs one
+      # poll of the throttle.
       if (!is.null(.dispatcher) && is.null(.backup)) {
         handle <- native_push(
           .dispatcher, command, name, data, globals, seed, algorithm, packages,
