@@ -152,8 +152,10 @@ crew_class_controller <- R6::R6Class(
     #' @return `NULL` (invisibly).
     start = function(controllers = NULL) {
       if (!isTRUE(.client$started)) {
-        .client$start()
-        .launcher$start(url = .client$url, profile = .client$profile)
+        without_jit({
+          .client$start()
+          .launcher$start(url = .client$url, profile = .client$profile)
+        })
         controller_reset(private)
         .name <<- .launcher$name
         .summary <<- controller_summary_zero(.name)

@@ -42,6 +42,9 @@ crew_controller <- function(
   backup = NULL,
   auto_scale = NULL
 ) {
+  # Construction runs once per controller: see without_jit().
+  level <- compiler::enableJIT(0L)
+  on.exit(compiler::enableJIT(level))
   crew_deprecate(
     name = "auto_scale",
     date = "2023-05-18",

@@ -232,6 +232,10 @@ launcher_launch <- function(self, private, n) {
   if (n < 1L) {
     return(invisible())
   }
+  without_jit(launcher_launch_now(self, private, n))
+}
+
+launcher_launch_now <- function(self, private, n) {
   # One call string, and so one credential good for exactly n workers, per
   # launch: a plugin that asks for call() or settings() again while it
   # submits the workers gets the same ones.

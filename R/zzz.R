@@ -2,11 +2,14 @@
 NULL
 
 # Attaching the package (library(crew), as a client script does) loads
-# tibble's namespace so that the first result rows already print and
-# subset as tibbles; workers only load the namespace (crew::crew_worker())
-# and never pay for it.
+# tibble's namespace, so that the first result rows already print and
+# subset as tibbles, and processx's, which starts local workers (its first
+# load takes some 40 ms, which would otherwise delay the first launch).
+# Workers only load the namespace (crew::crew_worker()) and pay for
+# neither.
 .onAttach <- function(libname, pkgname) {
   tibble_ready()
+  loadNamespace("processx")
 }
 
 .onUnload <- function(libpath) {
