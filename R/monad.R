@@ -186,68 +186,19 @@ monad_validate <- function(x) {
   invisible()
 }
 
-#' @title Readable text of an error code
-#' @description Short descriptions of the numeric error codes that the
-#'   transport layer can report for a task. The numbering follows the
-#'   NNG convention that crew 1.3.0 exposed to users.
-#' @keywords internal
-monad_code_text <- c(
-  "1" = "Interrupted",
-  "2" = "Out of memory",
-  "3" = "Invalid argument",
-  "4" = "Resource busy",
-  "5" = "Timed out",
-  "6" = "Connection refused",
-  "7" = "Object closed",
-  "8" = "Try again",
-  "9" = "Not supported",
-  "10" = "Address in use",
-  "11" = "Incorrect state",
-  "12" = "Entry not found",
-  "13" = "Protocol error",
-  "14" = "Destination unreachable",
-  "15" = "Address invalid",
-  "16" = "Permission denied",
-  "17" = "Message too large",
-  "18" = "Connection aborted",
-  "19" = "Connection reset",
-  "20" = "Operation canceled",
-  "21" = "Out of files",
-  "22" = "Out of space",
-  "23" = "Resource already exists",
-  "24" = "Read only resource",
-  "25" = "Write only resource",
-  "26" = "Cryptographic error",
-  "27" = "Peer could not be authenticated",
-  "28" = "Option requires argument",
-  "29" = "Ambiguous option",
-  "30" = "Incorrect type",
-  "31" = "Connection shutdown"
-)
-
 #' @title Status and error text of exit codes
 #' @description Map task exit codes to the `status` and `error` columns
 #'   of result rows. Code `0` is a success and `-1` an R-level error
 #'   whose message comes from the task itself, so both give a missing
 #'   `error`. Code 19 is a crash, 20 a cancellation, and every other
 #'   code is an error whose text is `"<code> | <description>"`
-#'   (for example `"5 | Timed out"` for a task that hit its timeout).
+#'   (for example `"5 | Timed out"` for a task that hit its timeout). The
+#'   texts follow the NNG convention that crew 1.3.0 exposed to users and
+#'   come from the same table the dispatcher uses for its result rows.
 #' @keywords internal
 #' @param code Integer vector of exit codes.
 #' @return A list with character vectors `status` and `error`, each as
 #'   long as `code`.
 monad_outcome <- function(code) {
-  code <- as.integer(code)
-  status <- rep("error", length(code))
-  status[!is.na(code) & code == 0L] <- "success"
-  status[!is.na(code) & code == 19L] <- "crash"
-  status[!is.na(code) & code == 20L] <- "cancel"
-  error <- rep(NA_character_, length(code))
-  coded <- !is.na(code) & code != 0L & code != -1L
-  if (any(coded)) {
-    text <- unname(monad_code_text[as.character(code[coded])])
-    text[is.na(text)] <- "Unknown error"
-    error[coded] <- paste(code[coded], "|", text)
-  }
-  list(status = status, error = error)
+  native_code_outcome(code)
 }

@@ -306,6 +306,10 @@ native_metrics_stop <- function(metrics) {
   invisible(.Call(wrap__native_metrics_stop, metrics))
 }
 
+native_code_outcome <- function(code) {
+  .Call(wrap__native_code_outcome, as.integer(code))
+}
+
 # How the package's own serializer writes `x`, or NULL where it leaves `x`
 # to R's serializer; for the tests.
 native_serialize <- function(x) {

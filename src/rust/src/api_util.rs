@@ -40,6 +40,25 @@ fn native_serialize(x: Robj) -> Robj {
     }
 }
 
+/// The status and error text of result rows with these codes and no
+/// message from a worker: `list(status, error)`, from the core's table.
+#[extendr]
+fn native_code_outcome(code: Integers) -> Robj {
+    let codes: Vec<Option<i32>> = code.iter().map(|c| c.into()).collect();
+    let status = Strings::from_values(
+        codes
+            .iter()
+            .map(|c| c.map_or("error", crew_core::protocol::codes::status)),
+    );
+    let error = Strings::from_values(codes.iter().map(|c| {
+        match c.and_then(crew_core::protocol::codes::error) {
+            Some(text) => Rstr::from(text.as_str()),
+            None => Rstr::na(),
+        }
+    }));
+    crate::convert::named(&["status", "error"], vec![status.into(), error.into()])
+}
+
 /// Terminates every dispatcher of this process.
 #[extendr]
 fn native_shutdown() {
@@ -66,5 +85,6 @@ extendr_module! {
     fn native_monotonic_seconds;
     fn native_shutdown;
     fn native_serialize;
+    fn native_code_outcome;
     fn native_interfaces;
 }
