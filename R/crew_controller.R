@@ -42,9 +42,8 @@ crew_controller <- function(
   backup = NULL,
   auto_scale = NULL
 ) {
-  # Construction runs once per controller: see without_jit().
-  level <- compiler::enableJIT(0L)
-  on.exit(compiler::enableJIT(level))
+  # Construction runs once per controller.
+  local_without_jit()
   crew_deprecate(
     name = "auto_scale",
     date = "2023-05-18",

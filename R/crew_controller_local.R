@@ -56,9 +56,8 @@ crew_controller_local <- function(
   local_log_directory = NULL,
   local_log_join = NULL
 ) {
-  # Construction runs once per controller: see without_jit().
-  level <- compiler::enableJIT(0L)
-  on.exit(compiler::enableJIT(level))
+  # Construction runs once per controller.
+  local_without_jit()
   warnings <- list(
     seconds_exit = seconds_exit,
     local_log_directory = local_log_directory,

@@ -232,18 +232,19 @@ launcher_launch <- function(self, private, n) {
   if (n < 1L) {
     return(invisible())
   }
-  without_jit(launcher_launch_now(self, private, n))
-}
-
-launcher_launch_now <- function(self, private, n) {
+  # A launch runs once: see local_without_jit().
+  local_without_jit()
   # One call string, and so one credential good for exactly n workers, per
   # launch: a plugin that asks for call() or settings() again while it
   # submits the workers gets the same ones.
   private$.launch_size <- n
-  on.exit({
-    private$.launch_size <- NULL
-    private$.launch_settings <- NULL
-  })
+  on.exit(
+    {
+      private$.launch_size <- NULL
+      private$.launch_settings <- NULL
+    },
+    add = TRUE
+  )
   private$.launch_settings <- self$settings()
   call <- self$call()
   handle <- self$launch_workers(call = call, n = n)

@@ -5,9 +5,15 @@
 # controller about 75 ms of its first 230 (processx's process objects
 # included). Methods that run once are cheaper to interpret; ones called
 # again later are compiled then, as usual. The previous JIT level is
-# restored however `expr` ends.
-without_jit <- function(expr) {
+# restored however the caller ends.
+local_without_jit <- function(envir = parent.frame()) {
   level <- compiler::enableJIT(0L)
-  on.exit(compiler::enableJIT(level))
+  restore <- bquote(compiler::enableJIT(.(level)))
+  do.call(base::on.exit, list(restore, add = TRUE), envir = envir)
+  invisible()
+}
+
+without_jit <- function(expr) {
+  local_without_jit()
   expr
 }
