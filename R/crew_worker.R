@@ -167,14 +167,11 @@ worker_serve <- function(session, metrics) {
         native_worker_send(session, failed$id, worker_failure(failed$name, condition), NA)
         NULL
       },
-      # A cancellation stopped the task (see crew_eval_record()); the
-      # dispatcher resolved it already and only learns the worker is free.
+      # A cancellation stopped the task (see crew_eval_record()). The
+      # dispatcher resolved it already; the next native_worker_next() tells
+      # it the worker is free, as for any task left without a result.
       interrupt = function(condition) {
-        if (!is.null(current)) {
-          stopped <- current
-          current <<- NULL
-          native_worker_send(session, stopped$id, worker_interrupted(stopped$name), NA)
-        }
+        current <<- NULL
         NULL
       }
     )
@@ -193,13 +190,6 @@ worker_run_task <- function(session, event) {
   }
   # The binding reads the metadata fields by name and ignores `value`.
   native_worker_send(session, event$id, record, record$value)
-}
-
-worker_interrupted <- function(name) {
-  record <- worker_failure(name, simpleCondition("the task was interrupted"))
-  record$status <- "cancel"
-  record$code <- 20L
-  record
 }
 
 # A task that failed outside crew_eval()'s own error capture: for example a
