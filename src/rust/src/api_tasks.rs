@@ -725,13 +725,7 @@ pub extern "C" fn wrap__native_take(dispatcher_handle: SEXP, names: SEXP, max: S
         };
         let mut tally = Tally::default();
         let out = rows(&taken, controller, Some(&mut tally));
-        let mut total = d.tally();
-        total.success += tally.success;
-        total.error += tally.error;
-        total.crash += tally.crash;
-        total.cancel += tally.cancel;
-        total.warning += tally.warning;
-        total.seconds += tally.seconds;
+        d.tally().absorb(&tally);
         out
     })
 }

@@ -28,13 +28,7 @@ fn native_monotonic_seconds() -> f64 {
 /// `serialize(x, NULL, xdr = FALSE)`).
 #[extendr]
 fn native_serialize(x: Robj) -> Robj {
-    let header = crate::serial::serialize_with_r(unsafe { extendr_ffi::R_NilValue })
-        .ok()
-        .map(|mut bytes| {
-            bytes.truncate(bytes.len().saturating_sub(4));
-            bytes
-        });
-    match header.and_then(|h| crate::serial_write::write(unsafe { x.get() }, &h).ok()) {
+    match crate::serial::serialize_natively(unsafe { x.get() }) {
         Some(bytes) => Robj::from(Raw::from_bytes(&bytes)),
         None => Robj::from(()),
     }

@@ -130,13 +130,17 @@ unsafe extern "C" fn run_unserialize(data: *mut c_void) {
 /// with the writer of `serial_write.rs` when it knows every part of the
 /// object, otherwise with R's own serializer.
 pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
-    let header = HEADER.with(|h| h.clone());
-    if let Some(header) = header.as_deref() {
-        if let Ok(bytes) = crate::serial_write::write(object, header) {
-            return Ok(bytes);
-        }
+    match serialize_natively(object) {
+        Some(bytes) => Ok(bytes),
+        None => serialize_with_r(object),
     }
-    serialize_with_r(object)
+}
+
+/// `object` as the writer of `serial_write.rs` serializes it, or `None`
+/// where it leaves the object to R's serializer.
+pub fn serialize_natively(object: SEXP) -> Option<Vec<u8>> {
+    let header = HEADER.with(|h| h.clone());
+    crate::serial_write::write(object, header.as_deref()?).ok()
 }
 
 thread_local! {

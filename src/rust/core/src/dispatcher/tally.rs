@@ -27,6 +27,16 @@ impl Tally {
             self.seconds += seconds;
         }
     }
+
+    /// Adds another tally's counts to these.
+    pub fn absorb(&mut self, other: &Tally) {
+        self.success += other.success;
+        self.error += other.error;
+        self.crash += other.crash;
+        self.cancel += other.cancel;
+        self.warning += other.warning;
+        self.seconds += other.seconds;
+    }
 }
 
 #[cfg(test)]
