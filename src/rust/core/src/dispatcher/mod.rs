@@ -320,11 +320,6 @@ impl Dispatcher {
         count
     }
 
-    /// A resolved task's outcome, leaving the task held.
-    pub fn peek(&self, name: &str) -> Option<Arc<Outcome>> {
-        self.lock().peek(name)
-    }
-
     /// The cell of a held task, for a new handle on it.
     pub fn cell(&self, name: &str) -> Option<Arc<TaskCell>> {
         self.lock().cell(name)

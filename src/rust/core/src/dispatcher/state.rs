@@ -714,15 +714,6 @@ impl State {
         self.stop(task_id, CODE_TIMEOUT);
     }
 
-    /// The named task's outcome, if it has resolved, leaving it in place.
-    pub fn peek(&self, name: &str) -> Option<Arc<Outcome>> {
-        let task = self.tasks.get(self.by_name.get(name)?)?;
-        match &task.phase {
-            Phase::Resolved(outcome) => Some(outcome.clone()),
-            Phase::Waiting(_) => None,
-        }
-    }
-
     /// The cell of the named held task, made now if no live handle has it.
     pub fn cell(&mut self, name: &str) -> Option<Arc<TaskCell>> {
         let task = self.tasks.get_mut(self.by_name.get(name)?)?;

@@ -150,19 +150,17 @@ async fn handshake(
     }
 }
 
-/// Takes a task out of the line if it has not started; the caller then
-/// tells the dispatcher it was released.
-fn withdraw(shared: &Shared, id: u64) -> bool {
+/// Takes a task out of the line if it has not started, and says so: the
+/// caller then tells the dispatcher it was released. A cancelled task that
+/// already runs is interrupted instead (with `interrupt`).
+fn withdraw(shared: &Shared, id: u64, interrupt: bool) -> bool {
     let mut line = shared.line();
-    if line.running == Some(id) {
+    if interrupt && line.running == Some(id) {
         shared.interrupt();
         return false;
     }
     match line.queue.iter().position(|t| t.id == id) {
-        Some(position) => {
-            line.queue.remove(position);
-            true
-        }
+        Some(position) => line.queue.remove(position).is_some(),
         None => false,
     }
 }
@@ -203,17 +201,8 @@ async fn read_loop(
             // line, or one the dispatcher wants back for another worker, is
             // released.
             Message::Cancel { id } | Message::Revoke { id } => {
-                let revoke = matches!(frame.message, Message::Revoke { .. });
-                let released = if revoke {
-                    let mut line = shared.line();
-                    match line.queue.iter().position(|t| t.id == id) {
-                        Some(position) => line.queue.remove(position).is_some(),
-                        None => false,
-                    }
-                } else {
-                    withdraw(&shared, id)
-                };
-                if released {
+                let cancel = matches!(frame.message, Message::Cancel { .. });
+                if withdraw(&shared, id, cancel) {
                     if let Some(link) = shared.link.get() {
                         if link.send(&Message::Released { id }, &[]).await.is_err() {
                             break Control::Lost;
