@@ -4,23 +4,26 @@
 //! beside the extendr functions in `lib.rs`, and each says what it costs.
 //!
 //! Each takes the controller's dispatcher handle, an external pointer made
-//! by [`native_dispatcher_handle`], instead of looking the profile up.
+//! by `wrap__native_dispatcher_handle`, instead of looking the profile up.
 
 use crate::convert::Waited;
 use crate::records::{closed_record, error_record, interrupt_record, with_guard};
+use crate::result_rows::rows;
 use crate::serial;
 use crate::sexp::{self, Protect};
-use crew_core::dispatcher::{Dispatcher, Outcome, Taken, Tally, TaskCell};
-use crew_core::protocol::{codes, Seed};
+use crate::task_arguments::{
+    check_task, flag, is_flag, seconds, serialized_task, timeout, TaskArguments,
+};
+use crew_core::dispatcher::{Dispatcher, Taken, Tally, TaskCell};
 use crew_core::{registry, Error};
 use extendr_ffi::{
-    R_EmptyEnv, R_NewEnv, Rf_ScalarInteger, Rf_allocVector, Rf_defineVar, Rf_setAttrib, INTEGER,
-    LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
+    R_EmptyEnv, R_NewEnv, Rf_ScalarInteger, Rf_allocVector, Rf_defineVar, LOGICAL, SET_VECTOR_ELT,
+    SEXP, SEXPTYPE, VECTOR_ELT,
 };
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::sexp::ffi::{Rf_ScalarLogical, Rf_getAttrib};
+use crate::sexp::ffi::Rf_ScalarLogical;
 
 /// A controller's hold on its dispatcher, with what every task of the
 /// controller shares: its four reset settings and its name (a character
@@ -48,11 +51,7 @@ struct Constants {
     name: SEXP,
     cell: SEXP,
     controller: SEXP,
-    task_fields: SEXP,
-    result_columns: SEXP,
-    tibble_class: SEXP,
     handle_class: SEXP,
-    pids: SEXP,
     summary_names: SEXP,
 }
 
@@ -63,36 +62,7 @@ thread_local! {
         name: sexp::symbol(c"name"),
         cell: sexp::symbol(c".cell"),
         controller: sexp::symbol(c".controller"),
-        task_fields: sexp::preserved_strings(&[
-            "command",
-            "data",
-            "globals",
-            "seed",
-            "algorithm",
-            "packages",
-            "library",
-            "reset_globals",
-            "reset_packages",
-            "reset_options",
-            "garbage_collection",
-        ]),
-        result_columns: sexp::preserved_strings(&[
-            "name",
-            "command",
-            "result",
-            "status",
-            "error",
-            "code",
-            "trace",
-            "warnings",
-            "seconds",
-            "seed",
-            "algorithm",
-            "controller",
-        ]),
-        tibble_class: sexp::preserved_strings(&["tbl_df", "tbl", "data.frame"]),
         handle_class: sexp::preserved_strings(&["crew_task", "mirai"]),
-        pids: sexp::symbol(c"crew_pids"),
         summary_names: sexp::preserved_strings(&[
             "seconds", "success", "error", "crash", "cancel", "warning",
         ]),
@@ -151,160 +121,6 @@ pub extern "C" fn wrap__native_dispatcher_handle(
         let tag = with_constants(|c| c.dispatcher_tag);
         sexp::external(handle, tag, true)
     })
-}
-
-fn is_flag(x: SEXP) -> bool {
-    sexp::type_of(x) == SEXPTYPE::LGLSXP
-        && sexp::len(x) == 1
-        && unsafe { *LOGICAL(x) } != sexp::na_int()
-}
-
-fn flag(x: SEXP) -> bool {
-    unsafe { *LOGICAL(x) == 1 }
-}
-
-/// R's `is_named()` for a list: no names needed when empty, otherwise
-/// names that are all present, nonempty and distinct.
-fn is_named_list(x: SEXP) -> bool {
-    if sexp::type_of(x) != SEXPTYPE::VECSXP {
-        return false;
-    }
-    let n = sexp::len(x);
-    if n == 0 {
-        return true;
-    }
-    let names = unsafe { Rf_getAttrib(x, sexp::names_symbol()) };
-    if sexp::type_of(names) != SEXPTYPE::STRSXP || sexp::len(names) != n {
-        return false;
-    }
-    let mut seen: Vec<&str> = Vec::with_capacity(n);
-    for i in 0..n {
-        match sexp::string_elt(names, i) {
-            Some(name) if !name.is_empty() && !seen.contains(&name) => seen.push(name),
-            _ => return false,
-        }
-    }
-    true
-}
-
-fn is_number(x: SEXP) -> bool {
-    match sexp::type_of(x) {
-        SEXPTYPE::INTSXP => {
-            let factor = unsafe { extendr_ffi::Rf_isFactor(x) } == extendr_ffi::Rboolean::TRUE;
-            !factor && sexp::len(x) == 1 && unsafe { *INTEGER(x) } != sexp::na_int()
-        }
-        SEXPTYPE::REALSXP => sexp::len(x) == 1 && !unsafe { *REAL(x) }.is_nan(),
-        _ => false,
-    }
-}
-
-fn is_strings_without_na(x: SEXP) -> bool {
-    sexp::type_of(x) == SEXPTYPE::STRSXP
-        && (0..sexp::len(x))
-            .all(|i| unsafe { extendr_ffi::STRING_ELT(x, i as isize) != extendr_ffi::R_NaString })
-}
-
-/// The checks `push()` makes before anything is queued, in the order and
-/// with the words of the R-level checks.
-fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
-    if !is_flag(arguments.scale) {
-        return Err("scale must be TRUE or FALSE.");
-    }
-    if !is_flag(arguments.throttle) {
-        return Err("throttle must be TRUE or FALSE.");
-    }
-    if !is_named_list(arguments.data) {
-        return Err("data must be a named list.");
-    }
-    if !is_named_list(arguments.globals) {
-        return Err("globals must be a named list.");
-    }
-    if !sexp::is_nil(arguments.seed) && !is_number(arguments.seed) {
-        return Err("seed must be NULL or a non-missing number.");
-    }
-    if !sexp::is_nil(arguments.algorithm)
-        && sexp::scalar_string(arguments.algorithm).is_none_or(|a| a.is_empty())
-    {
-        return Err("algorithm must be NULL or a nonempty character string.");
-    }
-    if !is_strings_without_na(arguments.packages) {
-        return Err("packages must be a character vector with no missing values.");
-    }
-    if !sexp::is_nil(arguments.library) && !is_strings_without_na(arguments.library) {
-        return Err("library must be NULL or a character vector with no missing values.");
-    }
-    let timeout = arguments.seconds_timeout;
-    if !sexp::is_nil(timeout) {
-        let ok = matches!(sexp::type_of(timeout), SEXPTYPE::INTSXP | SEXPTYPE::REALSXP)
-            && is_number(timeout)
-            && seconds(timeout).is_some_and(|s| s >= 0.0);
-        if !ok {
-            return Err("seconds_timeout must be NULL or a nonnegative number.");
-        }
-    }
-    Ok(())
-}
-
-fn seconds(x: SEXP) -> Option<f64> {
-    match sexp::type_of(x) {
-        SEXPTYPE::REALSXP if sexp::len(x) == 1 => Some(unsafe { *REAL(x) }),
-        SEXPTYPE::INTSXP if sexp::len(x) == 1 => {
-            let v = unsafe { *INTEGER(x) };
-            (v != sexp::na_int()).then_some(v as f64)
-        }
-        _ => None,
-    }
-}
-
-fn timeout(x: SEXP) -> Option<Duration> {
-    seconds(x)
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
-}
-
-struct TaskArguments {
-    command: SEXP,
-    data: SEXP,
-    globals: SEXP,
-    seed: SEXP,
-    algorithm: SEXP,
-    packages: SEXP,
-    library: SEXP,
-    resets: [bool; 4],
-    seconds_timeout: SEXP,
-    scale: SEXP,
-    throttle: SEXP,
-}
-
-/// TRUE or FALSE (R's shared constants, nothing allocated).
-fn logical(value: bool) -> SEXP {
-    unsafe { Rf_ScalarLogical(value as i32) }
-}
-
-/// The serialized task a worker runs. The task's name is not part of it:
-/// it rides in the frame header, so a fresh name can be chosen after the
-/// task is serialized.
-fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
-    let mut protect = Protect::new();
-    let task = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 11) });
-    let fields = [
-        arguments.command,
-        arguments.data,
-        arguments.globals,
-        arguments.seed,
-        arguments.algorithm,
-        arguments.packages,
-        arguments.library,
-        logical(arguments.resets[0]),
-        logical(arguments.resets[1]),
-        logical(arguments.resets[2]),
-        logical(arguments.resets[3]),
-    ];
-    for (i, field) in fields.into_iter().enumerate() {
-        unsafe { SET_VECTOR_ELT(task, i as isize, field) };
-    }
-    sexp::set_names(task, with_constants(|c| c.task_fields));
-    serial::serialize_sexp(task)
 }
 
 /// A task handle: an environment with the task's `name`, the cell that
@@ -484,214 +300,6 @@ pub extern "C" fn wrap__native_push_batch(
         }
         out
     })
-}
-
-/// Which rows to build: the texts of each row, decided before any R object
-/// is made.
-struct RowText {
-    status: &'static str,
-    error: Option<String>,
-    code: i32,
-}
-
-fn row_text(outcome: &Outcome) -> RowText {
-    match &outcome.meta {
-        Some(meta) => RowText {
-            status: match meta.status.as_str() {
-                "success" => "success",
-                "cancel" => "cancel",
-                "crash" => "crash",
-                _ => "error",
-            },
-            error: meta.error.clone(),
-            code: outcome.code,
-        },
-        None => RowText {
-            status: codes::status(outcome.code),
-            error: codes::error(outcome.code),
-            code: outcome.code,
-        },
-    }
-}
-
-/// Resolved tasks as a result tibble with the 12 columns of crew's result
-/// rows. Values are unserialized here; one that cannot be read turns its
-/// row into an error rather than failing the whole batch. Rows of tasks
-/// that no worker finished get their status and error from the code and
-/// `controller` as their controller. If any crashed task names the process
-/// of its worker, the tibble carries an attribute `crew_pids` (one integer
-/// per row, NA elsewhere) for R to say how that process ended.
-/// Cost: about a microsecond per row, most of it the value.
-fn rows(taken: &[Taken], controller: SEXP, mut tally: Option<&mut Tally>) -> SEXP {
-    let n = taken.len();
-    let mut protect = Protect::new();
-    let column = |protect: &mut Protect, kind: SEXPTYPE| {
-        protect.keep(unsafe { Rf_allocVector(kind, n as isize) })
-    };
-    let name = column(&mut protect, SEXPTYPE::STRSXP);
-    let command = column(&mut protect, SEXPTYPE::STRSXP);
-    let result = column(&mut protect, SEXPTYPE::VECSXP);
-    let status = column(&mut protect, SEXPTYPE::STRSXP);
-    let error = column(&mut protect, SEXPTYPE::STRSXP);
-    let code = column(&mut protect, SEXPTYPE::INTSXP);
-    let trace = column(&mut protect, SEXPTYPE::STRSXP);
-    let warnings = column(&mut protect, SEXPTYPE::STRSXP);
-    let seconds = column(&mut protect, SEXPTYPE::REALSXP);
-    let doubles = taken.iter().any(|t| {
-        matches!(
-            t.outcome.meta.as_ref().map(|m| m.seed),
-            Some(Seed::Double(_))
-        )
-    });
-    let seed = column(
-        &mut protect,
-        if doubles {
-            SEXPTYPE::REALSXP
-        } else {
-            SEXPTYPE::INTSXP
-        },
-    );
-    let algorithm = column(&mut protect, SEXPTYPE::STRSXP);
-    let controllers = column(&mut protect, SEXPTYPE::STRSXP);
-    let controller = unsafe { extendr_ffi::STRING_ELT(controller, 0) };
-    let mut pids: Option<SEXP> = None;
-    let mut last_command: Option<(&str, SEXP)> = None;
-    let mut last_controller: Option<(&str, SEXP)> = None;
-    for (i, t) in taken.iter().enumerate() {
-        let outcome = &t.outcome;
-        let mut text = row_text(outcome);
-        let value = match outcome.meta {
-            Some(_) if outcome.payload.is_empty() => {
-                Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) })
-            }
-            Some(_) => serial::unserialize_sexp(&outcome.payload),
-            None => Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) }),
-        };
-        let value = value.unwrap_or_else(|problem| {
-            text = RowText {
-                status: "error",
-                error: Some(format!("could not read the task's value: {problem}")),
-                code: -1,
-            };
-            unsafe { Rf_ScalarLogical(sexp::na_int()) }
-        });
-        unsafe { SET_VECTOR_ELT(result, i as isize, value) };
-        if let Some(tally) = tally.as_deref_mut() {
-            let meta = outcome.meta.as_ref();
-            tally.add(
-                text.status,
-                meta.is_some_and(|m| m.warnings.is_some()),
-                meta.and_then(|m| m.seconds),
-            );
-        }
-        sexp::set_string(name, i, sexp::charsxp(&t.name));
-        sexp::set_string(status, i, sexp::charsxp(text.status));
-        sexp::set_string(error, i, sexp::charsxp_or_na(text.error.as_deref()));
-        unsafe { *INTEGER(code).add(i) = text.code };
-        let meta = outcome.meta.as_ref();
-        let command_text = meta.and_then(|m| m.command.as_deref());
-        let command_value = match (command_text, last_command) {
-            (Some(now), Some((before, value))) if now == before => value,
-            (Some(now), _) => {
-                let value = sexp::charsxp(now);
-                last_command = Some((now, value));
-                value
-            }
-            (None, _) => sexp::charsxp_or_na(None),
-        };
-        sexp::set_string(command, i, command_value);
-        sexp::set_string(
-            trace,
-            i,
-            sexp::charsxp_or_na(meta.and_then(|m| m.trace.as_deref())),
-        );
-        sexp::set_string(
-            warnings,
-            i,
-            sexp::charsxp_or_na(meta.and_then(|m| m.warnings.as_deref())),
-        );
-        unsafe {
-            *REAL(seconds).add(i) = meta.and_then(|m| m.seconds).unwrap_or(sexp::na_real());
-        }
-        let seed_value = meta.map_or(Seed::Missing, |m| m.seed);
-        unsafe {
-            if doubles {
-                *REAL(seed).add(i) = match seed_value {
-                    Seed::Double(x) => x,
-                    Seed::Integer(x) => x as f64,
-                    Seed::Missing => sexp::na_real(),
-                };
-            } else {
-                *INTEGER(seed).add(i) = match seed_value {
-                    Seed::Integer(x) => x,
-                    _ => sexp::na_int(),
-                };
-            }
-        }
-        sexp::set_string(
-            algorithm,
-            i,
-            sexp::charsxp_or_na(meta.and_then(|m| m.algorithm.as_deref())),
-        );
-        let controller_value = match meta {
-            Some(m) => match (m.controller.as_deref(), last_controller) {
-                (Some(now), Some((before, value))) if now == before => value,
-                (Some(now), _) => {
-                    let value = sexp::charsxp(now);
-                    last_controller = Some((now, value));
-                    value
-                }
-                (None, _) => sexp::charsxp_or_na(None),
-            },
-            None => controller,
-        };
-        sexp::set_string(controllers, i, controller_value);
-        if let (Some(pid), true) = (
-            outcome.worker_pid,
-            outcome.code == crew_core::dispatcher::CODE_CRASH,
-        ) {
-            let pids = *pids.get_or_insert_with(|| {
-                let all = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::INTSXP, n as isize) });
-                for j in 0..n {
-                    unsafe { *INTEGER(all).add(j) = sexp::na_int() };
-                }
-                all
-            });
-            unsafe { *INTEGER(pids).add(i) = i32::try_from(pid).unwrap_or(sexp::na_int()) };
-        }
-    }
-    let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 12) });
-    let columns = [
-        name,
-        command,
-        result,
-        status,
-        error,
-        code,
-        trace,
-        warnings,
-        seconds,
-        seed,
-        algorithm,
-        controllers,
-    ];
-    for (i, column) in columns.into_iter().enumerate() {
-        unsafe { SET_VECTOR_ELT(out, i as isize, column) };
-    }
-    with_constants(|c| unsafe {
-        sexp::set_names(out, c.result_columns);
-        let row_names = protect.keep(Rf_allocVector(SEXPTYPE::INTSXP, if n > 0 { 2 } else { 0 }));
-        if n > 0 {
-            *INTEGER(row_names) = sexp::na_int();
-            *INTEGER(row_names).add(1) = -(n as i32);
-        }
-        Rf_setAttrib(out, sexp::row_names_symbol(), row_names);
-        sexp::set_class(out, c.tibble_class);
-        if let Some(pids) = pids {
-            Rf_setAttrib(out, c.pids, pids);
-        }
-    });
-    out
 }
 
 /// Removes resolved tasks from the dispatcher and returns them as result

@@ -17,9 +17,11 @@ mod api_util;
 mod api_worker;
 mod convert;
 mod records;
+mod result_rows;
 mod serial;
 mod serial_write;
 mod sexp;
+mod task_arguments;
 
 use extendr_api::prelude::*;
 

@@ -1,0 +1,180 @@
+//! What `push()` hands the binding: the checks of its arguments, made in
+//! the order and with the words of the R-level checks, and the task list a
+//! worker runs, serialized. Reading R values here costs nanoseconds, so a
+//! push pays for its checks nothing it would notice.
+
+use crate::serial;
+use crate::sexp::ffi::{Rf_ScalarLogical, Rf_getAttrib};
+use crate::sexp::{self, Protect};
+use extendr_ffi::{Rf_allocVector, INTEGER, LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
+use std::time::Duration;
+
+thread_local! {
+    static TASK_FIELDS: SEXP = sexp::preserved_strings(&[
+        "command",
+        "data",
+        "globals",
+        "seed",
+        "algorithm",
+        "packages",
+        "library",
+        "reset_globals",
+        "reset_packages",
+        "reset_options",
+        "garbage_collection",
+    ]);
+}
+
+pub fn is_flag(x: SEXP) -> bool {
+    sexp::type_of(x) == SEXPTYPE::LGLSXP
+        && sexp::len(x) == 1
+        && unsafe { *LOGICAL(x) } != sexp::na_int()
+}
+
+pub fn flag(x: SEXP) -> bool {
+    unsafe { *LOGICAL(x) == 1 }
+}
+
+/// R's `is_named()` for a list: no names needed when empty, otherwise
+/// names that are all present, nonempty and distinct.
+fn is_named_list(x: SEXP) -> bool {
+    if sexp::type_of(x) != SEXPTYPE::VECSXP {
+        return false;
+    }
+    let n = sexp::len(x);
+    if n == 0 {
+        return true;
+    }
+    let names = unsafe { Rf_getAttrib(x, sexp::names_symbol()) };
+    if sexp::type_of(names) != SEXPTYPE::STRSXP || sexp::len(names) != n {
+        return false;
+    }
+    let mut seen: Vec<&str> = Vec::with_capacity(n);
+    for i in 0..n {
+        match sexp::string_elt(names, i) {
+            Some(name) if !name.is_empty() && !seen.contains(&name) => seen.push(name),
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn is_number(x: SEXP) -> bool {
+    match sexp::type_of(x) {
+        SEXPTYPE::INTSXP => {
+            let factor = unsafe { extendr_ffi::Rf_isFactor(x) } == extendr_ffi::Rboolean::TRUE;
+            !factor && sexp::len(x) == 1 && unsafe { *INTEGER(x) } != sexp::na_int()
+        }
+        SEXPTYPE::REALSXP => sexp::len(x) == 1 && !unsafe { *REAL(x) }.is_nan(),
+        _ => false,
+    }
+}
+
+fn is_strings_without_na(x: SEXP) -> bool {
+    sexp::type_of(x) == SEXPTYPE::STRSXP
+        && (0..sexp::len(x))
+            .all(|i| unsafe { extendr_ffi::STRING_ELT(x, i as isize) != extendr_ffi::R_NaString })
+}
+
+/// The checks `push()` makes before anything is queued, in the order and
+/// with the words of the R-level checks.
+pub fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
+    if !is_flag(arguments.scale) {
+        return Err("scale must be TRUE or FALSE.");
+    }
+    if !is_flag(arguments.throttle) {
+        return Err("throttle must be TRUE or FALSE.");
+    }
+    if !is_named_list(arguments.data) {
+        return Err("data must be a named list.");
+    }
+    if !is_named_list(arguments.globals) {
+        return Err("globals must be a named list.");
+    }
+    if !sexp::is_nil(arguments.seed) && !is_number(arguments.seed) {
+        return Err("seed must be NULL or a non-missing number.");
+    }
+    if !sexp::is_nil(arguments.algorithm)
+        && sexp::scalar_string(arguments.algorithm).is_none_or(|a| a.is_empty())
+    {
+        return Err("algorithm must be NULL or a nonempty character string.");
+    }
+    if !is_strings_without_na(arguments.packages) {
+        return Err("packages must be a character vector with no missing values.");
+    }
+    if !sexp::is_nil(arguments.library) && !is_strings_without_na(arguments.library) {
+        return Err("library must be NULL or a character vector with no missing values.");
+    }
+    let timeout = arguments.seconds_timeout;
+    if !sexp::is_nil(timeout) {
+        let ok = matches!(sexp::type_of(timeout), SEXPTYPE::INTSXP | SEXPTYPE::REALSXP)
+            && is_number(timeout)
+            && seconds(timeout).is_some_and(|s| s >= 0.0);
+        if !ok {
+            return Err("seconds_timeout must be NULL or a nonnegative number.");
+        }
+    }
+    Ok(())
+}
+
+pub fn seconds(x: SEXP) -> Option<f64> {
+    match sexp::type_of(x) {
+        SEXPTYPE::REALSXP if sexp::len(x) == 1 => Some(unsafe { *REAL(x) }),
+        SEXPTYPE::INTSXP if sexp::len(x) == 1 => {
+            let v = unsafe { *INTEGER(x) };
+            (v != sexp::na_int()).then_some(v as f64)
+        }
+        _ => None,
+    }
+}
+
+pub fn timeout(x: SEXP) -> Option<Duration> {
+    seconds(x)
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+pub struct TaskArguments {
+    pub command: SEXP,
+    pub data: SEXP,
+    pub globals: SEXP,
+    pub seed: SEXP,
+    pub algorithm: SEXP,
+    pub packages: SEXP,
+    pub library: SEXP,
+    pub resets: [bool; 4],
+    pub seconds_timeout: SEXP,
+    pub scale: SEXP,
+    pub throttle: SEXP,
+}
+
+/// TRUE or FALSE (R's shared constants, nothing allocated).
+fn logical(value: bool) -> SEXP {
+    unsafe { Rf_ScalarLogical(value as i32) }
+}
+
+/// The serialized task a worker runs. The task's name is not part of it:
+/// it rides in the frame header, so a fresh name can be chosen after the
+/// task is serialized.
+pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
+    let mut protect = Protect::new();
+    let task = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 11) });
+    let fields = [
+        arguments.command,
+        arguments.data,
+        arguments.globals,
+        arguments.seed,
+        arguments.algorithm,
+        arguments.packages,
+        arguments.library,
+        logical(arguments.resets[0]),
+        logical(arguments.resets[1]),
+        logical(arguments.resets[2]),
+        logical(arguments.resets[3]),
+    ];
+    for (i, field) in fields.into_iter().enumerate() {
+        unsafe { SET_VECTOR_ELT(task, i as isize, field) };
+    }
+    sexp::set_names(task, TASK_FIELDS.with(|f| *f));
+    serial::serialize_sexp(task)
+}
