@@ -2,13 +2,13 @@
 //! runtime inside the client process, so it keeps dispatching while R is
 //! busy and dies with the client.
 
+pub mod outcome;
 mod session;
 pub mod state;
 pub mod tally;
 
-pub use state::{
-    Delivery, Outcome, Status, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT,
-};
+pub use outcome::{Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+pub use state::{Delivery, Status};
 pub use tally::Tally;
 
 use crate::runtime::runtime;

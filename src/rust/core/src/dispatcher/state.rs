@@ -11,72 +11,22 @@
 //! could run. Every task sent to a worker is answered exactly once: a
 //! result, or "released" for a task that never started there.
 //!
+//! The pairing of tasks with workers lives in `state_pairing.rs`.
+//!
 //! Cost: every operation is O(1) in the number of tasks and workers, apart
 //! from the ones that return or scan what they were asked for (`cancel`,
 //! `take`, `names`).
 
+use super::outcome::{Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 use crate::protocol::{Credential, Link, Message, ResultMeta};
 use crate::rng::Stream;
 use crate::signal::Signal;
 use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Condvar, OnceLock, Weak};
-
-/// Code of a task whose worker's connection dropped.
-pub const CODE_CRASH: i32 = 19;
-/// Code of a cancelled task.
-pub const CODE_CANCEL: i32 = 20;
-/// Code of a task that exceeded its own timeout.
-pub const CODE_TIMEOUT: i32 = 5;
+use std::sync::{Arc, Condvar, Weak};
 
 /// How many tasks a worker may hold at once: the running one and the next.
 const WORKER_SLOTS: usize = 2;
-
-/// How a task ended.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    /// 0 or -1 from the worker; 19 crash, 20 cancel, 5 timeout otherwise.
-    pub code: i32,
-    /// The worker's metadata, absent when the task never finished there.
-    pub meta: Option<ResultMeta>,
-    /// The serialized value, empty when `meta` is absent.
-    pub payload: Vec<u8>,
-    /// For a crash, the process id the worker reported when it joined, so
-    /// the caller can ask the operating system how that process ended.
-    pub worker_pid: Option<u32>,
-}
-
-impl Outcome {
-    fn code_only(code: i32) -> Outcome {
-        Outcome {
-            code,
-            meta: None,
-            payload: Vec::new(),
-            worker_pid: None,
-        }
-    }
-}
-
-/// A resolved task handed back to the caller.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Taken {
-    pub name: Arc<str>,
-    pub outcome: Arc<Outcome>,
-}
-
-/// What a task handle sees: the outcome once the task resolves, kept for as
-/// long as the handle lives, even after the result has been taken.
-#[derive(Debug, Default)]
-pub struct TaskCell {
-    outcome: OnceLock<Arc<Outcome>>,
-}
-
-impl TaskCell {
-    /// The outcome, once the task has resolved.
-    pub fn outcome(&self) -> Option<Arc<Outcome>> {
-        self.outcome.get().cloned()
-    }
-}
 
 /// The dispatcher's counters, as `client$status()` reports them.
 /// `awaiting` counts tasks queued here or held by a worker behind the task
@@ -349,170 +299,6 @@ impl State {
         self.queued += 1;
     }
 
-    /// A worker that can take a task now, if any.
-    fn pop_idle(&mut self) -> Option<u64> {
-        while let Some(id) = self.idle.pop_front() {
-            let Some(w) = self.workers.get_mut(&id) else {
-                continue;
-            };
-            w.in_idle = false;
-            if w.assigned.is_empty() && !w.link.is_closed() {
-                return Some(id);
-            }
-        }
-        None
-    }
-
-    /// A worker that runs one task and may hold the next, if any.
-    fn pop_open(&mut self) -> Option<u64> {
-        while let Some(id) = self.open.pop_front() {
-            let Some(w) = self.workers.get_mut(&id) else {
-                continue;
-            };
-            w.in_open = false;
-            if w.assigned.len() == 1 && w.revoking.is_none() && !w.link.is_closed() {
-                return Some(id);
-            }
-        }
-        None
-    }
-
-    /// A worker holding a task that no revocation was sent for, if any.
-    fn pop_holder(&mut self) -> Option<u64> {
-        while let Some(id) = self.holders.pop_front() {
-            let Some(w) = self.workers.get_mut(&id) else {
-                continue;
-            };
-            w.in_holders = false;
-            if w.assigned.len() >= WORKER_SLOTS && w.revoking.is_none() && !w.link.is_closed() {
-                return Some(id);
-            }
-        }
-        None
-    }
-
-    /// Files a worker under what it can do next, after its line changed.
-    fn file(&mut self, worker_id: u64) {
-        let Some(w) = self.workers.get_mut(&worker_id) else {
-            return;
-        };
-        match w.assigned.len() {
-            0 if !w.in_idle => {
-                w.in_idle = true;
-                self.idle.push_back(worker_id);
-            }
-            1 if !w.in_open => {
-                w.in_open = true;
-                self.open.push_back(worker_id);
-            }
-            n if n >= WORKER_SLOTS && !w.in_holders => {
-                w.in_holders = true;
-                self.holders.push_back(worker_id);
-            }
-            _ => {}
-        }
-    }
-
-    /// Sends a task to a worker, running or held behind its current task.
-    fn send(&mut self, worker_id: u64, task_id: u64) {
-        let (Some(w), Some(task)) = (self.workers.get_mut(&worker_id), self.tasks.get(&task_id))
-        else {
-            return;
-        };
-        let place = if w.assigned.is_empty() {
-            self.idle_workers -= 1;
-            self.status.awaiting -= 1;
-            self.status.executing += 1;
-            Place::Running(worker_id)
-        } else {
-            Place::Held(worker_id)
-        };
-        w.assigned.push_back(task_id);
-        self.outgoing.push(Delivery {
-            link: w.link.clone(),
-            message: Message::Task {
-                id: task_id,
-                name: task.name.to_string(),
-            },
-            payload: task.payload.clone(),
-        });
-        self.set_place(task_id, place);
-        self.file(worker_id);
-    }
-
-    /// Pairs queued tasks with workers: idle workers first, then (while
-    /// tasks remain queued) workers that run one task; with nothing queued,
-    /// takes held tasks back for idle workers.
-    fn assign(&mut self) {
-        while self.queued > 0 {
-            let Some(worker_id) = self.pop_idle() else {
-                break;
-            };
-            let Some(task_id) = self.pop_queued() else {
-                self.file(worker_id);
-                break;
-            };
-            self.send(worker_id, task_id);
-        }
-        while self.queued > 0 {
-            let Some(worker_id) = self.pop_open() else {
-                break;
-            };
-            let Some(task_id) = self.pop_queued() else {
-                self.file(worker_id);
-                break;
-            };
-            self.send(worker_id, task_id);
-        }
-        if self.queued == 0 {
-            while self.idle_workers > self.revocations {
-                let Some(worker_id) = self.pop_holder() else {
-                    break;
-                };
-                let Some(w) = self.workers.get_mut(&worker_id) else {
-                    continue;
-                };
-                let Some(&held) = w.assigned.back() else {
-                    continue;
-                };
-                w.revoking = Some(held);
-                self.revocations += 1;
-                self.outgoing.push(Delivery {
-                    link: w.link.clone(),
-                    message: Message::Revoke { id: held },
-                    payload: Arc::new(Vec::new()),
-                });
-            }
-        }
-    }
-
-    /// The worker answered for `task_id`: forget it from the worker's line
-    /// and let the next task in that line count as running. Returns where
-    /// the task was, if it was still waiting on this worker.
-    fn answered(&mut self, worker_id: u64, task_id: u64) -> Option<Place> {
-        let w = self.workers.get_mut(&worker_id)?;
-        let position = w.assigned.iter().position(|t| *t == task_id)?;
-        w.assigned.remove(position);
-        if w.revoking == Some(task_id) {
-            w.revoking = None;
-            self.revocations -= 1;
-        }
-        let front = w.assigned.front().copied();
-        let now_idle = w.assigned.is_empty();
-        let place = self.place(task_id);
-        if now_idle {
-            self.idle_workers += 1;
-        }
-        if let Some(front) = front {
-            if self.place(front) == Some(Place::Held(worker_id)) {
-                self.set_place(front, Place::Running(worker_id));
-                self.status.awaiting -= 1;
-                self.status.executing += 1;
-            }
-        }
-        place.filter(|p| matches!(p, Place::Running(w) | Place::Held(w) if *w == worker_id))
-    }
-
     fn resolve(&mut self, task_id: u64, outcome: Outcome) {
         let Some(task) = self.tasks.get_mut(&task_id) else {
             return;
@@ -528,7 +314,7 @@ impl State {
         }
         let outcome = Arc::new(outcome);
         if let Some(cell) = task.cell.upgrade() {
-            let _ = cell.outcome.set(outcome.clone());
+            cell.fill(outcome.clone());
         }
         task.phase = Phase::Resolved(outcome);
         task.payload = Arc::new(Vec::new());
@@ -722,7 +508,7 @@ impl State {
         }
         let cell = Arc::new(TaskCell::default());
         if let Phase::Resolved(outcome) = &task.phase {
-            let _ = cell.outcome.set(outcome.clone());
+            cell.fill(outcome.clone());
         }
         task.cell = Arc::downgrade(&cell);
         Some(cell)
@@ -798,6 +584,9 @@ impl State {
             .collect()
     }
 }
+
+#[path = "state_pairing.rs"]
+mod pairing;
 
 #[cfg(test)]
 #[path = "state_tests.rs"]

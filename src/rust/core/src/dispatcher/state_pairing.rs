@@ -1,0 +1,175 @@
+//! Pairing queued tasks with workers: idle workers first, then (while
+//! tasks remain queued) workers that run one task and may hold the next,
+//! and, with nothing queued, taking held tasks back for idle workers. Each
+//! worker is filed under what it can do next, in queues whose stale entries
+//! are skipped when popped, so every step is O(1).
+
+use super::{Delivery, Place, State, WORKER_SLOTS};
+use crate::protocol::Message;
+use std::sync::Arc;
+
+impl State {
+    /// A worker that can take a task now, if any.
+    pub(super) fn pop_idle(&mut self) -> Option<u64> {
+        while let Some(id) = self.idle.pop_front() {
+            let Some(w) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            w.in_idle = false;
+            if w.assigned.is_empty() && !w.link.is_closed() {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// A worker that runs one task and may hold the next, if any.
+    fn pop_open(&mut self) -> Option<u64> {
+        while let Some(id) = self.open.pop_front() {
+            let Some(w) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            w.in_open = false;
+            if w.assigned.len() == 1 && w.revoking.is_none() && !w.link.is_closed() {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// A worker holding a task that no revocation was sent for, if any.
+    fn pop_holder(&mut self) -> Option<u64> {
+        while let Some(id) = self.holders.pop_front() {
+            let Some(w) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            w.in_holders = false;
+            if w.assigned.len() >= WORKER_SLOTS && w.revoking.is_none() && !w.link.is_closed() {
+                return Some(id);
+            }
+        }
+        None
+    }
+
+    /// Files a worker under what it can do next, after its line changed.
+    pub(super) fn file(&mut self, worker_id: u64) {
+        let Some(w) = self.workers.get_mut(&worker_id) else {
+            return;
+        };
+        match w.assigned.len() {
+            0 if !w.in_idle => {
+                w.in_idle = true;
+                self.idle.push_back(worker_id);
+            }
+            1 if !w.in_open => {
+                w.in_open = true;
+                self.open.push_back(worker_id);
+            }
+            n if n >= WORKER_SLOTS && !w.in_holders => {
+                w.in_holders = true;
+                self.holders.push_back(worker_id);
+            }
+            _ => {}
+        }
+    }
+
+    /// Sends a task to a worker, running or held behind its current task.
+    fn send(&mut self, worker_id: u64, task_id: u64) {
+        let (Some(w), Some(task)) = (self.workers.get_mut(&worker_id), self.tasks.get(&task_id))
+        else {
+            return;
+        };
+        let place = if w.assigned.is_empty() {
+            self.idle_workers -= 1;
+            self.status.awaiting -= 1;
+            self.status.executing += 1;
+            Place::Running(worker_id)
+        } else {
+            Place::Held(worker_id)
+        };
+        w.assigned.push_back(task_id);
+        self.outgoing.push(Delivery {
+            link: w.link.clone(),
+            message: Message::Task {
+                id: task_id,
+                name: task.name.to_string(),
+            },
+            payload: task.payload.clone(),
+        });
+        self.set_place(task_id, place);
+        self.file(worker_id);
+    }
+
+    /// Pairs queued tasks with workers: idle workers first, then (while
+    /// tasks remain queued) workers that run one task; with nothing queued,
+    /// takes held tasks back for idle workers.
+    pub(super) fn assign(&mut self) {
+        while self.queued > 0 {
+            let Some(worker_id) = self.pop_idle() else {
+                break;
+            };
+            let Some(task_id) = self.pop_queued() else {
+                self.file(worker_id);
+                break;
+            };
+            self.send(worker_id, task_id);
+        }
+        while self.queued > 0 {
+            let Some(worker_id) = self.pop_open() else {
+                break;
+            };
+            let Some(task_id) = self.pop_queued() else {
+                self.file(worker_id);
+                break;
+            };
+            self.send(worker_id, task_id);
+        }
+        if self.queued == 0 {
+            while self.idle_workers > self.revocations {
+                let Some(worker_id) = self.pop_holder() else {
+                    break;
+                };
+                let Some(w) = self.workers.get_mut(&worker_id) else {
+                    continue;
+                };
+                let Some(&held) = w.assigned.back() else {
+                    continue;
+                };
+                w.revoking = Some(held);
+                self.revocations += 1;
+                self.outgoing.push(Delivery {
+                    link: w.link.clone(),
+                    message: Message::Revoke { id: held },
+                    payload: Arc::new(Vec::new()),
+                });
+            }
+        }
+    }
+
+    /// The worker answered for `task_id`: forget it from the worker's line
+    /// and let the next task in that line count as running. Returns where
+    /// the task was, if it was still waiting on this worker.
+    pub(super) fn answered(&mut self, worker_id: u64, task_id: u64) -> Option<Place> {
+        let w = self.workers.get_mut(&worker_id)?;
+        let position = w.assigned.iter().position(|t| *t == task_id)?;
+        w.assigned.remove(position);
+        if w.revoking == Some(task_id) {
+            w.revoking = None;
+            self.revocations -= 1;
+        }
+        let front = w.assigned.front().copied();
+        let now_idle = w.assigned.is_empty();
+        let place = self.place(task_id);
+        if now_idle {
+            self.idle_workers += 1;
+        }
+        if let Some(front) = front {
+            if self.place(front) == Some(Place::Held(worker_id)) {
+                self.set_place(front, Place::Running(worker_id));
+                self.status.awaiting -= 1;
+                self.status.executing += 1;
+            }
+        }
+        place.filter(|p| matches!(p, Place::Running(w) | Place::Held(w) if *w == worker_id))
+    }
+}
