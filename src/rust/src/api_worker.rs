@@ -157,26 +157,20 @@ fn named_list(names: SEXP, values: &[SEXP]) -> SEXP {
     out
 }
 
-fn string(text: &str) -> SEXP {
-    let out = sexp::strings(1);
-    unsafe { extendr_ffi::Rf_protect(out) };
-    sexp::set_string(out, 0, sexp::charsxp(text));
-    unsafe { extendr_ffi::Rf_unprotect(1) };
-    out
-}
-
 fn event_list(event: Event) -> SEXP {
     let mut protect = Protect::new();
     match event {
         Event::Task { id, name, payload } => {
             let task = match serial::unserialize_sexp(&payload) {
                 Ok(task) => protect.keep(task),
-                Err(error) => protect.keep(string(&format!("could not read the task: {error}"))),
+                Err(error) => {
+                    protect.keep(sexp::string(&format!("could not read the task: {error}")))
+                }
             };
             let values = [
-                protect.keep(string("task")),
+                protect.keep(sexp::string("task")),
                 protect.keep(unsafe { Rf_ScalarReal(id as f64) }),
-                protect.keep(string(&name)),
+                protect.keep(sexp::string(&name)),
                 task,
             ];
             named_list(TASK_NAMES.with(|n| *n), &values)
@@ -186,14 +180,14 @@ fn event_list(event: Event) -> SEXP {
             for (i, x) in stream.iter().enumerate() {
                 unsafe { *INTEGER(seed).add(i) = *x };
             }
-            let values = [protect.keep(string("ready")), seed];
+            let values = [protect.keep(sexp::string("ready")), seed];
             named_list(READY_NAMES.with(|n| *n), &values)
         }
         Event::Exit(reason) => {
             let values = [
-                protect.keep(string("exit")),
+                protect.keep(sexp::string("exit")),
                 protect.keep(unsafe { Rf_ScalarInteger(reason.code()) }),
-                protect.keep(string(reason.describe())),
+                protect.keep(sexp::string(reason.describe())),
             ];
             named_list(EXIT_NAMES.with(|n| *n), &values)
         }

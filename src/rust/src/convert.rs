@@ -19,19 +19,6 @@ fn user_interrupt_pending() -> bool {
     unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) == 0 }
 }
 
-/// A message R can hold: an embedded NUL would abort R.
-fn sanitize(message: &str) -> String {
-    message.replace('\0', "\\0")
-}
-
-fn record(message: &str, class: &str) -> Robj {
-    let mut out: Robj = List::from_names_and_values(["message"], [Robj::from(sanitize(message))])
-        .map(Robj::from)
-        .unwrap_or_else(|_| Robj::from(()));
-    let _ = out.set_class([class, "crew_native_condition"]);
-    out
-}
-
 /// A named list.
 pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
     List::from_names_and_values(names, values)
@@ -39,14 +26,15 @@ pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
         .unwrap_or_else(error_record)
 }
 
-/// An error record; `R/native.R` raises it as a `crew_error`.
+/// An error record; `R/native.R` raises it as a `crew_error` (the record
+/// of `records.rs`, for extendr functions).
 pub fn error_record(message: impl std::fmt::Display) -> Robj {
-    record(&message.to_string(), "crew_native_error")
+    unsafe { Robj::from_sexp(crate::records::error_record(&message.to_string())) }
 }
 
 /// An interrupt record; `R/native.R` turns it into an R interrupt.
 pub fn interrupt_record() -> Robj {
-    record("interrupted by the user", "crew_native_interrupt")
+    unsafe { Robj::from_sexp(crate::records::interrupt_record()) }
 }
 
 /// Seconds from R (NA, negative or infinite mean "none") as a duration.

@@ -20,9 +20,7 @@ thread_local! {
 fn record(message: &str, class: SEXP) -> SEXP {
     let mut protect = Protect::new();
     let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 1) });
-    let text = protect.keep(sexp::strings(1));
-    sexp::set_string(text, 0, sexp::charsxp(message));
-    unsafe { SET_VECTOR_ELT(out, 0, text) };
+    unsafe { SET_VECTOR_ELT(out, 0, sexp::string(message)) };
     sexp::set_names(out, MESSAGE.with(|m| *m));
     sexp::set_class(out, class);
     out

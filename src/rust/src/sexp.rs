@@ -135,6 +135,15 @@ pub fn set_string(x: SEXP, i: usize, value: SEXP) {
     unsafe { SET_STRING_ELT(x, i as isize, value) }
 }
 
+/// A character vector holding one string.
+pub fn string(text: &str) -> SEXP {
+    let out = strings(1);
+    unsafe { Rf_protect(out) };
+    set_string(out, 0, charsxp(text));
+    unsafe { Rf_unprotect(1) };
+    out
+}
+
 /// A character vector of the given strings, kept alive for the whole
 /// session (for names and classes built once).
 pub fn preserved_strings(values: &[&str]) -> SEXP {
