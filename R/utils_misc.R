@@ -108,24 +108,6 @@ name_task_tempfile <- function() {
   basename(tempfile(pattern = "unnamed_task_"))
 }
 
-#' @title Default name of a pushed task
-#' @description A name that starts with `"unnamed_task_"`, made from a
-#'   random prefix drawn once per session and a counter: cheap enough for
-#'   every `push()` (a temporary file name costs a file system check).
-#' @keywords internal
-#' @return A string of `"unnamed_task_"` and lowercase hex digits.
-name_task_push <- function() {
-  state <- name_task_state
-  if (is.null(state$prefix)) {
-    state$prefix <- paste0("unnamed_task_", native_random_name(4L))
-    state$count <- 0
-  }
-  state$count <- state$count + 1
-  paste0(state$prefix, sprintf("%06x", state$count))
-}
-
-name_task_state <- new.env(parent = emptyenv())
-
 #' @title Default task name from a cryptographic random string
 #' @description Make a task name from 32 random bytes.
 #' @keywords internal

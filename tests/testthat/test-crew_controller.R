@@ -951,3 +951,16 @@ crew_test("controller task handles keep their results after pop() and collect()"
   )
   expect_equal(nrow(handles[[2L]]$data), 1L)
 })
+
+crew_test("push() names unnamed tasks distinctly, starting with unnamed_task_", {
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 30)
+  on.exit(controller$terminate())
+  controller$start()
+  names <- vapply(
+    seq_len(1000L),
+    function(index) controller$push(NULL, scale = FALSE)$name,
+    character(1L)
+  )
+  expect_false(anyDuplicated(names) > 0L)
+  expect_true(all(grepl("^unnamed_task_[0-9a-f]+$", names)))
+})

@@ -144,9 +144,3 @@ crew_test("now() is a numeric clock that does not go back", {
   expect_true(is.numeric(a) && length(a) == 1L)
   expect_true(b > a)
 })
-
-crew_test("name_task_push() names are distinct and start with unnamed_task_", {
-  names <- replicate(1000L, name_task_push())
-  expect_false(anyDuplicated(names) > 0L)
-  expect_true(all(grepl("^unnamed_task_[0-9a-f]+$", names)))
-})
