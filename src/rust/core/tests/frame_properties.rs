@@ -56,7 +56,7 @@ fn runtime() -> Runtime {
 }
 
 fn random_message(rng: &mut Rng) -> Message {
-    match rng.below(9) {
+    match rng.below(10) {
         0 => Message::Challenge {
             nonce: rng.bytes(32).try_into().unwrap(),
         },
@@ -72,6 +72,7 @@ fn random_message(rng: &mut Rng) -> Message {
         3 => Message::Task {
             id: rng.next(),
             name: rng.text(),
+            part: rng.next(),
         },
         4 => Message::Cancel { id: rng.next() },
         5 => Message::Result {
@@ -94,6 +95,7 @@ fn random_message(rng: &mut Rng) -> Message {
             },
         },
         6 => Message::Heartbeat,
+        8 => Message::Part { id: rng.next() },
         7 => Message::Bye {
             reason: [ExitReason::Normal, ExitReason::Lost, ExitReason::Untrusted][rng.below(3)],
         },

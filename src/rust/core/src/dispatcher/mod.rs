@@ -2,12 +2,15 @@
 //! runtime inside the client process, so it keeps dispatching while R is
 //! busy and dies with the client.
 
+pub mod batch;
 pub mod outcome;
 mod session;
+mod slab;
 pub mod state;
 pub mod tally;
 
-pub use outcome::{Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+pub use batch::Items;
+pub use outcome::{Cells, Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
@@ -31,16 +34,24 @@ const DIRECT_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn is_direct(delivery: &Delivery) -> bool {
     matches!(delivery.message, crate::protocol::Message::Task { .. })
-        && delivery.payload.len() <= DIRECT_WRITE_MAX
+        && delivery.payload.len() + delivery.part.as_ref().map_or(0, |(_, p)| p.len())
+            <= DIRECT_WRITE_MAX
 }
 
-async fn send_or_close(delivery: Delivery) {
-    if delivery
+/// Writes a delivery's frames: the batch part first, if it has one.
+async fn write(delivery: &Delivery) -> Result<()> {
+    if let Some((id, part)) = &delivery.part {
+        let message = crate::protocol::Message::Part { id: *id };
+        delivery.link.send(&message, part).await?;
+    }
+    delivery
         .link
         .send(&delivery.message, &delivery.payload)
         .await
-        .is_err()
-    {
+}
+
+async fn send_or_close(delivery: Delivery) {
+    if write(&delivery).await.is_err() {
         delivery.link.close(None).await;
     }
 }
@@ -67,11 +78,7 @@ fn deliver_blocking(deliveries: Vec<Delivery>) {
         if is_direct(&delivery) {
             let link = delivery.link.clone();
             let sent = rt.block_on(async {
-                tokio::time::timeout(
-                    DIRECT_WRITE_TIMEOUT,
-                    link.send(&delivery.message, &delivery.payload),
-                )
-                .await
+                tokio::time::timeout(DIRECT_WRITE_TIMEOUT, write(&delivery)).await
             });
             if !matches!(sent, Ok(Ok(()))) {
                 rt.spawn(async move { link.close(None).await });
@@ -229,7 +236,7 @@ impl Dispatcher {
         payload: Vec<u8>,
         timeout: Option<Duration>,
         cell: bool,
-    ) -> Result<(Arc<str>, Option<Arc<TaskCell>>)> {
+    ) -> Result<(Arc<str>, Option<Arc<Cells>>)> {
         let (id, name, cell, out) = {
             let mut state = self.lock();
             let (id, name, cell) = state.push(name, payload, cell)?;
@@ -253,6 +260,45 @@ impl Dispatcher {
             });
         }
         Ok((name, cell))
+    }
+
+    /// Queues a batch of tasks that share `shared` (see [`Items`]); with a
+    /// timeout, every task of the batch still unresolved when it passes
+    /// resolves with code 5, through one timer for the whole batch. With
+    /// `cells`, returns one cell per task, in order.
+    pub fn push_batch(
+        &self,
+        shared: Vec<u8>,
+        items: Box<dyn Items>,
+        timeout: Option<Duration>,
+        cells: bool,
+    ) -> Result<Option<Arc<Cells>>> {
+        let n = items.len() as u64;
+        let (first, cells, out) = {
+            let mut state = self.lock();
+            let (first, cells) = state.push_batch(shared, items, cells)?;
+            (first, cells, state.take_outgoing())
+        };
+        if !out.is_empty() {
+            deliver_blocking(out);
+        }
+        if let Some(after) = timeout {
+            let state = Arc::downgrade(&self.state);
+            runtime()?.spawn(async move {
+                tokio::time::sleep(after).await;
+                if let Some(state) = state.upgrade() {
+                    let out = {
+                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                        for id in first..first + n {
+                            state.expire(id);
+                        }
+                        state.take_outgoing()
+                    };
+                    deliver(out).await;
+                }
+            });
+        }
+        Ok(cells)
     }
 
     /// Waits up to `timeout` for the queue and the workers to be empty
@@ -321,7 +367,7 @@ impl Dispatcher {
     }
 
     /// The cell of a held task, for a new handle on it.
-    pub fn cell(&self, name: &str) -> Option<Arc<TaskCell>> {
+    pub fn cell(&self, name: &str) -> Option<(Arc<Cells>, usize)> {
         self.lock().cell(name)
     }
 

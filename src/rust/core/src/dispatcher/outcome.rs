@@ -60,3 +60,26 @@ impl TaskCell {
         self.outcome.get().cloned()
     }
 }
+
+/// The cells of the handles made together: one for a `push()`, one per
+/// task for a `walk()`, so a walk's handles share one allocation.
+#[derive(Debug)]
+pub struct Cells(Box<[TaskCell]>);
+
+impl Cells {
+    pub(crate) fn new(n: usize) -> Arc<Cells> {
+        Arc::new(Cells((0..n).map(|_| TaskCell::default()).collect()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<&TaskCell> {
+        self.0.get(index)
+    }
+}

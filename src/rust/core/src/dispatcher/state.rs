@@ -11,13 +11,17 @@
 //! could run. Every task sent to a worker is answered exactly once: a
 //! result, or "released" for a task that never started there.
 //!
-//! The pairing of tasks with workers lives in `state_pairing.rs`.
+//! The pairing of tasks with workers lives in `state_pairing.rs`. Tasks of
+//! a batch (`walk()`) make their names and payloads from the batch only
+//! when they are needed (see `batch.rs`).
 //!
 //! Cost: every operation is O(1) in the number of tasks and workers, apart
 //! from the ones that return or scan what they were asked for (`cancel`,
 //! `take`, `names`).
 
-use super::outcome::{Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+use super::batch::{Batch, Items};
+use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+use super::slab::Slab;
 use crate::protocol::{Credential, Link, Message, ResultMeta};
 use crate::rng::Stream;
 use crate::signal::Signal;
@@ -46,6 +50,20 @@ pub struct Delivery {
     pub link: Arc<Link>,
     pub message: Message,
     pub payload: Arc<Vec<u8>>,
+    /// A batch's shared part (id and bytes) to send first, for the first
+    /// task of that batch this worker gets.
+    pub part: Option<(u64, Arc<Vec<u8>>)>,
+}
+
+impl Delivery {
+    pub(crate) fn control(link: Arc<Link>, message: Message) -> Delivery {
+        Delivery {
+            link,
+            message,
+            payload: Arc::new(Vec::new()),
+            part: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,11 +80,21 @@ enum Phase {
     Resolved(Arc<Outcome>),
 }
 
+/// Where a task's name and payload come from.
+enum Source {
+    Own {
+        name: Arc<str>,
+        payload: Arc<Vec<u8>>,
+    },
+    Batch(Arc<Batch>),
+}
+
 struct Task {
-    name: Arc<str>,
-    payload: Arc<Vec<u8>>,
+    source: Source,
     phase: Phase,
-    cell: Weak<TaskCell>,
+    /// Where a live handle keeps the task's outcome.
+    cells: Weak<Cells>,
+    cell: u32,
 }
 
 struct Worker {
@@ -76,6 +104,8 @@ struct Worker {
     assigned: VecDeque<u64>,
     /// The held task a revocation was sent for, until the worker answers.
     revoking: Option<u64>,
+    /// The batch part last sent to this worker (0: none).
+    part_sent: u64,
     /// Whether the worker may receive tasks (its welcome was sent).
     ready: bool,
     in_idle: bool,
@@ -90,8 +120,14 @@ struct Grant {
 
 /// Everything the dispatcher knows, behind its one lock.
 pub struct State {
-    tasks: HashMap<u64, Task>,
+    tasks: Slab<Task>,
+    /// Tasks pushed one by one, by name; tasks of batches are found
+    /// through their batch.
     by_name: HashMap<Arc<str>, u64>,
+    batches: Vec<Weak<Batch>>,
+    next_part: u64,
+    /// What a resolved task's payload becomes.
+    empty: Arc<Vec<u8>>,
     /// Queued task ids, oldest first; ids of tasks cancelled while queued
     /// stay until they reach the front (`queued` counts the live ones).
     queue: VecDeque<u64>,
@@ -111,7 +147,6 @@ pub struct State {
     revocations: usize,
     grants: HashMap<String, Grant>,
     stream: Stream,
-    next_task: u64,
     next_worker: u64,
     names_from: u64,
     status: Status,
@@ -130,8 +165,11 @@ impl State {
     /// Empty state whose resolutions notify `signal`.
     pub fn new(signal: Arc<Signal>) -> State {
         State {
-            tasks: HashMap::new(),
+            tasks: Slab::new(1),
             by_name: HashMap::new(),
+            batches: Vec::new(),
+            next_part: 1,
+            empty: Arc::new(Vec::new()),
             queue: VecDeque::new(),
             queued: 0,
             resolved: VecDeque::new(),
@@ -144,7 +182,6 @@ impl State {
             revocations: 0,
             grants: HashMap::new(),
             stream: Stream::random(),
-            next_task: 1,
             next_worker: 1,
             names_from: crate::random::random_u64() & 0xffff_ffff_ffff,
             status: Status::default(),
@@ -215,7 +252,7 @@ impl State {
             let n = self.names_from & 0xffff_ffff_ffff;
             self.names_from = self.names_from.wrapping_add(1);
             let name: Arc<str> = Arc::from(format!("unnamed_task_{n:012x}"));
-            if !self.by_name.contains_key(&name) {
+            if self.find(&name).is_none() {
                 return name;
             }
         }
@@ -229,46 +266,123 @@ impl State {
         name: Option<&str>,
         payload: Vec<u8>,
         cell: bool,
-    ) -> Result<(u64, Arc<str>, Option<Arc<TaskCell>>)> {
+    ) -> Result<(u64, Arc<str>, Option<Arc<Cells>>)> {
         if self.closed {
             return Err(Error::ProfileNotRunning("(terminated)".into()));
         }
         let name = match name {
-            Some(name) if self.by_name.contains_key(name) => {
+            Some(name) if self.find(name).is_some() => {
                 return Err(Error::DuplicateName(name.to_string()))
             }
             Some(name) => Arc::from(name),
             None => self.fresh_name(),
         };
-        let id = self.next_task;
-        self.next_task += 1;
-        let cell = cell.then(|| Arc::new(TaskCell::default()));
-        self.by_name.insert(name.clone(), id);
-        self.tasks.insert(
-            id,
-            Task {
+        let cells = cell.then(|| Cells::new(1));
+        let mut payload = payload;
+        if payload.capacity() > payload.len() + payload.len() / 8 {
+            payload.shrink_to_fit();
+        }
+        let id = self.tasks.insert(Task {
+            source: Source::Own {
                 name: name.clone(),
                 payload: Arc::new(payload),
-                phase: Phase::Waiting(Place::Queued),
-                cell: cell.as_ref().map_or_else(Weak::new, Arc::downgrade),
             },
-        );
+            phase: Phase::Waiting(Place::Queued),
+            cells: cells.as_ref().map_or_else(Weak::new, Arc::downgrade),
+            cell: 0,
+        });
+        self.by_name.insert(name.clone(), id);
         self.queue.push_back(id);
         self.queued += 1;
         self.status.awaiting += 1;
         self.assign();
-        Ok((id, name, cell))
+        Ok((id, name, cells))
+    }
+
+    /// Queues every task of a batch whose tasks share `shared`, under the
+    /// names `items` gives them, and hands tasks to the workers that can
+    /// take them. With `cells`, returns cells for the tasks, in order. Cost:
+    /// O(1) per task, plus one name lookup per task when other tasks are
+    /// held (to refuse a name already taken).
+    pub fn push_batch(
+        &mut self,
+        shared: Vec<u8>,
+        items: Box<dyn Items>,
+        cells: bool,
+    ) -> Result<(u64, Option<Arc<Cells>>)> {
+        if self.closed {
+            return Err(Error::ProfileNotRunning("(terminated)".into()));
+        }
+        let n = items.len();
+        if self.tasks.len() > 0 {
+            if let Some(name) = (0..n)
+                .map(|i| items.name(i))
+                .find(|name| self.find(name).is_some())
+            {
+                return Err(Error::DuplicateName(name));
+            }
+        }
+        let part = self.next_part;
+        self.next_part += 1;
+        let first = self.tasks.next_id();
+        let batch = Arc::new(Batch {
+            part,
+            shared: Arc::new(shared),
+            items,
+            first,
+        });
+        self.batches.retain(|b| b.strong_count() > 0);
+        self.batches.push(Arc::downgrade(&batch));
+        self.tasks.reserve(n);
+        self.queue.reserve(n);
+        let cells = cells.then(|| Cells::new(n));
+        let weak = cells.as_ref().map_or_else(Weak::new, Arc::downgrade);
+        for i in 0..n {
+            let id = self.tasks.insert(Task {
+                source: Source::Batch(batch.clone()),
+                phase: Phase::Waiting(Place::Queued),
+                cells: weak.clone(),
+                cell: i as u32,
+            });
+            self.queue.push_back(id);
+        }
+        self.queued += n;
+        self.status.awaiting += n as u64;
+        self.assign();
+        Ok((first, cells))
+    }
+
+    /// The id of the held task of this name.
+    fn find(&self, name: &str) -> Option<u64> {
+        if let Some(id) = self.by_name.get(name) {
+            return Some(*id);
+        }
+        self.batches.iter().find_map(|batch| {
+            let batch = batch.upgrade()?;
+            let id = batch.first + batch.items.find(name)? as u64;
+            match &self.tasks.get(id)?.source {
+                Source::Batch(b) if Arc::ptr_eq(b, &batch) => Some(id),
+                _ => None,
+            }
+        })
+    }
+
+    fn name_of(task_id: u64, task: &Task) -> Arc<str> {
+        match &task.source {
+            Source::Own { name, .. } => name.clone(),
+            Source::Batch(batch) => Arc::from(batch.items.name(batch.index(task_id))),
+        }
     }
 
     fn place(&self, task_id: u64) -> Option<Place> {
-        match self.tasks.get(&task_id)?.phase {
+        match self.tasks.get(task_id)?.phase {
             Phase::Waiting(place) => Some(place),
             Phase::Resolved(_) => None,
         }
     }
 
     fn set_place(&mut self, task_id: u64, place: Place) {
-        if let Some(task) = self.tasks.get_mut(&task_id) {
+        if let Some(task) = self.tasks.get_mut(task_id) {
             task.phase = Phase::Waiting(place);
         }
     }
@@ -300,7 +414,7 @@ impl State {
     }
 
     fn resolve(&mut self, task_id: u64, outcome: Outcome) {
-        let Some(task) = self.tasks.get_mut(&task_id) else {
+        let Some(task) = self.tasks.get_mut(task_id) else {
             return;
         };
         match task.phase {
@@ -313,11 +427,15 @@ impl State {
             Phase::Resolved(_) => return,
         }
         let outcome = Arc::new(outcome);
-        if let Some(cell) = task.cell.upgrade() {
-            cell.fill(outcome.clone());
+        if let Some(cells) = task.cells.upgrade() {
+            if let Some(cell) = cells.get(task.cell as usize) {
+                cell.fill(outcome.clone());
+            }
         }
         task.phase = Phase::Resolved(outcome);
-        task.payload = Arc::new(Vec::new());
+        if let Source::Own { payload, .. } = &mut task.source {
+            *payload = self.empty.clone();
+        }
         self.resolved.push_back(task_id);
         self.waiting += 1;
         self.status.completed += 1;
@@ -379,6 +497,7 @@ impl State {
                 pid,
                 assigned: VecDeque::with_capacity(WORKER_SLOTS),
                 revoking: None,
+                part_sent: 0,
                 ready: false,
                 in_idle: false,
                 in_open: false,
@@ -463,11 +582,10 @@ impl State {
                 // The worker keeps the task in its line until it answers, so
                 // it gets no other task while it is still being interrupted.
                 if let Some(w) = self.workers.get(&worker) {
-                    self.outgoing.push(Delivery {
-                        link: w.link.clone(),
-                        message: Message::Cancel { id: task_id },
-                        payload: Arc::new(Vec::new()),
-                    });
+                    self.outgoing.push(Delivery::control(
+                        w.link.clone(),
+                        Message::Cancel { id: task_id },
+                    ));
                 }
             }
         }
@@ -478,12 +596,9 @@ impl State {
     /// Cancels the named tasks (or all); returns how many were cancelled.
     pub fn cancel(&mut self, names: &[String], all: bool) -> usize {
         let ids: Vec<u64> = if all {
-            self.tasks.keys().copied().collect()
+            self.tasks.iter().map(|(id, _)| id).collect()
         } else {
-            names
-                .iter()
-                .filter_map(|n| self.by_name.get(n.as_str()).copied())
-                .collect()
+            names.iter().filter_map(|n| self.find(n)).collect()
         };
         let count = ids
             .into_iter()
@@ -501,34 +616,52 @@ impl State {
     }
 
     /// The cell of the named held task, made now if no live handle has it.
-    pub fn cell(&mut self, name: &str) -> Option<Arc<TaskCell>> {
-        let task = self.tasks.get_mut(self.by_name.get(name)?)?;
-        if let Some(cell) = task.cell.upgrade() {
-            return Some(cell);
+    pub fn cell(&mut self, name: &str) -> Option<(Arc<Cells>, usize)> {
+        let id = self.find(name)?;
+        let task = self.tasks.get_mut(id)?;
+        if let Some(cells) = task.cells.upgrade() {
+            return Some((cells, task.cell as usize));
         }
-        let cell = Arc::new(TaskCell::default());
-        if let Phase::Resolved(outcome) = &task.phase {
+        let cells = Cells::new(1);
+        if let (Phase::Resolved(outcome), Some(cell)) = (&task.phase, cells.get(0)) {
             cell.fill(outcome.clone());
         }
-        task.cell = Arc::downgrade(&cell);
-        Some(cell)
+        task.cells = Arc::downgrade(&cells);
+        task.cell = 0;
+        Some((cells, 0))
     }
 
     /// The names of the held tasks, oldest first.
     pub fn names(&self) -> Vec<Arc<str>> {
-        let mut ids: Vec<(&u64, &Task)> = self.tasks.iter().collect();
-        ids.sort_unstable_by_key(|(id, _)| **id);
-        ids.into_iter().map(|(_, t)| t.name.clone()).collect()
+        self.tasks
+            .iter()
+            .map(|(id, task)| State::name_of(id, task))
+            .collect()
     }
 
     /// Whether a task of this name is held.
     pub fn holds(&self, name: &str) -> bool {
-        self.by_name.contains_key(name)
+        self.find(name).is_some()
     }
 
+    /// Removes a resolved task.
     fn remove(&mut self, task_id: u64) -> Option<Taken> {
-        let task = self.tasks.remove(&task_id)?;
-        self.by_name.remove(&task.name);
+        let task = self.tasks.get(task_id)?;
+        if !matches!(task.phase, Phase::Resolved(_)) {
+            return None;
+        }
+        let name = State::name_of(task_id, task);
+        let task = self.tasks.remove(task_id)?;
+        match &task.source {
+            Source::Own { name, .. } => {
+                self.by_name.remove(name);
+            }
+            Source::Batch(batch) if Arc::strong_count(batch) == 1 => {
+                self.batches
+                    .retain(|b| !std::ptr::eq(b.as_ptr(), Arc::as_ptr(batch)));
+            }
+            Source::Batch(_) => {}
+        }
         let Phase::Resolved(outcome) = task.phase else {
             return None;
         };
@@ -537,21 +670,14 @@ impl State {
         // outnumber the live ones, so the queue stays proportional.
         if self.resolved.len() > 2 * self.waiting + 64 {
             let tasks = &self.tasks;
-            self.resolved.retain(|id| tasks.contains_key(id));
+            self.resolved.retain(|id| tasks.contains(*id));
         }
-        Some(Taken {
-            name: task.name,
-            outcome,
-        })
+        Some(Taken { name, outcome })
     }
 
     /// Removes and returns the named tasks that are resolved.
     pub fn take(&mut self, names: &[String]) -> Vec<Taken> {
-        let ids: Vec<u64> = names
-            .iter()
-            .filter_map(|n| self.by_name.get(n.as_str()).copied())
-            .filter(|id| matches!(self.tasks[id].phase, Phase::Resolved(_)))
-            .collect();
+        let ids: Vec<u64> = names.iter().filter_map(|n| self.find(n)).collect();
         ids.into_iter().filter_map(|id| self.remove(id)).collect()
     }
 

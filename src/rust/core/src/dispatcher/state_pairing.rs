@@ -4,7 +4,7 @@
 //! worker is filed under what it can do next, in queues whose stale entries
 //! are skipped when popped, so every step is O(1).
 
-use super::{Delivery, Place, State, WORKER_SLOTS};
+use super::{Delivery, Place, Source, State, WORKER_SLOTS};
 use crate::protocol::Message;
 use std::sync::Arc;
 
@@ -75,7 +75,7 @@ impl State {
 
     /// Sends a task to a worker, running or held behind its current task.
     fn send(&mut self, worker_id: u64, task_id: u64) {
-        let (Some(w), Some(task)) = (self.workers.get_mut(&worker_id), self.tasks.get(&task_id))
+        let (Some(w), Some(task)) = (self.workers.get_mut(&worker_id), self.tasks.get(task_id))
         else {
             return;
         };
@@ -88,14 +88,34 @@ impl State {
             Place::Held(worker_id)
         };
         w.assigned.push_back(task_id);
-        self.outgoing.push(Delivery {
-            link: w.link.clone(),
-            message: Message::Task {
-                id: task_id,
-                name: task.name.to_string(),
+        let name = State::name_of(task_id, task).to_string();
+        let delivery = match &task.source {
+            Source::Own { payload, .. } => Delivery {
+                link: w.link.clone(),
+                message: Message::Task {
+                    id: task_id,
+                    name,
+                    part: 0,
+                },
+                payload: payload.clone(),
+                part: None,
             },
-            payload: task.payload.clone(),
-        });
+            Source::Batch(batch) => {
+                let part = (w.part_sent != batch.part).then(|| (batch.part, batch.shared.clone()));
+                w.part_sent = batch.part;
+                Delivery {
+                    link: w.link.clone(),
+                    message: Message::Task {
+                        id: task_id,
+                        name,
+                        part: batch.part,
+                    },
+                    payload: Arc::new(batch.items.payload(batch.index(task_id))),
+                    part,
+                }
+            }
+        };
+        self.outgoing.push(delivery);
         self.set_place(task_id, place);
         self.file(worker_id);
     }
@@ -137,11 +157,10 @@ impl State {
                 };
                 w.revoking = Some(held);
                 self.revocations += 1;
-                self.outgoing.push(Delivery {
-                    link: w.link.clone(),
-                    message: Message::Revoke { id: held },
-                    payload: Arc::new(Vec::new()),
-                });
+                self.outgoing.push(Delivery::control(
+                    w.link.clone(),
+                    Message::Revoke { id: held },
+                ));
             }
         }
     }

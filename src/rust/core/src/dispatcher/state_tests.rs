@@ -332,7 +332,8 @@ fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
     let mut s = State::new(Signal::new());
     let w = worker(&mut s);
     let (id, name, cell) = s.push(Some("t"), vec![], true).unwrap();
-    let cell = cell.unwrap();
+    let cells = cell.unwrap();
+    let cell = cells.get(0).unwrap();
     assert_eq!(&*name, "t");
     assert!(cell.outcome().is_none());
     task_id(&mut s);
@@ -342,8 +343,9 @@ fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
     assert_eq!(cell.outcome().unwrap().payload, vec![42]);
     // A handle made later for a held task sees the same outcome.
     let (_, _, _) = s.push(Some("u"), vec![], false).unwrap();
-    let later = s.cell("u").unwrap();
-    assert!(Arc::ptr_eq(&later, &s.cell("u").unwrap()));
+    let (later, index) = s.cell("u").unwrap();
+    assert_eq!(index, 0);
+    assert!(Arc::ptr_eq(&later, &s.cell("u").unwrap().0));
     assert!(s.cell("t").is_none());
 }
 
@@ -379,4 +381,91 @@ fn cancelling_queued_tasks_costs_what_it_cancels() {
     assert_eq!(first.len(), 2);
     s.result(w, first[0], meta(0), vec![]);
     assert_eq!(s.take(&["q5000".into()]).len(), 1);
+}
+
+/// Items named `b_1`, `b_2`, ... whose payload is the index.
+struct Numbered(usize);
+
+impl Items for Numbered {
+    fn len(&self) -> usize {
+        self.0
+    }
+    fn name(&self, index: usize) -> String {
+        format!("b_{}", index + 1)
+    }
+    fn find(&self, name: &str) -> Option<usize> {
+        let i: usize = name.strip_prefix("b_")?.parse().ok()?;
+        (1..=self.0).contains(&i).then(|| i - 1)
+    }
+    fn payload(&self, index: usize) -> Vec<u8> {
+        vec![index as u8]
+    }
+}
+
+#[test]
+fn a_batch_sends_its_part_once_per_worker_and_names_its_tasks() {
+    let mut s = State::new(Signal::new());
+    let (_, cells) = s
+        .push_batch(vec![7, 7], Box::new(Numbered(5)), true)
+        .unwrap();
+    let cells = cells.unwrap();
+    assert_eq!((cells.len(), s.size(), s.status().awaiting), (5, 5, 5));
+    assert!(s.holds("b_3") && !s.holds("b_6") && !s.holds("b_0"));
+    assert!(matches!(
+        push(&mut s, "b_2", vec![]),
+        Err(Error::DuplicateName(_))
+    ));
+    let a = worker(&mut s);
+    let first = s.take_outgoing();
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        first[0].part.as_ref().map(|(_, p)| p.to_vec()),
+        Some(vec![7, 7])
+    );
+    assert!(first[1].part.is_none(), "the worker has the part already");
+    assert!(
+        matches!(&first[0].message, Message::Task { name, part, .. } if name == "b_1" && *part > 0)
+    );
+    assert_eq!(*first[1].payload, vec![1]);
+    let b = worker(&mut s);
+    let second = s.take_outgoing();
+    assert!(second[0].part.is_some(), "a new worker gets the part");
+    let ids: Vec<u64> = first
+        .iter()
+        .chain(second.iter())
+        .map(|d| match d.message {
+            Message::Task { id, .. } => id,
+            _ => panic!(),
+        })
+        .collect();
+    s.result(a, ids[0], meta(0), vec![1]);
+    s.result(b, ids[2], meta(0), vec![3]);
+    let taken = s.take(&["b_3".to_string(), "b_2".to_string()]);
+    assert_eq!(taken.len(), 1);
+    assert_eq!(&*taken[0].name, "b_3");
+    assert!(!s.holds("b_3"));
+    assert_eq!(s.cancel(&["b_5".to_string()], false), 1);
+    assert_eq!(
+        s.names().iter().map(|n| n.to_string()).collect::<Vec<_>>(),
+        vec!["b_1", "b_2", "b_4", "b_5"]
+    );
+    assert_eq!(
+        cells.get(4).unwrap().outcome().map(|o| o.code),
+        Some(CODE_CANCEL)
+    );
+    assert_eq!(
+        s.cell("b_4").map(|(c, i)| (Arc::ptr_eq(&c, &cells), i)),
+        Some((true, 3))
+    );
+    let rest = s.take_resolved(10);
+    assert_eq!(
+        rest.iter().map(|t| t.name.to_string()).collect::<Vec<_>>(),
+        vec!["b_1", "b_5"]
+    );
+    // Once every task of the batch is gone, so is the batch.
+    s.cancel(&[], true);
+    s.take_resolved(10);
+    assert_eq!(s.size(), 0);
+    assert!(s.batches.iter().all(|b| b.strong_count() == 0) || s.batches.is_empty());
+    assert!(push(&mut s, "b_1", vec![]).is_ok());
 }

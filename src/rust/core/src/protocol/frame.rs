@@ -228,6 +228,7 @@ mod tests {
             &Message::Task {
                 id: 1,
                 name: "t".into(),
+                part: 0,
             },
             b"abcdef",
         )

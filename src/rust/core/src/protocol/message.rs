@@ -91,8 +91,14 @@ pub enum Message {
     },
     /// Dispatcher to worker: accepted; the worker's own RNG stream.
     Welcome { worker: u64, stream: [i32; 7] },
-    /// Dispatcher to worker: run this task (payload: serialized task).
-    Task { id: u64, name: String },
+    /// Dispatcher to worker: run this task. With `part` 0 the payload is
+    /// the whole serialized task; otherwise it is the task's own items, to
+    /// be joined with the part of that id (sent before in a `Part` frame,
+    /// though a frame sent in the background may arrive after the task).
+    Task { id: u64, name: String, part: u64 },
+    /// Dispatcher to worker: what every task of a batch shares (payload),
+    /// sent once per worker before the first task of the batch.
+    Part { id: u64 },
     /// Dispatcher to worker: stop the task if it is still running, or drop
     /// it if it is held and not started (the worker then answers
     /// `Released`).

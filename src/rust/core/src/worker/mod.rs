@@ -59,6 +59,9 @@ pub enum Event {
         id: u64,
         name: String,
         payload: Vec<u8>,
+        /// For a task of a batch: the id and bytes of the part it shares
+        /// with the other tasks of the batch; `payload` holds its own items.
+        part: Option<(u64, Arc<Vec<u8>>)>,
     },
     /// The session ended.
     Exit(ExitReason),
@@ -86,6 +89,7 @@ pub(crate) struct Waiting {
     pub id: u64,
     pub name: String,
     pub payload: Vec<u8>,
+    pub part: Option<(u64, Arc<Vec<u8>>)>,
 }
 
 /// The worker's line: what the reader, the session and the evaluating
@@ -273,6 +277,7 @@ impl WorkerClient {
                         id: task.id,
                         name: task.name,
                         payload: task.payload,
+                        part: task.part,
                     });
                 }
             }

@@ -3,6 +3,7 @@
 
 use super::{Control, Shared, Waiting, WorkerConfig};
 use crate::protocol::{read_frame, write_frame, ExitReason, Frame, Limits, Link, Message};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -165,6 +166,66 @@ fn withdraw(shared: &Shared, id: u64, interrupt: bool) -> bool {
     }
 }
 
+/// How many batch parts a worker keeps. The dispatcher sends a part again
+/// whenever the last one it sent this worker differs, so only parts whose
+/// frames were overtaken by later ones (at most the two tasks a worker
+/// holds) need keeping beyond the newest.
+const PARTS_KEPT: usize = 4;
+
+/// The batch parts a worker received, and the tasks whose part has not
+/// arrived yet (a large part is written in the background, so the next
+/// task of its batch can overtake it).
+#[derive(Default)]
+struct Parts {
+    kept: VecDeque<(u64, Arc<Vec<u8>>)>,
+    pending: Vec<(u64, Waiting)>,
+}
+
+impl Parts {
+    fn get(&self, id: u64) -> Option<Arc<Vec<u8>>> {
+        self.kept
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, p)| p.clone())
+    }
+
+    /// Keeps a part; returns the tasks that were waiting for it.
+    fn add(&mut self, id: u64, bytes: Vec<u8>) -> Vec<Waiting> {
+        let bytes = Arc::new(bytes);
+        self.kept.push_back((id, bytes.clone()));
+        while self.kept.len() > PARTS_KEPT {
+            self.kept.pop_front();
+        }
+        let (ready, pending): (Vec<_>, Vec<_>) =
+            self.pending.drain(..).partition(|(part, _)| *part == id);
+        self.pending = pending;
+        ready
+            .into_iter()
+            .map(|(_, mut task)| {
+                task.part = Some((id, bytes.clone()));
+                task
+            })
+            .collect()
+    }
+
+    /// Takes a task waiting for its part out, if it is one.
+    fn withdraw(&mut self, id: u64) -> bool {
+        let before = self.pending.len();
+        self.pending.retain(|(_, task)| task.id != id);
+        self.pending.len() < before
+    }
+}
+
+fn enqueue(shared: &Shared, tasks: impl IntoIterator<Item = Waiting>) {
+    let mut line = shared.line();
+    // A worker that is leaving starts nothing; its goodbye tells the
+    // dispatcher to queue the task again.
+    if !line.leaving {
+        line.queue.extend(tasks);
+        shared.nudge(&line);
+    }
+}
+
 /// Reads frames: tasks join the line, cancellations and revocations act
 /// on it, everything else goes to the session loop.
 async fn read_loop(
@@ -172,6 +233,7 @@ async fn read_loop(
     heartbeat_timeout: Duration,
     shared: Arc<Shared>,
 ) {
+    let mut parts = Parts::default();
     let end = loop {
         let frame = match timeout(
             heartbeat_timeout,
@@ -183,17 +245,26 @@ async fn read_loop(
             _ => break Control::Lost,
         };
         match frame.message {
-            Message::Task { id, name } => {
-                let mut line = shared.line();
-                // A worker that is leaving starts nothing; its goodbye tells
-                // the dispatcher to queue the task again.
-                if !line.leaving {
-                    line.queue.push_back(Waiting {
-                        id,
-                        name,
-                        payload: frame.payload,
-                    });
-                    shared.nudge(&line);
+            Message::Task { id, name, part } => {
+                let mut task = Waiting {
+                    id,
+                    name,
+                    payload: frame.payload,
+                    part: None,
+                };
+                if part == 0 {
+                    enqueue(&shared, [task]);
+                } else if let Some(bytes) = parts.get(part) {
+                    task.part = Some((part, bytes));
+                    enqueue(&shared, [task]);
+                } else {
+                    parts.pending.push((part, task));
+                }
+            }
+            Message::Part { id } => {
+                let ready = parts.add(id, frame.payload);
+                if !ready.is_empty() {
+                    enqueue(&shared, ready);
                 }
             }
             // A cancelled task that runs is interrupted the way Ctrl-C would,
@@ -202,7 +273,7 @@ async fn read_loop(
             // released.
             Message::Cancel { id } | Message::Revoke { id } => {
                 let cancel = matches!(frame.message, Message::Cancel { .. });
-                if withdraw(&shared, id, cancel) {
+                if parts.withdraw(id) || withdraw(&shared, id, cancel) {
                     if let Some(link) = shared.link.get() {
                         if link.send(&Message::Released { id }, &[]).await.is_err() {
                             break Control::Lost;
@@ -310,4 +381,50 @@ async fn session(
     }
     reader_task.abort();
     reason
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Parts, Waiting, PARTS_KEPT};
+
+    fn task(id: u64) -> Waiting {
+        Waiting {
+            id,
+            name: format!("t{id}"),
+            payload: vec![id as u8],
+            part: None,
+        }
+    }
+
+    #[test]
+    fn a_task_that_overtook_its_part_waits_for_it() {
+        let mut parts = Parts::default();
+        parts.pending.push((7, task(1)));
+        parts.pending.push((8, task(2)));
+        parts.pending.push((7, task(3)));
+        assert!(parts.withdraw(3), "a pending task can be released");
+        assert!(!parts.withdraw(3));
+        let ready = parts.add(7, vec![1, 2]);
+        assert_eq!(ready.iter().map(|t| t.id).collect::<Vec<_>>(), vec![1]);
+        assert_eq!(
+            ready[0].part.as_ref().map(|(id, p)| (*id, p.to_vec())),
+            Some((7, vec![1, 2]))
+        );
+        assert_eq!(
+            parts.pending.len(),
+            1,
+            "the task of another part still waits"
+        );
+        assert_eq!(parts.get(7).map(|p| p.to_vec()), Some(vec![1, 2]));
+    }
+
+    #[test]
+    fn only_the_newest_parts_are_kept() {
+        let mut parts = Parts::default();
+        for id in 1..=(PARTS_KEPT as u64 + 2) {
+            parts.add(id, vec![id as u8]);
+        }
+        assert!(parts.get(1).is_none() && parts.get(2).is_none());
+        assert!((3..=PARTS_KEPT as u64 + 2).all(|id| parts.get(id).is_some()));
+    }
 }
