@@ -136,11 +136,10 @@ controller_push <- function(
   invisible(handle)
 }
 
-# How many tasks walk() prepares between updates of its progress bar.
-walk_progress_every <- 256L
-
 # Checks the arguments of walk() and map() and works out the task names
-# and seeds, for every kind of controller.
+# and seeds, for every kind of controller. Without `names`, the tasks are
+# named `<prefix>_1`, `<prefix>_2`, ...; `task_names` spells them out only
+# if `spell_names` (the dispatcher names the tasks of a batch itself).
 walk_plan <- function(
   self,
   private,
@@ -156,7 +155,8 @@ walk_plan <- function(
   save_command,
   verbose,
   scale,
-  throttle
+  throttle,
+  spell_names = TRUE
 ) {
   crew_deprecate(
     name = "save_command",
@@ -177,8 +177,10 @@ walk_plan <- function(
   controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
   check_flags(verbose = verbose, scale = scale, throttle = throttle)
   n <- lengths[[1L]]
+  prefix <- NULL
   if (is.null(names)) {
-    task_names <- paste(name_task_tempfile(), seq_len(n), sep = "_")
+    prefix <- name_task_tempfile()
+    task_names <- if (spell_names) paste(prefix, seq_len(n), sep = "_")
   } else {
     crew_assert(
       is.character(names) && length(names) == 1L && !anyNA(names) && names %in% base::names(iterate),
@@ -192,7 +194,7 @@ walk_plan <- function(
   )
   # Started only now, so a wrong argument leaves no dispatcher listening.
   self$start()
-  held <- controller_holds(private, task_names)
+  held <- if (is.null(task_names)) FALSE else controller_holds(private, task_names)
   if (any(held)) {
     crew_error(
       paste0(
@@ -204,7 +206,7 @@ walk_plan <- function(
   seeds <- if (!is.null(seed)) {
     if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
   }
-  list(n = n, task_names = task_names, seeds = seeds)
+  list(n = n, task_names = task_names, prefix = prefix, seeds = seeds)
 }
 
 # The data of task `index`: `data` plus element `index` of each element of
@@ -214,6 +216,22 @@ walk_task_data <- function(data, iterate, index) {
     data[[field]] <- iterate[[field]][[index]]
   }
   data
+}
+
+# The elements of `iterate` as the dispatcher keeps them: plain logical,
+# integer, double and character vectors and plain lists as they are, and
+# anything else (factors, dates, data frames, other classes) split into a
+# list of what `[[` gives for each index, so every task gets exactly the
+# element `walk_task_data()` would give it.
+walk_columns <- function(iterate) {
+  lapply(
+    unname(iterate),
+    function(column) {
+      plain <- typeof(column) %in% c("logical", "integer", "double", "character", "list") &&
+        all(base::names(attributes(column)) %in% "names")
+      if (plain) column else lapply(seq_len(length(column)), function(index) column[[index]])
+    }
+  )
 }
 
 controller_walk <- function(
@@ -250,26 +268,27 @@ controller_walk <- function(
     save_command = save_command,
     verbose = verbose,
     scale = scale,
-    throttle = throttle
+    throttle = throttle,
+    spell_names = FALSE
   )
   n <- plan$n
-  task_names <- plan$task_names
   bar <- progress_bar(verbose, "walk()", n, "tasks pushed")
   progress_set(bar, 0L)
   task <- controller_task(private, command, data, globals, NULL, algorithm, packages, library)
-  tasks <- vector(mode = "list", length = n)
-  for (index in seq_len(n)) {
-    task["data"] <- list(walk_task_data(data, iterate, index))
-    task["seed"] <- list(plan$seeds[index])
-    tasks[[index]] <- task
-    if (index %% walk_progress_every == 0L) {
-      progress_set(bar, index)
-    }
-  }
-  # One native call for the whole batch: the core serializes every task
-  # before it queues any, so a task that cannot be serialized leaves
-  # nothing half-submitted.
-  out <- native_push_batch(private$.dispatcher, task_names, tasks, seconds_timeout, handles)
+  # One native call for the whole walk: the task template is serialized
+  # once, and each task keeps only its own elements of `iterate` and its
+  # seed. Everything is checked before any task is queued, so a task that
+  # cannot be serialized leaves nothing half-submitted.
+  out <- native_walk(
+    private$.dispatcher,
+    shared = list(task = task, fields = base::names(iterate)),
+    columns = walk_columns(iterate),
+    names = plan$task_names,
+    prefix = plan$prefix,
+    seeds = plan$seeds,
+    seconds_timeout = seconds_timeout,
+    handles = handles
+  )
   progress_set(bar, n)
   progress_done(bar)
   if (scale) {

@@ -164,13 +164,25 @@ native_push <- function(
   if (typeof(out) == "list") native_condition(out) else out
 }
 
-native_push_batch <- function(dispatcher, names, tasks, seconds_timeout, handles) {
+native_walk <- function(
+  dispatcher,
+  shared,
+  columns,
+  names,
+  prefix,
+  seeds,
+  seconds_timeout,
+  handles
+) {
   native_unwrap(
     .Call(
-      wrap__native_push_batch,
+      wrap__native_walk,
       dispatcher,
-      native_utf8(names),
-      tasks,
+      shared,
+      columns,
+      if (!is.null(names)) native_utf8(names),
+      prefix,
+      if (!is.null(seeds)) as.integer(seeds),
       seconds_timeout,
       isTRUE(handles)
     )
@@ -189,10 +201,6 @@ native_take <- function(dispatcher, names = NULL, max = Inf) {
 # The totals of the rows taken so far, as summary() reports them.
 native_summary <- function(dispatcher) {
   native_unwrap(.Call(wrap__native_summary, dispatcher))
-}
-
-native_task_row <- function(cell, name, controller) {
-  native_unwrap(.Call(wrap__native_task_row, cell, name, controller))
 }
 
 native_task_handles <- function(dispatcher) {

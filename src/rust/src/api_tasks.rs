@@ -14,16 +14,17 @@ use crate::sexp::{self, Protect};
 use crate::task_arguments::{
     check_task, flag, is_flag, seconds, serialized_task, timeout, TaskArguments,
 };
-use crew_core::dispatcher::{Dispatcher, Taken, Tally, TaskCell};
+use crate::task_handles;
+use crew_core::dispatcher::{Cells, Dispatcher, Tally};
 use crew_core::{registry, Error};
 use extendr_ffi::{
-    R_EmptyEnv, R_NewEnv, Rf_ScalarInteger, Rf_allocVector, Rf_defineVar, LOGICAL, SET_VECTOR_ELT,
-    SEXP, SEXPTYPE, VECTOR_ELT,
+    Rf_ScalarInteger, Rf_allocVector, INTEGER, LOGICAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
 };
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::sexp::ffi::Rf_ScalarLogical;
+use crate::walk_items::{Column, Names, WalkItems};
 
 /// A controller's hold on its dispatcher, with what every task of the
 /// controller shares: its four reset settings and its name (a character
@@ -41,28 +42,15 @@ impl Drop for DispatcherRef {
     }
 }
 
-/// A task handle's hold on its task's outcome.
-struct CellRef(Arc<TaskCell>);
-
 /// R objects made once per session.
 struct Constants {
     dispatcher_tag: SEXP,
-    cell_tag: SEXP,
-    name: SEXP,
-    cell: SEXP,
-    controller: SEXP,
-    handle_class: SEXP,
     summary_names: SEXP,
 }
 
 thread_local! {
     static CONSTANTS: Constants = Constants {
         dispatcher_tag: sexp::symbol(c"crew_dispatcher_handle"),
-        cell_tag: sexp::symbol(c"crew_task_cell"),
-        name: sexp::symbol(c"name"),
-        cell: sexp::symbol(c".cell"),
-        controller: sexp::symbol(c".controller"),
-        handle_class: sexp::preserved_strings(&["crew_task", "mirai"]),
         summary_names: sexp::preserved_strings(&[
             "seconds", "success", "error", "crash", "cancel", "warning",
         ]),
@@ -120,27 +108,6 @@ pub extern "C" fn wrap__native_dispatcher_handle(
         };
         let tag = with_constants(|c| c.dispatcher_tag);
         sexp::external(handle, tag, true)
-    })
-}
-
-/// A task handle: an environment with the task's `name`, the cell that
-/// receives its outcome, and the controller's name for rows that no worker
-/// wrote. Its class gives it `$data` (see `R/task_handle.R`).
-fn handle(name: &str, cell: Arc<TaskCell>, controller: SEXP) -> SEXP {
-    with_constants(|c| unsafe {
-        let mut protect = Protect::new();
-        let env = protect.keep(R_NewEnv(R_EmptyEnv, 0, 4));
-        let text = protect.keep(sexp::strings(1));
-        sexp::set_string(text, 0, sexp::charsxp(name));
-        Rf_defineVar(c.name, text, env);
-        Rf_defineVar(
-            c.cell,
-            sexp::external(CellRef(cell), c.cell_tag, false),
-            env,
-        );
-        Rf_defineVar(c.controller, controller, env);
-        sexp::set_class(env, c.handle_class);
-        env
     })
 }
 
@@ -214,7 +181,11 @@ pub extern "C" fn wrap__native_push(
             .dispatcher
             .push(name, payload, timeout(seconds_timeout), true)
         {
-            Ok((name, Some(cell))) => handle(&name, cell, d.controller),
+            Ok((name, Some(cells))) => {
+                let mut protect = Protect::new();
+                let owner = protect.keep(task_handles::owner(cells, d.controller));
+                task_handles::handle(owner, 0, sexp::charsxp(&name))
+            }
             Ok((name, None)) => string_vector(&[name]),
             Err(error) => push_error(error),
         }
@@ -241,15 +212,23 @@ fn string_vector(values: &[Arc<str>]) -> SEXP {
     out
 }
 
-/// Queues many tasks, already built as R lists (`walk()` and `map()`),
-/// under the given names. Every task is serialized before any is queued,
-/// so a task that cannot be serialized leaves nothing half-submitted.
-/// Returns a list of handles (with `handles = TRUE`) or the names.
+/// Queues the tasks of one `walk()` as a batch: `shared` (the task template
+/// and the names of the columns of `iterate`) is serialized once and sent
+/// once to each worker; each task keeps only its elements of `columns` (a
+/// list of plain vectors and lists, one per column of `iterate`) and its
+/// seed from `seeds` (integer vector or NULL). Tasks are named by `names`
+/// (a character vector) or `<prefix>_1`, `<prefix>_2`, ... Everything is
+/// checked and copied before any task is queued, so a column that cannot
+/// be serialized leaves nothing half-submitted. Returns a list of handles
+/// named by task name (with `handles = TRUE`) or the task names.
 #[no_mangle]
-pub extern "C" fn wrap__native_push_batch(
+pub extern "C" fn wrap__native_walk(
     dispatcher_handle: SEXP,
+    shared: SEXP,
+    columns: SEXP,
     names: SEXP,
-    tasks: SEXP,
+    prefix: SEXP,
+    seeds: SEXP,
     seconds_timeout: SEXP,
     handles_wanted: SEXP,
 ) -> SEXP {
@@ -258,47 +237,89 @@ pub extern "C" fn wrap__native_push_batch(
             Ok(d) => (&d.dispatcher, d.controller),
             Err(record) => return record,
         };
-        if sexp::type_of(names) != SEXPTYPE::STRSXP
-            || sexp::type_of(tasks) != SEXPTYPE::VECSXP
-            || sexp::len(names) != sexp::len(tasks)
-        {
-            return error_record(
-                "names and tasks must be a character vector and a list of the same length",
-            );
-        }
-        let n = sexp::len(names);
-        let mut batch = Vec::with_capacity(n);
-        for i in 0..n {
-            let Some(name) = sexp::string_elt(names, i) else {
-                return error_record("task names must not be missing");
-            };
-            let task = unsafe { VECTOR_ELT(tasks, i as isize) };
-            match serial::serialize_sexp(task) {
-                Ok(payload) => batch.push((name, payload)),
-                Err(error) => return error_record(&format!("task {name}: {error}")),
+        let items = match walk_items(columns, names, prefix, seeds) {
+            Ok(items) => items,
+            Err(message) => return error_record(&message),
+        };
+        let shared = match serial::serialize_sexp(shared) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                return error_record(&format!("the task could not be serialized: {error}"))
             }
-        }
+        };
+        let n = items.n;
+        let numbered = matches!(items.names, Names::Numbered(_));
         let wants_handles = is_flag(handles_wanted) && flag(handles_wanted);
+        let cells = match d.push_batch(
+            shared,
+            Box::new(items),
+            timeout(seconds_timeout),
+            wants_handles,
+        ) {
+            Ok(cells) => cells,
+            Err(error) => return push_error(error),
+        };
         let mut protect = Protect::new();
-        let out = protect.keep(if wants_handles {
-            unsafe { Rf_allocVector(SEXPTYPE::VECSXP, n as isize) }
-        } else {
-            sexp::strings(n)
-        });
-        let wait = timeout(seconds_timeout);
-        for (i, (name, payload)) in batch.into_iter().enumerate() {
-            match d.push(Some(name), payload, wait, wants_handles) {
-                Ok((name, Some(cell))) => unsafe {
-                    SET_VECTOR_ELT(out, i as isize, handle(&name, cell, controller));
-                },
-                Ok((name, None)) => sexp::set_string(out, i, sexp::charsxp(&name)),
-                Err(error) => return push_error(error),
+        let task_names = if numbered {
+            let prefix = sexp::scalar_string(prefix).unwrap_or_default();
+            let out = protect.keep(sexp::strings(n));
+            for i in 0..n {
+                sexp::set_string(out, i, sexp::charsxp(&format!("{prefix}_{}", i + 1)));
             }
+            out
+        } else {
+            names
+        };
+        if !wants_handles {
+            return task_names;
         }
-        if wants_handles {
-            sexp::set_names(out, names);
+        match cells {
+            Some(cells) => task_handles::handles(cells, task_names, controller),
+            None => task_names,
         }
-        out
+    })
+}
+
+/// Copies the columns, names and seeds of a walk out of R.
+fn walk_items(columns: SEXP, names: SEXP, prefix: SEXP, seeds: SEXP) -> Result<WalkItems, String> {
+    if sexp::type_of(columns) != SEXPTYPE::VECSXP || sexp::len(columns) == 0 {
+        return Err("columns must be a nonempty list".into());
+    }
+    let n = sexp::len(unsafe { VECTOR_ELT(columns, 0) });
+    let mut out = Vec::with_capacity(sexp::len(columns));
+    for j in 0..sexp::len(columns) {
+        let column = unsafe { VECTOR_ELT(columns, j as isize) };
+        if sexp::len(column) != n {
+            return Err("all elements of iterate must have the same length".into());
+        }
+        out.push(Column::from_sexp(column)?);
+    }
+    let names = match sexp::type_of(names) {
+        SEXPTYPE::STRSXP if sexp::len(names) == n => Names::given(
+            (0..n)
+                .map(|i| sexp::string_elt(names, i).map(Box::from))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("task names must not be missing")?,
+        ),
+        SEXPTYPE::NILSXP => Names::Numbered(
+            sexp::scalar_string(prefix)
+                .ok_or("prefix must be a string")?
+                .to_string(),
+        ),
+        _ => return Err("names must be NULL or one name per task".into()),
+    };
+    let seeds = match sexp::type_of(seeds) {
+        SEXPTYPE::INTSXP if sexp::len(seeds) == n => {
+            Some((0..n).map(|i| unsafe { *INTEGER(seeds).add(i) }).collect())
+        }
+        SEXPTYPE::NILSXP => None,
+        _ => return Err("seeds must be NULL or one integer per task".into()),
+    };
+    Ok(WalkItems {
+        n,
+        names,
+        columns: out,
+        seeds,
     })
 }
 
@@ -367,26 +388,6 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
     })
 }
 
-/// The result row of a task handle's task (named `name`), or NULL while
-/// it is unresolved.
-#[no_mangle]
-pub extern "C" fn wrap__native_task_row(cell: SEXP, name: SEXP, controller: SEXP) -> SEXP {
-    with_guard(|| {
-        let tag = with_constants(|c| c.cell_tag);
-        let Some(cell) = sexp::external_ref::<CellRef>(cell, tag) else {
-            return error_record("x must be a task handle of this package");
-        };
-        let Some(outcome) = cell.0.outcome() else {
-            return sexp::nil();
-        };
-        let taken = [Taken {
-            name: Arc::from(sexp::scalar_string(name).unwrap_or("")),
-            outcome,
-        }];
-        rows(&taken, single_string(controller), None)
-    })
-}
-
 /// Handles on every task the dispatcher holds, named by task, oldest
 /// first: `controller$tasks`.
 #[no_mangle]
@@ -400,11 +401,24 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
         let mut protect = Protect::new();
         let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, names.len() as isize) });
         let mut kept = Vec::with_capacity(names.len());
+        // Tasks of one walk share their cells, and so one owner.
+        let mut last: Option<(Arc<Cells>, SEXP)> = None;
+        let mut owners = Protect::new();
         for name in &names {
-            if let Some(cell) = d.cell(name) {
-                unsafe { SET_VECTOR_ELT(out, kept.len() as isize, handle(name, cell, controller)) };
-                kept.push(name.clone());
-            }
+            let Some((cells, index)) = d.cell(name) else {
+                continue;
+            };
+            let owner = match &last {
+                Some((kept_cells, owner)) if Arc::ptr_eq(kept_cells, &cells) => *owner,
+                _ => {
+                    let owner = owners.keep(task_handles::owner(cells.clone(), controller));
+                    last = Some((cells, owner));
+                    owner
+                }
+            };
+            let handle = task_handles::handle(owner, index, sexp::charsxp(name));
+            unsafe { SET_VECTOR_ELT(out, kept.len() as isize, handle) };
+            kept.push(name.clone());
         }
         let out = if kept.len() < names.len() {
             protect.keep(unsafe { extendr_ffi::Rf_xlengthgets(out, kept.len() as isize) })
@@ -505,18 +519,9 @@ pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
             6,
         ),
         ("wrap__native_push", wrap__native_push as *const u8, 12),
-        (
-            "wrap__native_push_batch",
-            wrap__native_push_batch as *const u8,
-            5,
-        ),
+        ("wrap__native_walk", wrap__native_walk as *const u8, 8),
         ("wrap__native_take", wrap__native_take as *const u8, 3),
         ("wrap__native_summary", wrap__native_summary as *const u8, 1),
-        (
-            "wrap__native_task_row",
-            wrap__native_task_row as *const u8,
-            3,
-        ),
         (
             "wrap__native_task_handles",
             wrap__native_task_handles as *const u8,

@@ -160,8 +160,16 @@ fn named_list(names: SEXP, values: &[SEXP]) -> SEXP {
 fn event_list(event: Event) -> SEXP {
     let mut protect = Protect::new();
     match event {
-        Event::Task { id, name, payload } => {
-            let task = match serial::unserialize_sexp(&payload) {
+        Event::Task {
+            id,
+            name,
+            payload,
+            part,
+        } => {
+            let task = match part.map_or_else(
+                || serial::unserialize_sexp(&payload),
+                |(part, bytes)| crate::walk_items::join(part, &bytes, &payload),
+            ) {
                 Ok(task) => protect.keep(task),
                 Err(error) => {
                     protect.keep(sexp::string(&format!("could not read the task: {error}")))

@@ -22,6 +22,8 @@ mod serial;
 mod serial_write;
 mod sexp;
 mod task_arguments;
+mod task_handles;
+mod walk_items;
 
 use extendr_api::prelude::*;
 
@@ -46,7 +48,8 @@ pub unsafe extern "C" fn R_init_crew_routines(info: *mut extendr_api::DllInfo) {
     let mut metadata = get_crew_metadata();
     let raw = api_tasks::routines()
         .into_iter()
-        .chain(api_worker::routines());
+        .chain(api_worker::routines())
+        .chain(task_handles::routines());
     for (name, func_ptr, arity) in raw {
         metadata.functions.push(extendr_api::metadata::Func {
             doc: "",

@@ -158,8 +158,12 @@ pub fn preserved_strings(values: &[&str]) -> SEXP {
 /// Element `i` of a character vector as UTF-8, `None` for NA or text that
 /// cannot be converted.
 pub fn string_elt(x: SEXP, i: usize) -> Option<&'static str> {
+    charsxp_str(unsafe { STRING_ELT(x, i as isize) })
+}
+
+/// The text of a CHARSXP in UTF-8, `None` for NA.
+pub fn charsxp_str(elt: SEXP) -> Option<&'static str> {
     unsafe {
-        let elt = STRING_ELT(x, i as isize);
         if elt == R_NaString {
             return None;
         }

@@ -1,0 +1,324 @@
+//! The tasks of one `walk()`: what each task has of its own (one element
+//! of every column of `iterate`, and its seed) kept as plain columns in the
+//! dispatcher, and encoded only when the task is sent. A worker decodes
+//! them into R values and joins them with the batch's shared part, the
+//! task template every task of the walk shares.
+//!
+//! Encoding of one task: its seed, then one value per column, each a tag
+//! byte followed by its data in little-endian order.
+
+use crate::sexp;
+use crew_core::dispatcher::Items;
+use extendr_ffi::{
+    R_NilValue, Rf_ScalarInteger, Rf_xlength, INTEGER, LOGICAL, REAL, SEXP, SEXPTYPE, VECTOR_ELT,
+};
+use std::collections::HashMap;
+
+use crate::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
+
+const NULL: u8 = 0;
+const INTEGER_VALUE: u8 = 1;
+const DOUBLE: u8 = 2;
+const LOGICAL_VALUE: u8 = 3;
+const STRING_NA: u8 = 4;
+const STRING: u8 = 5;
+const SERIALIZED: u8 = 6;
+
+/// One column of `iterate`, as plain data.
+pub enum Column {
+    Logical(Vec<i32>),
+    Integer(Vec<i32>),
+    Double(Vec<f64>),
+    Character(Vec<Option<Box<str>>>),
+    /// Elements of a list, serialized; `None` for NULL.
+    List(Vec<Option<Box<[u8]>>>),
+}
+
+impl Column {
+    /// Copies a column that is a plain logical, integer, double or
+    /// character vector or a plain list (R made sure of that), serializing
+    /// list elements.
+    pub fn from_sexp(x: SEXP) -> Result<Column, String> {
+        let n = unsafe { Rf_xlength(x) } as usize;
+        Ok(match sexp::type_of(x) {
+            SEXPTYPE::LGLSXP => Column::Logical(unsafe { slice(LOGICAL(x), n) }.to_vec()),
+            SEXPTYPE::INTSXP => Column::Integer(unsafe { slice(INTEGER(x), n) }.to_vec()),
+            SEXPTYPE::REALSXP => Column::Double(unsafe { slice(REAL(x), n) }.to_vec()),
+            SEXPTYPE::STRSXP => Column::Character(
+                (0..n)
+                    .map(|i| sexp::string_elt(x, i).map(Box::from))
+                    .collect(),
+            ),
+            SEXPTYPE::VECSXP => {
+                let mut out = Vec::with_capacity(n);
+                for i in 0..n {
+                    let element = unsafe { VECTOR_ELT(x, i as isize) };
+                    out.push(if sexp::is_nil(element) {
+                        None
+                    } else {
+                        Some(crate::serial::serialize_sexp(element)?.into_boxed_slice())
+                    });
+                }
+                Column::List(out)
+            }
+            _ => return Err("an element of iterate is not a vector".into()),
+        })
+    }
+
+    fn encode(&self, index: usize, out: &mut Vec<u8>) {
+        match self {
+            Column::Logical(v) => {
+                out.push(LOGICAL_VALUE);
+                out.extend_from_slice(&v[index].to_le_bytes());
+            }
+            Column::Integer(v) => {
+                out.push(INTEGER_VALUE);
+                out.extend_from_slice(&v[index].to_le_bytes());
+            }
+            Column::Double(v) => {
+                out.push(DOUBLE);
+                out.extend_from_slice(&v[index].to_le_bytes());
+            }
+            Column::Character(v) => match &v[index] {
+                None => out.push(STRING_NA),
+                Some(text) => bytes(out, STRING, text.as_bytes()),
+            },
+            Column::List(v) => match &v[index] {
+                None => out.push(NULL),
+                Some(serialized) => bytes(out, SERIALIZED, serialized),
+            },
+        }
+    }
+}
+
+unsafe fn slice<'a, T>(data: *const T, n: usize) -> &'a [T] {
+    if n == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(data, n)
+    }
+}
+
+fn bytes(out: &mut Vec<u8>, tag: u8, data: &[u8]) {
+    out.push(tag);
+    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(data);
+}
+
+/// The names of a walk's tasks.
+pub enum Names {
+    /// `<prefix>_1`, `<prefix>_2`, ...
+    Numbered(String),
+    /// Given by the user (unique, nonempty).
+    Given(Vec<Box<str>>, HashMap<Box<str>, u32>),
+}
+
+impl Names {
+    pub fn given(names: Vec<Box<str>>) -> Names {
+        let index = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i as u32))
+            .collect();
+        Names::Given(names, index)
+    }
+}
+
+/// The tasks of one walk.
+pub struct WalkItems {
+    pub n: usize,
+    pub names: Names,
+    pub columns: Vec<Column>,
+    pub seeds: Option<Vec<i32>>,
+}
+
+impl Items for WalkItems {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn name(&self, index: usize) -> String {
+        match &self.names {
+            Names::Numbered(prefix) => format!("{prefix}_{}", index + 1),
+            Names::Given(names, _) => names[index].to_string(),
+        }
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        match &self.names {
+            Names::Numbered(prefix) => {
+                let digits = name.strip_prefix(prefix.as_str())?.strip_prefix('_')?;
+                if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return None;
+                }
+                let i: usize = digits.parse().ok()?;
+                (1..=self.n).contains(&i).then(|| i - 1)
+            }
+            Names::Given(_, index) => index.get(name).map(|i| *i as usize),
+        }
+    }
+
+    fn payload(&self, index: usize) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + 9 * self.columns.len());
+        match &self.seeds {
+            Some(seeds) => {
+                out.push(INTEGER_VALUE);
+                out.extend_from_slice(&seeds[index].to_le_bytes());
+            }
+            None => out.push(NULL),
+        }
+        for column in &self.columns {
+            column.encode(index, &mut out);
+        }
+        out
+    }
+}
+
+/// Reads one value; `None` if the bytes are malformed.
+fn decode_value(bytes: &[u8], at: &mut usize) -> Option<Result<SEXP, String>> {
+    let tag = *bytes.get(*at)?;
+    *at += 1;
+    let mut take = |n: usize| -> Option<&[u8]> {
+        let out = bytes.get(*at..*at + n)?;
+        *at += n;
+        Some(out)
+    };
+    let value = match tag {
+        NULL => unsafe { R_NilValue },
+        INTEGER_VALUE => unsafe { Rf_ScalarInteger(i32::from_le_bytes(take(4)?.try_into().ok()?)) },
+        LOGICAL_VALUE => unsafe { Rf_ScalarLogical(i32::from_le_bytes(take(4)?.try_into().ok()?)) },
+        DOUBLE => unsafe { Rf_ScalarReal(f64::from_le_bytes(take(8)?.try_into().ok()?)) },
+        STRING_NA => {
+            let x = sexp::strings(1);
+            sexp::set_string(x, 0, sexp::charsxp_or_na(None));
+            x
+        }
+        STRING | SERIALIZED => {
+            let n = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+            let data = take(n)?;
+            if tag == STRING {
+                sexp::string(std::str::from_utf8(data).ok()?)
+            } else {
+                return Some(crate::serial::unserialize_sexp(data));
+            }
+        }
+        _ => return None,
+    };
+    Some(Ok(value))
+}
+
+/// Decodes a task's seed and values, calling `each` with every value in
+/// order (the seed first). Values are unprotected: `each` protects them.
+pub fn decode(bytes: &[u8], mut each: impl FnMut(SEXP)) -> Result<(), String> {
+    let mut at = 0;
+    while at < bytes.len() {
+        match decode_value(bytes, &mut at) {
+            Some(Ok(value)) => each(value),
+            Some(Err(error)) => return Err(error),
+            None => return Err("the task's items are malformed".into()),
+        }
+    }
+    Ok(())
+}
+
+thread_local! {
+    /// The last batch part this worker read, unserialized once for all the
+    /// tasks of its batch (and kept from the garbage collector).
+    static PART: std::cell::Cell<Option<(u64, SEXP)>> = const { std::cell::Cell::new(None) };
+}
+
+/// The part `id` as an R object: `list(task = <template>, fields = <names
+/// of the columns>)`.
+fn part(id: u64, bytes: &[u8]) -> Result<SEXP, String> {
+    if let Some((kept, object)) = PART.with(|p| p.get()) {
+        if kept == id {
+            return Ok(object);
+        }
+        unsafe { extendr_ffi::R_ReleaseObject(object) };
+        PART.with(|p| p.set(None));
+    }
+    let object = crate::serial::unserialize_sexp(bytes)?;
+    if sexp::type_of(object) != SEXPTYPE::VECSXP || sexp::len(object) != 2 {
+        return Err("the batch part is malformed".into());
+    }
+    unsafe { extendr_ffi::R_PreserveObject(object) };
+    PART.with(|p| p.set(Some((id, object))));
+    Ok(object)
+}
+
+fn names_of(x: SEXP) -> Vec<String> {
+    let names = unsafe { crate::sexp::ffi::Rf_getAttrib(x, sexp::names_symbol()) };
+    (0..sexp::len(x))
+        .map(|i| {
+            if sexp::type_of(names) == SEXPTYPE::STRSXP {
+                sexp::string_elt(names, i).unwrap_or("NA").to_string()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
+fn named_list(entries: &[(String, SEXP)]) -> SEXP {
+    let mut protect = crate::sexp::Protect::new();
+    let out = protect
+        .keep(unsafe { extendr_ffi::Rf_allocVector(SEXPTYPE::VECSXP, entries.len() as isize) });
+    let names = protect.keep(sexp::strings(entries.len()));
+    for (i, (name, value)) in entries.iter().enumerate() {
+        unsafe { extendr_ffi::SET_VECTOR_ELT(out, i as isize, *value) };
+        sexp::set_string(names, i, sexp::charsxp(name));
+    }
+    if !entries.is_empty() {
+        sexp::set_names(out, names);
+    }
+    out
+}
+
+/// The whole task of a walk: the template of part `part_id` with its
+/// `data` updated by this task's values the way `data[[field]] <- value`
+/// would (a NULL value removes the field), and its own seed.
+pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, String> {
+    let mut protect = crate::sexp::Protect::new();
+    let shared = part(part_id, part_bytes)?;
+    let template = unsafe { VECTOR_ELT(shared, 0) };
+    let fields = unsafe { VECTOR_ELT(shared, 1) };
+    let mut values = Vec::new();
+    decode(payload, |value| values.push(protect.keep(value)))?;
+    if values.len() != sexp::len(fields) + 1 || sexp::type_of(template) != SEXPTYPE::VECSXP {
+        return Err("the task's items do not match its batch".into());
+    }
+    let mut task: Vec<(String, SEXP)> = names_of(template)
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| (name, unsafe { VECTOR_ELT(template, i as isize) }))
+        .collect();
+    let data_at = task
+        .iter()
+        .position(|(n, _)| n == "data")
+        .ok_or("the batch part has no data")?;
+    let mut data: Vec<(String, SEXP)> = {
+        let data = task[data_at].1;
+        names_of(data)
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| (name, unsafe { VECTOR_ELT(data, i as isize) }))
+            .collect()
+    };
+    for (j, value) in values[1..].iter().enumerate() {
+        let field = sexp::string_elt(fields, j).unwrap_or("NA");
+        let at = data.iter().position(|(n, _)| n == field);
+        match (at, sexp::is_nil(*value)) {
+            (Some(at), true) => {
+                data.remove(at);
+            }
+            (Some(at), false) => data[at].1 = *value,
+            (None, false) => data.push((field.to_string(), *value)),
+            (None, true) => {}
+        }
+    }
+    task[data_at].1 = protect.keep(named_list(&data));
+    if let Some(seed) = task.iter_mut().find(|(n, _)| n == "seed") {
+        seed.1 = values[0];
+    }
+    Ok(named_list(&task))
+}
