@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r bench document check vendor fuzz clean
+.PHONY: deps install demo test test-rust test-r bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -44,6 +44,14 @@ ROUNDS ?= 3
 bench: install
 	@if [ -n "$(COMPARE)" ]; then bash tools/install-deps.sh --compare; fi
 	$(RSCRIPT) bench/bench.R --rounds=$(ROUNDS) $(R_LIB) $(COMPARE)
+
+# `make bench-scale` prints per-task cost and client memory at 10,000,
+# 100,000 and 1,000,000 tasks, dispatch against 8, 100 and 1000 connected
+# test peers and 50 real workers, and draws bench/out/scale.png. Builds in
+# COMPARE run up to 100,000 tasks.
+bench-scale: install
+	@if [ -n "$(COMPARE)" ]; then bash tools/install-deps.sh --compare; fi
+	$(RSCRIPT) bench/scale.R $(R_LIB) $(COMPARE)
 
 document: install
 	$(RSCRIPT) -e 'roxygen2::roxygenise(load_code = roxygen2::load_installed)'

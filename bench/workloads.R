@@ -206,6 +206,86 @@ workload_large <- function(megabytes = 100, tls = crew::crew_tls()) {
   report(mb_per_s = 2 * megabytes / elapsed)
 }
 
+# The scale workloads of bench/scale.R. walk() of n tasks with 2 workers,
+# then wait() and one collect(), each step timed, with the client's RSS
+# growth while every task is queued (the handles walk() returns are kept).
+workload_scale_walk <- function(n) {
+  controller <- started_controller(2L)
+  on.exit(controller$terminate())
+  iterate <- list(x = seq_len(n))
+  invisible(gc())
+  rss_before <- status_mb("VmRSS")
+  start <- now()
+  handles <- controller$walk(x + 1, iterate = iterate, scale = FALSE, verbose = FALSE)
+  submitted <- now()
+  rss_queued <- status_mb("VmRSS")
+  controller$wait(scale = FALSE)
+  waited <- now()
+  results <- controller$collect(scale = FALSE)
+  collected <- now()
+  stopifnot(nrow(results) == n)
+  report(
+    submit_s = submitted - start,
+    wait_s = waited - submitted,
+    collect_s = collected - waited,
+    total_s = collected - start,
+    rss_queued_mb = rss_queued - rss_before,
+    peak_rss_mb = status_mb("VmHWM") - rss_before
+  )
+  rm(handles)
+}
+
+# push() as targets calls it (scale = TRUE, throttle = TRUE), then wait()
+# and one collect().
+workload_scale_push <- function(n) {
+  controller <- started_controller(2L)
+  on.exit(controller$terminate())
+  invisible(gc())
+  rss_before <- status_mb("VmRSS")
+  start <- now()
+  for (index in seq_len(n)) {
+    controller$push(x + 1, data = list(x = index), scale = TRUE, throttle = TRUE)
+  }
+  submitted <- now()
+  rss_queued <- status_mb("VmRSS")
+  controller$wait(scale = FALSE)
+  waited <- now()
+  results <- controller$collect(scale = FALSE)
+  collected <- now()
+  stopifnot(nrow(results) == n)
+  report(
+    submit_s = submitted - start,
+    wait_s = waited - submitted,
+    collect_s = collected - waited,
+    total_s = collected - start,
+    rss_queued_mb = rss_queued - rss_before,
+    peak_rss_mb = status_mb("VmHWM") - rss_before
+  )
+}
+
+# Many workers on few cores: 50 local workers, n tasks of
+# Sys.sleep(0.005), each reporting its worker's process id.
+workload_many_workers <- function(n, workers = 50L) {
+  controller <- crew::crew_controller_local(workers = workers, seconds_idle = 120)
+  controller$start()
+  on.exit(controller$terminate())
+  controller$launch(n = workers)
+  wait_connected(controller, workers, seconds_timeout = 300)
+  start <- now()
+  controller$walk({
+    Sys.sleep(0.005)
+    Sys.getpid()
+  }, iterate = list(x = seq_len(n)), scale = FALSE, verbose = FALSE)
+  controller$wait(scale = FALSE, seconds_timeout = 600)
+  results <- controller$collect(scale = FALSE)
+  elapsed <- now() - start
+  report(
+    seconds = elapsed,
+    workers_used = length(unique(unlist(results$result))),
+    stranded = n - NROW(results) + sum(results$code != 0L)
+  )
+}
+
 main <- function(args, rss_start, rss_library) {
   workload <- args[[1]]
   n <- if (length(args) > 1L) as.integer(args[[2]]) else 10000L
@@ -227,6 +307,9 @@ main <- function(args, rss_start, rss_library) {
     map_2_tls = workload_map(2L, n, automatic()),
     large = workload_large(100),
     large_tls = workload_large(100, automatic()),
+    scale_walk = workload_scale_walk(n),
+    scale_push = workload_scale_push(n),
+    many_workers = workload_many_workers(n),
     stop("unknown workload: ", workload)
   )
   invisible()

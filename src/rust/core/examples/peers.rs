@@ -1,0 +1,126 @@
+//! Dispatch cost against the number of connected workers, with no R: one
+//! dispatcher and P in-process test peers (worker sessions whose loop
+//! echoes each task back), moving N tasks queued as one batch, as walk()
+//! queues them. Prints one `peers=P tasks=N tasks_per_second=X` line per
+//! peer count.
+//!
+//!   cargo run --release --example peers -- --peers 8,100,1000 --tasks 200000
+
+use crew_core::dispatcher::{Config, Dispatcher, Items, Timing};
+use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
+use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
+use std::time::{Duration, Instant};
+
+fn meta() -> ResultMeta {
+    ResultMeta {
+        status: "success".into(),
+        code: 0,
+        command: None,
+        error: None,
+        trace: None,
+        warnings: None,
+        seconds: Some(0.0),
+        seed: Seed::Missing,
+        algorithm: None,
+        controller: None,
+    }
+}
+
+/// Tasks `t_1`, `t_2`, ... each carrying its index.
+struct Numbered(usize);
+
+impl Items for Numbered {
+    fn len(&self) -> usize {
+        self.0
+    }
+    fn name(&self, index: usize) -> String {
+        format!("t_{}", index + 1)
+    }
+    fn find(&self, name: &str) -> Option<usize> {
+        let i: usize = name.strip_prefix("t_")?.parse().ok()?;
+        (1..=self.0).contains(&i).then(|| i - 1)
+    }
+    fn payload(&self, index: usize) -> Vec<u8> {
+        (index as u64).to_le_bytes().to_vec()
+    }
+}
+
+fn peer(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReason> {
+    let config = WorkerConfig {
+        address: address_from_url(&d.url()).expect("url"),
+        credential: Credential::parse(token).expect("credential"),
+        connect_timeout: Duration::from_secs(30),
+        idle: None,
+        wall: None,
+        max_tasks: None,
+        timers_after: 0,
+        heartbeat_interval: Duration::from_secs(5),
+        heartbeat_timeout: Duration::from_secs(60),
+        exit_signal: None,
+        interrupt_signal: None,
+        tls: None,
+    };
+    std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let client = WorkerClient::start(config).expect("worker");
+            loop {
+                match client.next_event(Duration::from_secs(120), || {}) {
+                    Some(Event::Task { id, payload, .. }) => {
+                        client.send_result(id, meta(), payload);
+                    }
+                    Some(Event::Ready { .. }) => {}
+                    Some(Event::Exit(reason)) => return reason,
+                    None => return ExitReason::Lost,
+                }
+            }
+        })
+        .expect("thread")
+}
+
+fn run(peers: usize, tasks: usize) -> f64 {
+    let d = Dispatcher::start(Config {
+        host: "127.0.0.1".into(),
+        port: 0,
+        timing: Timing::default(),
+        tls: None,
+        certificate: None,
+    })
+    .expect("dispatcher");
+    let token = d.issue_credential(peers as u64);
+    let threads: Vec<_> = (0..peers).map(|_| peer(&d, &token)).collect();
+    while (d.status().connections as usize) < peers {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let signal = d.signal();
+    let start = Instant::now();
+    d.push_batch(vec![0u8; 64], Box::new(Numbered(tasks)), None, false)
+        .expect("push");
+    while (d.status().completed as usize) < tasks {
+        signal.wait(Duration::from_millis(20));
+    }
+    let taken = d.take_resolved(usize::MAX).len();
+    let rate = tasks as f64 / start.elapsed().as_secs_f64();
+    assert_eq!(taken, tasks);
+    d.terminate();
+    for thread in threads {
+        let _ = thread.join();
+    }
+    rate
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |flag: &str, default: &str| -> String {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let tasks: usize = value("--tasks", "200000").parse().expect("--tasks");
+    for peers in value("--peers", "8,100,1000").split(',') {
+        let peers: usize = peers.parse().expect("--peers");
+        let rate = run(peers, tasks);
+        println!("peers={peers} tasks={tasks} tasks_per_second={rate:.0}");
+    }
+}
