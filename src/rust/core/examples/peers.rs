@@ -1,8 +1,9 @@
 //! Dispatch cost against the number of connected workers, with no R: one
-//! dispatcher and P in-process test peers (worker sessions whose loop
-//! echoes each task back), moving N tasks queued as one batch, as walk()
-//! queues them. Prints one `peers=P tasks=N tasks_per_second=X` line per
-//! peer count.
+//! dispatcher and P test peers (worker sessions whose loop echoes each
+//! task back), moving N tasks queued as one batch, as walk() queues them.
+//! The peers run in a child process of their own, as workers do, so the
+//! dispatcher's runtime serves only its side of the connections. Prints
+//! one `peers=P tasks=N tasks_per_second=X` line per peer count.
 //!
 //!   cargo run --release --example peers -- --peers 8,100,1000 --tasks 200000
 
@@ -45,9 +46,9 @@ impl Items for Numbered {
     }
 }
 
-fn peer(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReason> {
+fn peer(url: &str, token: &str) -> std::thread::JoinHandle<ExitReason> {
     let config = WorkerConfig {
-        address: address_from_url(&d.url()).expect("url"),
+        address: address_from_url(url).expect("url"),
         credential: Credential::parse(token).expect("credential"),
         connect_timeout: Duration::from_secs(30),
         idle: None,
@@ -88,29 +89,42 @@ fn run(peers: usize, tasks: usize) -> f64 {
     })
     .expect("dispatcher");
     let token = d.issue_credential(peers as u64);
-    let threads: Vec<_> = (0..peers).map(|_| peer(&d, &token)).collect();
+    let mut child = std::process::Command::new(std::env::current_exe().expect("exe"))
+        .args(["--serve", &d.url(), &token, &peers.to_string()])
+        .spawn()
+        .expect("peers process");
     while (d.status().connections as usize) < peers {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let signal = d.signal();
     let start = Instant::now();
     d.push_batch(vec![0u8; 64], Box::new(Numbered(tasks)), None, false)
         .expect("push");
-    while (d.status().completed as usize) < tasks {
-        signal.wait(Duration::from_millis(20));
-    }
+    // As wait(mode = "all") does: woken once, when the last task resolves.
+    while !d.wait_for(false, Duration::from_secs(1)) {}
     let taken = d.take_resolved(usize::MAX).len();
     let rate = tasks as f64 / start.elapsed().as_secs_f64();
     assert_eq!(taken, tasks);
     d.terminate();
+    let _ = child.wait();
+    rate
+}
+
+/// The child: `peers` test peers of the dispatcher at `url`, on one
+/// runtime thread as a worker process has.
+fn serve(url: &str, token: &str, peers: usize) {
+    crew_core::runtime::prefer_threads(1);
+    let threads: Vec<_> = (0..peers).map(|_| peer(url, token)).collect();
     for thread in threads {
         let _ = thread.join();
     }
-    rate
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--serve") {
+        let peers = args[4].parse().expect("peers");
+        return serve(&args[2], &args[3], peers);
+    }
     let value = |flag: &str, default: &str| -> String {
         args.iter()
             .position(|a| a == flag)

@@ -14,6 +14,7 @@ pub use outcome::{Cells, Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
+use crate::protocol::Message;
 use crate::runtime::runtime;
 use crate::signal::Signal;
 use crate::{Error, Result};
@@ -33,37 +34,71 @@ const DIRECT_WRITE_MAX: usize = 1 << 20;
 const DIRECT_WRITE_TIMEOUT: Duration = Duration::from_secs(2);
 
 fn is_direct(delivery: &Delivery) -> bool {
-    matches!(delivery.message, crate::protocol::Message::Task { .. })
+    matches!(delivery.message, Message::Task { .. })
         && delivery.payload.len() + delivery.part.as_ref().map_or(0, |(_, p)| p.len())
             <= DIRECT_WRITE_MAX
 }
 
-/// Writes a delivery's frames: the batch part first, if it has one.
-async fn write(delivery: &Delivery) -> Result<()> {
-    if let Some((id, part)) = &delivery.part {
-        let message = crate::protocol::Message::Part { id: *id };
-        delivery.link.send(&message, part).await?;
+/// Writes deliveries to one link, each's batch part first, and flushes
+/// once: the tasks a worker is refilled with leave in one write.
+async fn write(run: &[Delivery]) -> Result<()> {
+    let Some(first) = run.first() else {
+        return Ok(());
+    };
+    let parts: Vec<Message> = run
+        .iter()
+        .map(|d| Message::Part {
+            id: d.part.as_ref().map_or(0, |(id, _)| *id),
+        })
+        .collect();
+    let mut frames: Vec<(&Message, &[u8])> = Vec::with_capacity(2 * run.len());
+    for (delivery, part) in run.iter().zip(&parts) {
+        if let Some((_, bytes)) = &delivery.part {
+            frames.push((part, bytes));
+        }
+        frames.push((&delivery.message, &delivery.payload));
     }
-    delivery
-        .link
-        .send(&delivery.message, &delivery.payload)
-        .await
+    first.link.send_all(&frames).await
 }
 
-async fn send_or_close(delivery: Delivery) {
-    if write(&delivery).await.is_err() {
-        delivery.link.close(None).await;
+async fn send_or_close(run: Vec<Delivery>) {
+    if write(&run).await.is_err() {
+        if let Some(delivery) = run.first() {
+            delivery.link.close(None).await;
+        }
     }
+}
+
+/// Splits deliveries into runs to write together: consecutive small tasks
+/// for the same worker form one run; anything else is a run of its own,
+/// written in the background (`false`).
+fn runs(deliveries: Vec<Delivery>) -> Vec<(bool, Vec<Delivery>)> {
+    let mut out: Vec<(bool, Vec<Delivery>)> = Vec::new();
+    for delivery in deliveries {
+        let direct = is_direct(&delivery);
+        match out.last_mut() {
+            Some((true, run))
+                if direct
+                    && run
+                        .last()
+                        .is_some_and(|d| Arc::ptr_eq(&d.link, &delivery.link)) =>
+            {
+                run.push(delivery)
+            }
+            _ => out.push((direct, vec![delivery])),
+        }
+    }
+    out
 }
 
 /// Sends deliveries from async code: small tasks in place, the rest in
 /// background tasks.
 pub(crate) async fn deliver(deliveries: Vec<Delivery>) {
-    for delivery in deliveries {
-        if is_direct(&delivery) {
-            send_or_close(delivery).await;
+    for (direct, run) in runs(deliveries) {
+        if direct {
+            send_or_close(run).await;
         } else {
-            tokio::spawn(send_or_close(delivery));
+            tokio::spawn(send_or_close(run));
         }
     }
 }
@@ -74,17 +109,16 @@ fn deliver_blocking(deliveries: Vec<Delivery>) {
     let Ok(rt) = runtime() else {
         return;
     };
-    for delivery in deliveries {
-        if is_direct(&delivery) {
-            let link = delivery.link.clone();
-            let sent = rt.block_on(async {
-                tokio::time::timeout(DIRECT_WRITE_TIMEOUT, write(&delivery)).await
-            });
+    for (direct, run) in runs(deliveries) {
+        if direct {
+            let sent = rt
+                .block_on(async { tokio::time::timeout(DIRECT_WRITE_TIMEOUT, write(&run)).await });
             if !matches!(sent, Ok(Ok(()))) {
+                let link = run[0].link.clone();
                 rt.spawn(async move { link.close(None).await });
             }
         } else {
-            rt.spawn(send_or_close(delivery));
+            rt.spawn(send_or_close(run));
         }
     }
 }

@@ -29,8 +29,11 @@ use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Weak};
 
-/// How many tasks a worker may hold at once: the running one and the next.
-const WORKER_SLOTS: usize = 2;
+/// How many tasks a worker may hold at once: the running one and, while
+/// the queue is deep, up to two behind it. A worker is refilled once it is
+/// down to its running task, with two tasks in one write when the queue
+/// has enough for every worker, so frames and wake-ups come in pairs.
+const WORKER_SLOTS: usize = 3;
 
 /// The dispatcher's counters, as `client$status()` reports them.
 /// `awaiting` counts tasks queued here or held by a worker behind the task

@@ -44,7 +44,7 @@ impl State {
                 continue;
             };
             w.in_holders = false;
-            if w.assigned.len() >= WORKER_SLOTS && w.revoking.is_none() && !w.link.is_closed() {
+            if w.assigned.len() >= 2 && w.revoking.is_none() && !w.link.is_closed() {
                 return Some(id);
             }
         }
@@ -65,7 +65,7 @@ impl State {
                 w.in_open = true;
                 self.open.push_back(worker_id);
             }
-            n if n >= WORKER_SLOTS && !w.in_holders => {
+            n if n >= 2 && !w.in_holders => {
                 w.in_holders = true;
                 self.holders.push_back(worker_id);
             }
@@ -143,6 +143,17 @@ impl State {
                 break;
             };
             self.send(worker_id, task_id);
+            // A second held task when every worker can have its refill.
+            let deep = self.queued > self.workers.len();
+            let room = self
+                .workers
+                .get(&worker_id)
+                .is_some_and(|w| w.assigned.len() < WORKER_SLOTS && w.revoking.is_none());
+            if deep && room {
+                if let Some(task_id) = self.pop_queued() {
+                    self.send(worker_id, task_id);
+                }
+            }
         }
         if self.queued == 0 {
             while self.idle_workers > self.revocations {

@@ -378,7 +378,11 @@ fn cancelling_queued_tasks_costs_what_it_cancels() {
     assert_eq!(counts(&s), (5_000, 0));
     let w = worker(&mut s);
     let first = tasks_sent(&mut s);
-    assert_eq!(first.len(), 2);
+    assert_eq!(
+        first.len(),
+        3,
+        "with a deep queue a worker holds two behind its running task"
+    );
     s.result(w, first[0], meta(0), vec![]);
     assert_eq!(s.take(&["q5000".into()]).len(), 1);
 }
@@ -417,45 +421,45 @@ fn a_batch_sends_its_part_once_per_worker_and_names_its_tasks() {
     ));
     let a = worker(&mut s);
     let first = s.take_outgoing();
-    assert_eq!(first.len(), 2);
+    assert_eq!(first.len(), 3);
     assert_eq!(
         first[0].part.as_ref().map(|(_, p)| p.to_vec()),
         Some(vec![7, 7])
     );
-    assert!(first[1].part.is_none(), "the worker has the part already");
+    assert!(
+        first[1..].iter().all(|d| d.part.is_none()),
+        "the worker has the part already"
+    );
     assert!(
         matches!(&first[0].message, Message::Task { name, part, .. } if name == "b_1" && *part > 0)
     );
-    assert_eq!(*first[1].payload, vec![1]);
+    assert_eq!(*first[2].payload, vec![2]);
     let b = worker(&mut s);
     let second = s.take_outgoing();
+    assert_eq!(second.len(), 2);
     assert!(second[0].part.is_some(), "a new worker gets the part");
-    let ids: Vec<u64> = first
-        .iter()
-        .chain(second.iter())
-        .map(|d| match d.message {
-            Message::Task { id, .. } => id,
-            _ => panic!(),
-        })
-        .collect();
-    s.result(a, ids[0], meta(0), vec![1]);
-    s.result(b, ids[2], meta(0), vec![3]);
-    let taken = s.take(&["b_3".to_string(), "b_2".to_string()]);
+    let id = |d: &Delivery| match d.message {
+        Message::Task { id, .. } => id,
+        _ => panic!(),
+    };
+    s.result(a, id(&first[0]), meta(0), vec![1]);
+    s.result(b, id(&second[0]), meta(0), vec![4]);
+    let taken = s.take(&["b_4".to_string(), "b_2".to_string()]);
     assert_eq!(taken.len(), 1);
-    assert_eq!(&*taken[0].name, "b_3");
-    assert!(!s.holds("b_3"));
+    assert_eq!(&*taken[0].name, "b_4");
+    assert!(!s.holds("b_4"));
     assert_eq!(s.cancel(&["b_5".to_string()], false), 1);
     assert_eq!(
         s.names().iter().map(|n| n.to_string()).collect::<Vec<_>>(),
-        vec!["b_1", "b_2", "b_4", "b_5"]
+        vec!["b_1", "b_2", "b_3", "b_5"]
     );
     assert_eq!(
         cells.get(4).unwrap().outcome().map(|o| o.code),
         Some(CODE_CANCEL)
     );
     assert_eq!(
-        s.cell("b_4").map(|(c, i)| (Arc::ptr_eq(&c, &cells), i)),
-        Some((true, 3))
+        s.cell("b_3").map(|(c, i)| (Arc::ptr_eq(&c, &cells), i)),
+        Some((true, 2))
     );
     let rest = s.take_resolved(10);
     assert_eq!(
@@ -468,4 +472,24 @@ fn a_batch_sends_its_part_once_per_worker_and_names_its_tasks() {
     assert_eq!(s.size(), 0);
     assert!(s.batches.iter().all(|b| b.strong_count() == 0) || s.batches.is_empty());
     assert!(push(&mut s, "b_1", vec![]).is_ok());
+}
+
+#[test]
+fn a_worker_is_refilled_in_pairs_once_down_to_its_running_task() {
+    let mut s = State::new(Signal::new());
+    for i in 0..20 {
+        push(&mut s, &format!("r{i}"), vec![]).unwrap();
+    }
+    let w = worker(&mut s);
+    let first = tasks_sent(&mut s);
+    assert_eq!(first.len(), 3);
+    s.result(w, first[0], meta(0), vec![]);
+    assert!(
+        tasks_sent(&mut s).is_empty(),
+        "still holds one behind its running task"
+    );
+    s.result(w, first[1], meta(0), vec![]);
+    let refill = s.take_outgoing();
+    assert_eq!(refill.len(), 2, "two tasks at once");
+    assert!(Arc::ptr_eq(&refill[0].link, &refill[1].link));
 }

@@ -55,6 +55,28 @@ impl Link {
         sent
     }
 
+    /// Writes several frames and flushes once, so they leave in one write.
+    pub async fn send_all(&self, frames: &[(&Message, &[u8])]) -> Result<()> {
+        let mut writer = self.writer.lock().await;
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(crate::Error::Protocol("the connection is closed".into()));
+        }
+        let sent = async {
+            for (message, payload) in frames {
+                write_frame(&mut *writer, message, payload).await?;
+            }
+            writer.flush().await?;
+            Ok::<(), crate::Error>(())
+        }
+        .await;
+        if sent.is_err() {
+            self.closed.store(true, Ordering::SeqCst);
+        }
+        self.last_write_micros
+            .store(epoch().elapsed().as_micros() as u64, Ordering::Relaxed);
+        sent
+    }
+
     /// Sends a heartbeat unless something was written within `interval`.
     pub async fn heartbeat(&self, interval: Duration) -> Result<()> {
         let last = Duration::from_micros(self.last_write_micros.load(Ordering::Relaxed));
