@@ -323,3 +323,7 @@ native_code_outcome <- function(code) {
 native_serialize <- function(x) {
   .Call(wrap__native_serialize, x)
 }
+
+native_unserialize <- function(bytes) {
+  .Call(wrap__native_unserialize, bytes)
+}

@@ -101,3 +101,33 @@ crew_test("tasks and results round-trip through workers with both serializers", 
   expect_equal(results$result[[5]](2), 4)
   expect_identical(results$result[[6]], values[[6]])
 })
+
+crew_test("the package's reader reads what R writes, or leaves it to R", {
+  for (x in serialization_corpus()) {
+    ours <- native_unserialize(serialize(x, NULL, xdr = FALSE))
+    expect_false(is.null(ours), info = paste(deparse(x), collapse = " "))
+    expect_identical(ours[[1L]], x, info = paste(deparse(x), collapse = " "))
+  }
+  big <- list(y = runif(1e6), z = seq_len(10) + 0L)
+  expect_identical(native_unserialize(serialize(big, NULL, xdr = FALSE))[[1L]], big)
+  for (x in list(new.env(), function(x) x + 1, 1:10, list(f = mean))) {
+    expect_null(native_unserialize(serialize(x, NULL, xdr = FALSE)))
+  }
+  expect_null(native_unserialize(serialize(1, NULL, xdr = TRUE)))
+  expect_null(native_unserialize(serialize(1, NULL, version = 2L, xdr = FALSE)))
+})
+
+crew_test("the package's reader survives damaged bytes", {
+  set.seed(1L)
+  corpus <- serialization_corpus()
+  for (round in seq_len(2000L)) {
+    bytes <- serialize(corpus[[sample.int(length(corpus), 1L)]], NULL, xdr = FALSE)
+    at <- sample.int(length(bytes), sample.int(4L, 1L))
+    bytes[at] <- as.raw(sample.int(256L, length(at)) - 1L)
+    if (round %% 3L == 0L) {
+      bytes <- bytes[seq_len(sample.int(length(bytes), 1L))]
+    }
+    out <- native_unserialize(bytes)
+    expect_true(is.null(out) || is.list(out))
+  }
+})

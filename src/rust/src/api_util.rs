@@ -34,6 +34,19 @@ fn native_serialize(x: Robj) -> Robj {
     }
 }
 
+/// `list(x)` for the object the package's own reader reads from `bytes`,
+/// or NULL where it leaves them to R's reader (for the tests).
+#[extendr]
+fn native_unserialize(bytes: Raw) -> Robj {
+    match crate::serial_read::read(bytes.as_slice()) {
+        Some(x) => {
+            let x = unsafe { Robj::from_sexp(x) };
+            Robj::from(List::from_values([x]))
+        }
+        None => Robj::from(()),
+    }
+}
+
 /// The status and error text of result rows with these codes and no
 /// message from a worker: `list(status, error)`, from the core's table.
 #[extendr]
@@ -79,6 +92,7 @@ extendr_module! {
     fn native_monotonic_seconds;
     fn native_shutdown;
     fn native_serialize;
+    fn native_unserialize;
     fn native_code_outcome;
     fn native_interfaces;
 }

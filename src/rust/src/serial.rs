@@ -182,6 +182,9 @@ pub fn unserialize_sexp(bytes: &[u8]) -> std::result::Result<SEXP, String> {
     if let Some(object) = scalar::read(bytes) {
         return Ok(object);
     }
+    if let Some(object) = crate::serial_read::read(bytes) {
+        return Ok(object);
+    }
     let mut job = Unserialize {
         source: Source {
             bytes: bytes.as_ptr(),
