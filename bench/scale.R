@@ -126,7 +126,7 @@ for (i in seq_len(nrow(table))) {
     r$build, r$workload, r$tasks, r$submit_s, r$wait_s, r$collect_s, r$total_s,
     r$us_per_task, r$rss_queued_mb, r$bytes_per_task, r$core_floor_s))
 }
-cat("RSS MB: client RSS growth with every task queued (walk()'s handles kept); floor for memory: 4 B/task of data\n")
+cat("RSS MB: client RSS growth after submission; for walk with every task queued and its handles kept (workers connect after), for push with 2 workers running; floor for memory: 4 B/task of data\n")
 cat("core floor s: the Rust core moving the same number of tasks between 2 of its own test peers, no R\n")
 
 # Dispatch against the number of connected workers: the core alone with

@@ -206,29 +206,34 @@ workload_large <- function(megabytes = 100, tls = crew::crew_tls()) {
   report(mb_per_s = 2 * megabytes / elapsed)
 }
 
-# The scale workloads of bench/scale.R. walk() of n tasks with 2 workers,
-# then wait() and one collect(), each step timed, with the client's RSS
-# growth while every task is queued (the handles walk() returns are kept).
+# The scale workloads of bench/scale.R. walk() of n tasks while no worker
+# is connected, so the client's RSS growth is read with every task queued
+# (the handles walk() returns are kept); then 2 workers connect (not
+# timed), and wait() and one collect() are timed.
 workload_scale_walk <- function(n) {
-  controller <- started_controller(2L)
+  controller <- crew::crew_controller_local(workers = 2L, seconds_idle = 120)
+  controller$start()
   on.exit(controller$terminate())
   iterate <- list(x = seq_len(n))
   invisible(gc())
   rss_before <- status_mb("VmRSS")
   start <- now()
   handles <- controller$walk(x + 1, iterate = iterate, scale = FALSE, verbose = FALSE)
-  submitted <- now()
+  submit <- now() - start
   rss_queued <- status_mb("VmRSS")
+  controller$launch(n = 2L)
+  wait_connected(controller, 2L)
+  start <- now()
   controller$wait(scale = FALSE)
   waited <- now()
   results <- controller$collect(scale = FALSE)
   collected <- now()
   stopifnot(nrow(results) == n)
   report(
-    submit_s = submitted - start,
-    wait_s = waited - submitted,
+    submit_s = submit,
+    wait_s = waited - start,
     collect_s = collected - waited,
-    total_s = collected - start,
+    total_s = submit + collected - start,
     rss_queued_mb = rss_queued - rss_before,
     peak_rss_mb = status_mb("VmHWM") - rss_before
   )

@@ -1,7 +1,8 @@
 //! How a task ended, and what a task handle sees of it.
 
 use crate::protocol::ResultMeta;
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
 
 /// Code of a task whose worker's connection dropped.
 pub const CODE_CRASH: i32 = 19;
@@ -43,21 +44,55 @@ pub struct Taken {
 }
 
 /// What a task handle sees: the outcome once the task resolves, kept for as
-/// long as the handle lives, even after the result has been taken.
+/// long as the handle lives, even after the result has been taken. One
+/// pointer wide, since a walk makes one per task.
 #[derive(Debug, Default)]
 pub struct TaskCell {
-    outcome: OnceLock<Arc<Outcome>>,
+    /// Null until filled; then the pointer of an `Arc<Outcome>` this cell
+    /// owns one count of.
+    outcome: AtomicPtr<Outcome>,
 }
 
 impl TaskCell {
     /// Keeps the outcome of the resolved task (the first one given).
     pub(crate) fn fill(&self, outcome: Arc<Outcome>) {
-        let _ = self.outcome.set(outcome);
+        let ptr = Arc::into_raw(outcome) as *mut Outcome;
+        if self
+            .outcome
+            .compare_exchange(
+                std::ptr::null_mut(),
+                ptr,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_err()
+        {
+            // Already filled: give this count back.
+            drop(unsafe { Arc::from_raw(ptr) });
+        }
     }
 
     /// The outcome, once the task has resolved.
     pub fn outcome(&self) -> Option<Arc<Outcome>> {
-        self.outcome.get().cloned()
+        let ptr = self.outcome.load(Ordering::Acquire);
+        if ptr.is_null() {
+            return None;
+        }
+        // The cell keeps its count for as long as `self` lives, so the
+        // pointer is valid; this adds the caller's.
+        unsafe {
+            Arc::increment_strong_count(ptr);
+            Some(Arc::from_raw(ptr))
+        }
+    }
+}
+
+impl Drop for TaskCell {
+    fn drop(&mut self) {
+        let ptr = *self.outcome.get_mut();
+        if !ptr.is_null() {
+            drop(unsafe { Arc::from_raw(ptr) });
+        }
     }
 }
 

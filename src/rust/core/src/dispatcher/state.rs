@@ -83,13 +83,16 @@ enum Phase {
     Resolved(Arc<Outcome>),
 }
 
-/// Where a task's name and payload come from.
+/// Where a task's name and payload come from: its own (boxed, so that the
+/// many tasks of batches stay small), or its batch.
 enum Source {
-    Own {
-        name: Arc<str>,
-        payload: Arc<Vec<u8>>,
-    },
+    Own(Box<Own>),
     Batch(Arc<Batch>),
+}
+
+struct Own {
+    name: Arc<str>,
+    payload: Arc<Vec<u8>>,
 }
 
 struct Task {
@@ -131,9 +134,10 @@ pub struct State {
     next_part: u64,
     /// What a resolved task's payload becomes.
     empty: Arc<Vec<u8>>,
-    /// Queued task ids, oldest first; ids of tasks cancelled while queued
-    /// stay until they reach the front (`queued` counts the live ones).
-    queue: VecDeque<u64>,
+    /// Queued task ids, oldest first, as ranges `start..end` (a batch is
+    /// one range); ids of tasks cancelled while queued stay until they
+    /// reach the front (`queued` counts the live ones).
+    queue: VecDeque<(u64, u64)>,
     queued: usize,
     /// Ids in resolution order; ids taken by name stay until skipped or
     /// compacted away, and `waiting` counts the ones still held.
@@ -286,16 +290,16 @@ impl State {
             payload.shrink_to_fit();
         }
         let id = self.tasks.insert(Task {
-            source: Source::Own {
+            source: Source::Own(Box::new(Own {
                 name: name.clone(),
                 payload: Arc::new(payload),
-            },
+            })),
             phase: Phase::Waiting(Place::Queued),
             cells: cells.as_ref().map_or_else(Weak::new, Arc::downgrade),
             cell: 0,
         });
         self.by_name.insert(name.clone(), id);
-        self.queue.push_back(id);
+        self.queue.push_back((id, id + 1));
         self.queued += 1;
         self.status.awaiting += 1;
         self.assign();
@@ -337,7 +341,6 @@ impl State {
         self.batches.retain(|b| b.strong_count() > 0);
         self.batches.push(Arc::downgrade(&batch));
         self.tasks.reserve(n);
-        self.queue.reserve(n);
         let cells = cells.then(|| Cells::new(n));
         let weak = cells.as_ref().map_or_else(Weak::new, Arc::downgrade);
         for i in 0..n {
@@ -347,8 +350,9 @@ impl State {
                 cells: weak.clone(),
                 cell: i as u32,
             });
-            self.queue.push_back(id);
+            debug_assert_eq!(id, first + i as u64);
         }
+        self.queue.push_back((first, first + n as u64));
         self.queued += n;
         self.status.awaiting += n as u64;
         self.assign();
@@ -372,7 +376,7 @@ impl State {
 
     fn name_of(task_id: u64, task: &Task) -> Arc<str> {
         match &task.source {
-            Source::Own { name, .. } => name.clone(),
+            Source::Own(own) => own.name.clone(),
             Source::Batch(batch) => Arc::from(batch.items.name(batch.index(task_id))),
         }
     }
@@ -392,7 +396,12 @@ impl State {
 
     /// The oldest task still queued.
     fn pop_queued(&mut self) -> Option<u64> {
-        while let Some(id) = self.queue.pop_front() {
+        while let Some(range) = self.queue.front_mut() {
+            let id = range.0;
+            range.0 += 1;
+            if range.0 >= range.1 {
+                self.queue.pop_front();
+            }
             if self.place(id) == Some(Place::Queued) {
                 self.queued -= 1;
                 return Some(id);
@@ -412,7 +421,7 @@ impl State {
             _ => return,
         }
         self.set_place(task_id, Place::Queued);
-        self.queue.push_front(task_id);
+        self.queue.push_front((task_id, task_id + 1));
         self.queued += 1;
     }
 
@@ -436,8 +445,8 @@ impl State {
             }
         }
         task.phase = Phase::Resolved(outcome);
-        if let Source::Own { payload, .. } = &mut task.source {
-            *payload = self.empty.clone();
+        if let Source::Own(own) = &mut task.source {
+            own.payload = self.empty.clone();
         }
         self.resolved.push_back(task_id);
         self.waiting += 1;
@@ -656,8 +665,8 @@ impl State {
         let name = State::name_of(task_id, task);
         let task = self.tasks.remove(task_id)?;
         match &task.source {
-            Source::Own { name, .. } => {
-                self.by_name.remove(name);
+            Source::Own(own) => {
+                self.by_name.remove(&own.name);
             }
             Source::Batch(batch) if Arc::strong_count(batch) == 1 => {
                 self.batches

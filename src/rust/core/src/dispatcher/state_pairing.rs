@@ -90,14 +90,14 @@ impl State {
         w.assigned.push_back(task_id);
         let name = State::name_of(task_id, task).to_string();
         let delivery = match &task.source {
-            Source::Own { payload, .. } => Delivery {
+            Source::Own(own) => Delivery {
                 link: w.link.clone(),
                 message: Message::Task {
                     id: task_id,
                     name,
                     part: 0,
                 },
-                payload: payload.clone(),
+                payload: own.payload.clone(),
                 part: None,
             },
             Source::Batch(batch) => {

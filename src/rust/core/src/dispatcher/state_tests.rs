@@ -1,6 +1,7 @@
 //! Transitions of the dispatcher state, without sockets.
 
 use super::*;
+use crate::dispatcher::TaskCell;
 use crate::protocol::Seed;
 
 fn meta(code: i32) -> ResultMeta {
@@ -492,4 +493,22 @@ fn a_worker_is_refilled_in_pairs_once_down_to_its_running_task() {
     let refill = s.take_outgoing();
     assert_eq!(refill.len(), 2, "two tasks at once");
     assert!(Arc::ptr_eq(&refill[0].link, &refill[1].link));
+}
+
+#[test]
+fn tasks_and_cells_stay_small() {
+    // A million queued tasks of a walk cost these per task.
+    assert!(
+        std::mem::size_of::<Task>() <= 48,
+        "{}",
+        std::mem::size_of::<Task>()
+    );
+    assert_eq!(std::mem::size_of::<TaskCell>(), 8);
+    let cell = TaskCell::default();
+    let outcome = Arc::new(Outcome::code_only(0));
+    cell.fill(outcome.clone());
+    cell.fill(Arc::new(Outcome::code_only(1)));
+    assert_eq!(cell.outcome().map(|o| o.code), Some(0));
+    drop(cell);
+    assert_eq!(Arc::strong_count(&outcome), 1);
 }
