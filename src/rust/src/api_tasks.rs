@@ -33,6 +33,7 @@ pub struct DispatcherRef {
     dispatcher: Arc<Dispatcher>,
     resets: [bool; 4],
     controller: SEXP,
+    cells: task_handles::CellArena,
 }
 
 impl Drop for DispatcherRef {
@@ -105,6 +106,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
                 is_flag(garbage_collection) && flag(garbage_collection),
             ],
             controller,
+            cells: task_handles::CellArena::default(),
         };
         let tag = with_constants(|c| c.dispatcher_tag);
         sexp::external(handle, tag, true)
@@ -177,16 +179,16 @@ pub extern "C" fn wrap__native_push(
                 return error_record(&format!("the task could not be serialized: {error}"))
             }
         };
-        match d
-            .dispatcher
-            .push(name, payload, timeout(seconds_timeout), true)
-        {
-            Ok((name, Some(cells))) => {
-                let mut protect = Protect::new();
-                let owner = protect.keep(task_handles::owner(cells, d.controller));
-                task_handles::handle(owner, 0, sexp::charsxp(&name))
-            }
-            Ok((name, None)) => string_vector(&[name]),
+        let (cells, index, owner) = d.cells.next(dispatcher_handle, d.controller);
+        let mut protect = Protect::new();
+        protect.keep(owner);
+        match d.dispatcher.push(
+            name,
+            payload,
+            timeout(seconds_timeout),
+            Some((&cells, index)),
+        ) {
+            Ok(name) => task_handles::handle(owner, index, sexp::charsxp(&name)),
             Err(error) => push_error(error),
         }
     })

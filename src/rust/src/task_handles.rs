@@ -8,6 +8,9 @@
 //! a handle costs R one external pointer and one attribute node, and a
 //! walk of a million tasks does not register a million finalizers.
 //!
+//! Tasks pushed one at a time take their cells from chunks (see
+//! [`CellArena`]), so a push does not register a finalizer either.
+//!
 //! A handle read back with `readRDS()` has a null address and an owner
 //! without its value, and is refused.
 
@@ -57,6 +60,43 @@ pub fn handle(owner: SEXP, index: usize, name: SEXP) -> SEXP {
         sexp::set_class(x, CONSTANTS.with(|c| c.class));
         x
     }
+}
+
+/// How many cells a chunk of the arena has: a chunk lives while any of its
+/// handles does, so a kept handle keeps 2 KB.
+const CHUNK: usize = 256;
+
+/// Cells for the handles of tasks pushed one at a time, handed out in
+/// chunks that share one owner.
+#[derive(Default)]
+pub struct CellArena {
+    current: std::cell::RefCell<Option<(Arc<Cells>, usize)>>,
+}
+
+impl CellArena {
+    /// The next free cell and the owner its handle must keep. `holder` is
+    /// an external pointer whose protected value keeps the owner of the
+    /// current chunk alive until the next chunk replaces it.
+    pub fn next(&self, holder: SEXP, controller: SEXP) -> (Arc<Cells>, usize, SEXP) {
+        let mut current = self.current.borrow_mut();
+        if let Some((cells, next)) = current.as_mut() {
+            let owner = unsafe { R_ExternalPtrProtected(holder) };
+            if *next < cells.len() && is_owner_of(owner, cells) {
+                *next += 1;
+                return (cells.clone(), *next - 1, owner);
+            }
+        }
+        let cells = Cells::new(CHUNK);
+        let owner = owner(cells.clone(), controller);
+        unsafe { extendr_ffi::R_SetExternalPtrProtected(holder, owner) };
+        *current = Some((cells.clone(), 1));
+        (cells, 0, owner)
+    }
+}
+
+fn is_owner_of(x: SEXP, cells: &Arc<Cells>) -> bool {
+    let tag = CONSTANTS.with(|c| c.owner_tag);
+    sexp::external_ref::<Owner>(x, tag).is_some_and(|owner| Arc::ptr_eq(&owner.cells, cells))
 }
 
 /// Handles on every cell of `cells`, named by `names` (a character vector

@@ -79,7 +79,7 @@ fn main() {
     let mut trips = Vec::with_capacity(1000);
     for i in 0..1000 {
         let start = Instant::now();
-        d.push(Some(&format!("trip{i}")), vec![0u8; 64], None, false)
+        d.push(Some(&format!("trip{i}")), vec![0u8; 64], None, None)
             .expect("push");
         done += 1;
         wait_completed(&d, done);
@@ -93,7 +93,7 @@ fn main() {
     let n = 10_000u64;
     let start = Instant::now();
     for i in 0..n {
-        d.push(Some(&format!("bulk{i}")), vec![0u8; 64], None, false)
+        d.push(Some(&format!("bulk{i}")), vec![0u8; 64], None, None)
             .expect("push");
     }
     wait_completed(&d, done + n);
@@ -106,7 +106,7 @@ fn main() {
 
     let size = 100_000_000usize;
     let start = Instant::now();
-    d.push(Some("large"), vec![7u8; size], None, false)
+    d.push(Some("large"), vec![7u8; size], None, None)
         .expect("push");
     wait_completed(&d, done + 1);
     let taken = d.take_resolved(1);

@@ -19,13 +19,8 @@ fn tasks_round_trip_over_two_workers() {
         .map(|_| spawn_echo_worker(worker_config(&d, &token)))
         .collect();
     for i in 0..500u32 {
-        d.push(
-            Some(&format!("t{i}")),
-            i.to_le_bytes().to_vec(),
-            None,
-            false,
-        )
-        .unwrap();
+        d.push(Some(&format!("t{i}")), i.to_le_bytes().to_vec(), None, None)
+            .unwrap();
     }
     wait_for(|| d.status().completed == 500);
     let taken = d.take_resolved(usize::MAX);
@@ -85,7 +80,7 @@ fn worker_dying_mid_task_gives_a_crash() {
         .enable_all()
         .build()
         .unwrap();
-    d.push(Some("doomed"), b"x".to_vec(), None, false).unwrap();
+    d.push(Some("doomed"), b"x".to_vec(), None, None).unwrap();
     rt.block_on(async {
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
         let challenge = read_frame(&mut stream, Limits::HANDSHAKE)
@@ -148,7 +143,7 @@ fn strangers_do_not_disturb_work_in_flight() {
     // A slow stranger that never speaks is dropped after the handshake deadline.
     let mut silent = TcpStream::connect(&address).unwrap();
     for i in 0..200u32 {
-        d.push(Some(&format!("t{i}")), vec![1, 2, 3], None, false)
+        d.push(Some(&format!("t{i}")), vec![1, 2, 3], None, None)
             .unwrap();
     }
     wait_for(|| d.status().completed == 200);
@@ -194,7 +189,7 @@ fn a_thousand_connections_at_once_do_not_stall_work() {
     let first = spawn_echo_worker(worker_config(&d, &token));
     wait_for(|| d.status().connections == 1);
     for i in 0..100u32 {
-        d.push(Some(&format!("before{i}")), vec![1; 1000], None, false)
+        d.push(Some(&format!("before{i}")), vec![1; 1000], None, None)
             .unwrap();
     }
     let address = address_from_url(&d.url()).unwrap();
@@ -213,7 +208,7 @@ fn a_thousand_connections_at_once_do_not_stall_work() {
     // connections reach their handshake deadline.
     let second = spawn_echo_worker(worker_config(&d, &token));
     for i in 0..100u32 {
-        d.push(Some(&format!("during{i}")), vec![2; 1000], None, false)
+        d.push(Some(&format!("during{i}")), vec![2; 1000], None, None)
             .unwrap();
     }
     wait_for(|| d.status().completed == 200);
@@ -236,7 +231,7 @@ fn worker_limits_end_the_session_and_say_why() {
     config.max_tasks = Some(2);
     let max_tasks = spawn_echo_worker(config);
     for i in 0..2 {
-        d.push(Some(&format!("m{i}")), vec![], None, false).unwrap();
+        d.push(Some(&format!("m{i}")), vec![], None, None).unwrap();
     }
     assert_eq!(max_tasks.join().unwrap(), ExitReason::MaxTasks);
 
@@ -266,7 +261,7 @@ fn idle_timer_waits_for_tasks_timers() {
         1,
         "the idle timer must not run before the first task"
     );
-    d.push(Some("one"), vec![], None, false).unwrap();
+    d.push(Some("one"), vec![], None, None).unwrap();
     assert_eq!(worker.join().unwrap(), ExitReason::Idle);
     d.terminate();
 }
@@ -278,9 +273,9 @@ fn goodbye_with_unstarted_task_requeues_it() {
     let mut config = worker_config(&d, &token);
     config.max_tasks = Some(1);
     let first = spawn_echo_worker(config);
-    d.push(Some("a"), vec![], None, false).unwrap();
+    d.push(Some("a"), vec![], None, None).unwrap();
     assert_eq!(first.join().unwrap(), ExitReason::MaxTasks);
-    d.push(Some("b"), vec![], None, false).unwrap();
+    d.push(Some("b"), vec![], None, None).unwrap();
     let second = spawn_echo_worker(worker_config(&d, &token));
     wait_for(|| d.status().completed == 2);
     assert!(d.take_resolved(5).iter().all(|t| t.outcome.code == 0));
@@ -291,13 +286,8 @@ fn goodbye_with_unstarted_task_requeues_it() {
 #[test]
 fn task_timeout_resolves_with_code_5() {
     let d = dispatcher();
-    d.push(
-        Some("slow"),
-        vec![],
-        Some(Duration::from_millis(100)),
-        false,
-    )
-    .unwrap();
+    d.push(Some("slow"), vec![], Some(Duration::from_millis(100)), None)
+        .unwrap();
     wait_for(|| d.status().completed == 1);
     assert_eq!(
         d.take_resolved(1)[0].outcome.code,
@@ -342,14 +332,14 @@ fn no_task_waits_behind_a_long_task_while_a_worker_is_idle() {
         .collect();
     wait_for(|| d.status().connections == 2);
     let start = Instant::now();
-    d.push(Some("long"), 1500u32.to_le_bytes().to_vec(), None, false)
+    d.push(Some("long"), 1500u32.to_le_bytes().to_vec(), None, None)
         .unwrap();
     for i in 0..40 {
         d.push(
             Some(&format!("short{i}")),
             5u32.to_le_bytes().to_vec(),
             None,
-            false,
+            None,
         )
         .unwrap();
     }
@@ -379,8 +369,8 @@ fn no_task_waits_behind_a_long_task_while_a_worker_is_idle() {
 fn a_worker_at_its_task_limit_gives_back_the_task_it_held() {
     let d = dispatcher();
     let token = d.issue_credential(2);
-    d.push(Some("a"), vec![], None, false).unwrap();
-    d.push(Some("b"), vec![], None, false).unwrap();
+    d.push(Some("a"), vec![], None, None).unwrap();
+    d.push(Some("b"), vec![], None, None).unwrap();
     let mut config = worker_config(&d, &token);
     config.max_tasks = Some(1);
     let first = spawn_echo_worker(config);
@@ -400,12 +390,12 @@ fn cancelling_a_held_task_frees_the_worker_for_the_next() {
     let token = d.issue_credential(1);
     let worker = common::spawn_sleepy_worker(worker_config(&d, &token));
     wait_for(|| d.status().connections == 1);
-    d.push(Some("running"), 300u32.to_le_bytes().to_vec(), None, false)
+    d.push(Some("running"), 300u32.to_le_bytes().to_vec(), None, None)
         .unwrap();
-    d.push(Some("held"), 0u32.to_le_bytes().to_vec(), None, false)
+    d.push(Some("held"), 0u32.to_le_bytes().to_vec(), None, None)
         .unwrap();
     assert_eq!(d.cancel(&["held".into()], false), 1);
-    d.push(Some("after"), 0u32.to_le_bytes().to_vec(), None, false)
+    d.push(Some("after"), 0u32.to_le_bytes().to_vec(), None, None)
         .unwrap();
     wait_for(|| d.status().completed == 3);
     let mut outcomes: Vec<(String, i32)> = d

@@ -43,7 +43,7 @@ fn tasks_round_trip_over_automatic_tls() {
             Some(&format!("t{i}")),
             vec![7u8; 1 + i as usize * 100],
             None,
-            false,
+            None,
         )
         .unwrap();
     }
@@ -83,7 +83,7 @@ fn wrong_protocols_get_nothing_and_disturb_nothing() {
     let token = d.issue_credential(1);
     let worker = echo_worker(worker_config(&d, &token, identity.certificate_pem(), None));
     wait_for(|| d.status().connections == 1);
-    d.push(Some("slow"), vec![1, 2, 3], None, false).unwrap();
+    d.push(Some("slow"), vec![1, 2, 3], None, None).unwrap();
     let address = address_from_url(&d.url()).unwrap();
     // Plain bytes on the TLS port: the handshake fails and the peer is dropped.
     let mut plain = TcpStream::connect(&address).unwrap();
@@ -164,7 +164,7 @@ fn mutual_tls_needs_a_worker_certificate_from_the_authority() {
         Some(&me),
     ));
     wait_for(|| d.status().connections == 1);
-    d.push(Some("t"), vec![1], None, false).unwrap();
+    d.push(Some("t"), vec![1], None, None).unwrap();
     wait_for(|| d.status().completed == 1);
     d.terminate();
     assert_eq!(member.join().unwrap(), ExitReason::Normal);

@@ -262,19 +262,19 @@ impl Dispatcher {
 
     /// Queues one task under `name` (a fresh `unnamed_task_*` name if
     /// `None`); with a timeout, it resolves with code 5 when the deadline
-    /// passes first. Returns the task's name and, if `cell`, the cell that
-    /// keeps its outcome for a handle.
+    /// passes first. With `cell`, the task's outcome is also kept there for
+    /// a handle. Returns the task's name.
     pub fn push(
         &self,
         name: Option<&str>,
         payload: Vec<u8>,
         timeout: Option<Duration>,
-        cell: bool,
-    ) -> Result<(Arc<str>, Option<Arc<Cells>>)> {
-        let (id, name, cell, out) = {
+        cell: Option<(&Arc<Cells>, usize)>,
+    ) -> Result<Arc<str>> {
+        let (id, name, out) = {
             let mut state = self.lock();
-            let (id, name, cell) = state.push(name, payload, cell)?;
-            (id, name, cell, state.take_outgoing())
+            let (id, name) = state.push(name, payload, cell)?;
+            (id, name, state.take_outgoing())
         };
         if !out.is_empty() {
             deliver_blocking(out);
@@ -293,7 +293,7 @@ impl Dispatcher {
                 }
             });
         }
-        Ok((name, cell))
+        Ok(name)
     }
 
     /// Queues a batch of tasks that share `shared` (see [`Items`]); with a

@@ -102,7 +102,7 @@ impl Drop for TaskCell {
 pub struct Cells(Box<[TaskCell]>);
 
 impl Cells {
-    pub(crate) fn new(n: usize) -> Arc<Cells> {
+    pub fn new(n: usize) -> Arc<Cells> {
         Arc::new(Cells((0..n).map(|_| TaskCell::default()).collect()))
     }
 

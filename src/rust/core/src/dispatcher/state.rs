@@ -266,14 +266,14 @@ impl State {
     }
 
     /// Queues a task under `name` (a fresh name if `None`) and hands it to a
-    /// worker if one can take it. With `cell`, the task's outcome is also
-    /// kept in the returned cell once it resolves.
+    /// worker if one can take it. With `cell` (cells and an index), the
+    /// task's outcome is also kept in that cell once it resolves.
     pub fn push(
         &mut self,
         name: Option<&str>,
         payload: Vec<u8>,
-        cell: bool,
-    ) -> Result<(u64, Arc<str>, Option<Arc<Cells>>)> {
+        cell: Option<(&Arc<Cells>, usize)>,
+    ) -> Result<(u64, Arc<str>)> {
         if self.closed {
             return Err(Error::ProfileNotRunning("(terminated)".into()));
         }
@@ -284,7 +284,6 @@ impl State {
             Some(name) => Arc::from(name),
             None => self.fresh_name(),
         };
-        let cells = cell.then(|| Cells::new(1));
         let mut payload = payload;
         if payload.capacity() > payload.len() + payload.len() / 8 {
             payload.shrink_to_fit();
@@ -295,15 +294,15 @@ impl State {
                 payload: Arc::new(payload),
             })),
             phase: Phase::Waiting(Place::Queued),
-            cells: cells.as_ref().map_or_else(Weak::new, Arc::downgrade),
-            cell: 0,
+            cells: cell.map_or_else(Weak::new, |(cells, _)| Arc::downgrade(cells)),
+            cell: cell.map_or(0, |(_, index)| index as u32),
         });
         self.by_name.insert(name.clone(), id);
         self.queue.push_back((id, id + 1));
         self.queued += 1;
         self.status.awaiting += 1;
         self.assign();
-        Ok((id, name, cells))
+        Ok((id, name))
     }
 
     /// Queues every task of a batch whose tasks share `shared`, under the

@@ -1,7 +1,7 @@
 //! Transitions of the dispatcher state, without sockets.
 
 use super::*;
-use crate::dispatcher::TaskCell;
+use crate::dispatcher::{Cells, TaskCell};
 use crate::protocol::Seed;
 
 fn meta(code: i32) -> ResultMeta {
@@ -42,7 +42,7 @@ fn sent(state: &mut State) -> Vec<Message> {
 }
 
 fn push(state: &mut State, name: &str, payload: Vec<u8>) -> Result<u64> {
-    state.push(Some(name), payload, false).map(|(id, _, _)| id)
+    state.push(Some(name), payload, None).map(|(id, _)| id)
 }
 
 fn task_id(state: &mut State) -> u64 {
@@ -332,9 +332,9 @@ fn a_goodbye_requeues_every_held_task_in_order() {
 fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
     let mut s = State::new(Signal::new());
     let w = worker(&mut s);
-    let (id, name, cell) = s.push(Some("t"), vec![], true).unwrap();
-    let cells = cell.unwrap();
-    let cell = cells.get(0).unwrap();
+    let cells = Cells::new(4);
+    let (id, name) = s.push(Some("t"), vec![], Some((&cells, 2))).unwrap();
+    let cell = cells.get(2).unwrap();
     assert_eq!(&*name, "t");
     assert!(cell.outcome().is_none());
     task_id(&mut s);
@@ -343,7 +343,7 @@ fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
     assert_eq!(s.take_resolved(1).len(), 1);
     assert_eq!(cell.outcome().unwrap().payload, vec![42]);
     // A handle made later for a held task sees the same outcome.
-    let (_, _, _) = s.push(Some("u"), vec![], false).unwrap();
+    s.push(Some("u"), vec![], None).unwrap();
     let (later, index) = s.cell("u").unwrap();
     assert_eq!(index, 0);
     assert!(Arc::ptr_eq(&later, &s.cell("u").unwrap().0));
@@ -355,7 +355,7 @@ fn fresh_names_are_unique_and_say_so() {
     let mut s = State::new(Signal::new());
     let mut names = std::collections::HashSet::new();
     for _ in 0..1000 {
-        let (_, name, _) = s.push(None, vec![], false).unwrap();
+        let (_, name) = s.push(None, vec![], None).unwrap();
         assert!(name.starts_with("unnamed_task_"));
         assert_eq!(name.len(), "unnamed_task_".len() + 12);
         assert!(names.insert(name.to_string()));
