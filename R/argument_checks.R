@@ -30,6 +30,19 @@ check_string <- function(value, name, allow_null = FALSE) {
   invisible()
 }
 
+# The longest task name: the controller keeps names in environments, whose
+# variable names R limits to this many bytes.
+task_name_bytes_max <- 10000L
+
+# Checks the names of tasks about to be pushed (already known to be
+# strings).
+check_task_name_lengths <- function(names) {
+  if (any(nchar(names, type = "bytes") > task_name_bytes_max)) {
+    crew_error(sprintf("task names must have at most %d bytes.", task_name_bytes_max))
+  }
+  invisible()
+}
+
 check_nonnegative <- function(value, name) {
   if (!(is.numeric(value) && length(value) == 1L && !is.na(value) && value >= 0)) {
     crew_error(paste(name, "must be a nonnegative number of length 1."))

@@ -26,6 +26,7 @@ sequential_push <- function(
     }
   } else {
     check_string(name, "name", allow_null = TRUE)
+    check_task_name_lengths(name)
     if (!is.null(tasks[[name]])) {
       crew_error(
         paste0(

@@ -79,6 +79,7 @@ controller_push <- function(
   controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
   if (!is.null(name)) {
     check_string(name, "name", allow_null = TRUE)
+    check_task_name_lengths(name)
   }
   if (!isTRUE(private$.client$started) || is.null(private$.dispatcher)) {
     self$start()
@@ -187,6 +188,7 @@ walk_plan <- function(
       message = "names must be NULL or the name of an element of iterate."
     )
     task_names <- as.character(iterate[[names]])
+    check_task_name_lengths(task_names)
   }
   crew_assert(
     !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),

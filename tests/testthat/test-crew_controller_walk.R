@@ -133,3 +133,16 @@ crew_test("a task handle read back from a file is refused", {
   expect_crew_error(foreign$data)
   expect_null(handle$other)
 })
+
+crew_test("task names longer than R allows for a name are refused", {
+  crew_test_skip()
+  controller <- crew_test_walk_controller(workers = 1L)
+  on.exit(controller$terminate())
+  controller$start()
+  long <- strrep("n", 10001L)
+  expect_crew_error(controller$push(1, name = long, scale = FALSE))
+  expect_crew_error(controller$walk(x, iterate = list(x = 1, id = long), names = "id", scale = FALSE))
+  handle <- controller$push(1, name = strrep("n", 10000L), scale = FALSE)
+  expect_equal(nchar(handle$name), 10000L)
+  expect_equal(controller$size(), 1L)
+})

@@ -528,7 +528,11 @@ crew_test("validation: a rejected push(), walk() or map() does not start the con
   on.exit(controller$terminate())
   expect_crew_error(controller$push(1, scale = "yes"))
   expect_crew_error(controller$push(1, name = NA_character_))
+  expect_crew_error(controller$push(1, name = strrep("n", 10001L)))
   expect_crew_error(controller$walk(x, iterate = list(x = 1), verbose = "yes"))
+  expect_crew_error(
+    controller$walk(x, iterate = list(x = 1, id = strrep("n", 10001L)), names = "id")
+  )
   expect_crew_error(controller$map(x, iterate = list(x = 1), error = "fail"))
   expect_false(controller$started())
 })

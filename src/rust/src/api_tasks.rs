@@ -113,6 +113,11 @@ pub extern "C" fn wrap__native_dispatcher_handle(
     })
 }
 
+/// The longest task name (R's limit on variable names, since the controller
+/// keeps names in environments); R checks the same in `push()`'s careful
+/// path and in `walk()`.
+const TASK_NAME_BYTES_MAX: usize = 10_000;
+
 fn push_error(error: Error) -> SEXP {
     match error {
         Error::DuplicateName(name) => error_record(&format!(
@@ -169,6 +174,9 @@ pub extern "C" fn wrap__native_push(
             None
         } else {
             match sexp::scalar_string(name) {
+                Some(name) if name.len() > TASK_NAME_BYTES_MAX => {
+                    return error_record("task names must have at most 10000 bytes.")
+                }
                 Some(name) if !name.is_empty() => Some(name),
                 _ => return error_record("name must be NULL or a nonempty character string."),
             }
