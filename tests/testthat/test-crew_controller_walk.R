@@ -146,3 +146,19 @@ crew_test("task names longer than R allows for a name are refused", {
   expect_equal(nchar(handle$name), 10000L)
   expect_equal(controller$size(), 1L)
 })
+
+crew_test("a walk's timeout ends every task of the walk still unresolved", {
+  crew_test_skip()
+  controller <- crew_test_walk_controller(workers = 1L)
+  on.exit(controller$terminate())
+  controller$walk(
+    command = if (x > 1L) Sys.sleep(30) else x,
+    iterate = list(x = 1:4),
+    seconds_timeout = 5,
+    throttle = FALSE
+  )
+  out <- crew_test_walk_results(controller, 4L)
+  out <- out[order(as.integer(sub("^.*_", "", out$name))), ]
+  expect_equal(out$code, c(0L, 5L, 5L, 5L))
+  expect_equal(out$result[[1L]], 1L)
+})
