@@ -16,6 +16,10 @@ pub enum Error {
     ProfileNotRunning(String),
     #[error("task name '{0}' is already in use; pop or collect the earlier task first")]
     DuplicateName(String),
+    #[error(
+        "the task is {bytes} bytes, more than the {limit} bytes one frame of a connection carries"
+    )]
+    TooLarge { bytes: u64, limit: u64 },
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
     #[error("the crew background runtime cannot be used in a forked child process (for example parallel::mclapply); use a PSOCK cluster or a crew controller instead")]

@@ -14,7 +14,7 @@ pub use outcome::{Cells, Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
-use crate::protocol::Message;
+use crate::protocol::{Limits, Message};
 use crate::runtime::runtime;
 use crate::signal::Signal;
 use crate::{Error, Result};
@@ -271,6 +271,7 @@ impl Dispatcher {
         timeout: Option<Duration>,
         cell: Option<(&Arc<Cells>, usize)>,
     ) -> Result<Arc<str>> {
+        Limits::AUTHENTICATED.check_payload(payload.len())?;
         let (id, name, out) = {
             let mut state = self.lock();
             let (id, name) = state.push(name, payload, cell)?;
@@ -307,6 +308,7 @@ impl Dispatcher {
         timeout: Option<Duration>,
         cells: bool,
     ) -> Result<Option<Arc<Cells>>> {
+        Limits::AUTHENTICATED.check_payload(shared.len())?;
         let n = items.len() as u64;
         let (first, cells, out) = {
             let mut state = self.lock();

@@ -24,6 +24,18 @@ impl Limits {
         max_header: 16 * 1024 * 1024,
         max_frame: 1 << 40,
     };
+
+    /// Whether a payload of `len` bytes fits in one frame (with room for
+    /// its header), checked before anything is queued, so that too large
+    /// an object is an error for its sender rather than a broken
+    /// connection.
+    pub fn check_payload(&self, len: usize) -> Result<()> {
+        let limit = self.max_frame - 5 - self.max_header as u64;
+        match len as u64 {
+            bytes if bytes > limit => Err(Error::TooLarge { bytes, limit }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// One decoded frame.
