@@ -37,7 +37,7 @@ task_name_bytes_max <- 10000L
 # Checks the names of tasks about to be pushed (already known to be
 # strings).
 check_task_name_lengths <- function(names) {
-  if (any(nchar(names, type = "bytes") > task_name_bytes_max)) {
+  if (any(nchar(names, type = "bytes") > task_name_bytes_max, na.rm = TRUE)) {
     crew_error(sprintf("task names must have at most %d bytes.", task_name_bytes_max))
   }
   invisible()

@@ -188,12 +188,12 @@ walk_plan <- function(
       message = "names must be NULL or the name of an element of iterate."
     )
     task_names <- as.character(iterate[[names]])
-    check_task_name_lengths(task_names)
   }
   crew_assert(
     !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),
     message = "task names in walk() and map() must be nonempty, non-missing and unique."
   )
+  check_task_name_lengths(task_names)
   # Started only now, so a wrong argument leaves no dispatcher listening.
   self$start()
   held <- if (is.null(task_names)) FALSE else controller_holds(private, task_names)
