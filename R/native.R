@@ -51,11 +51,11 @@ native_signal_new <- function() {
 }
 
 native_signal_notify <- function(signal) {
-  invisible(.Call(wrap__native_signal_notify, signal))
+  invisible(native_unwrap(.Call(wrap__native_signal_notify, signal)))
 }
 
 native_signal_value <- function(signal) {
-  .Call(wrap__native_signal_value, signal)
+  native_unwrap(.Call(wrap__native_signal_value, signal))
 }
 
 native_signal_wait <- function(signal, seconds) {
@@ -63,7 +63,7 @@ native_signal_wait <- function(signal, seconds) {
 }
 
 native_signal_forward <- function(from, to) {
-  invisible(.Call(wrap__native_signal_forward, from, to))
+  invisible(native_unwrap(.Call(wrap__native_signal_forward, from, to)))
 }
 
 native_dispatcher_start <- function(
@@ -303,15 +303,15 @@ native_metrics_start <- function(path, seconds_interval) {
 }
 
 native_metrics_task_started <- function(metrics, name) {
-  invisible(.Call(wrap__native_metrics_task_started, metrics, name))
+  invisible(native_unwrap(.Call(wrap__native_metrics_task_started, metrics, name)))
 }
 
 native_metrics_task_finished <- function(metrics) {
-  invisible(.Call(wrap__native_metrics_task_finished, metrics))
+  invisible(native_unwrap(.Call(wrap__native_metrics_task_finished, metrics)))
 }
 
 native_metrics_stop <- function(metrics) {
-  invisible(.Call(wrap__native_metrics_stop, metrics))
+  invisible(native_unwrap(.Call(wrap__native_metrics_stop, metrics)))
 }
 
 native_code_outcome <- function(code) {

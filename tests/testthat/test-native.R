@@ -86,3 +86,35 @@ crew_test("the dispatcher's RNG streams match parallel::nextRNGStream()", {
   expect_identical(first[1L], 10407L)
   expect_identical(second, parallel::nextRNGStream(first))
 })
+
+# Every native entry that takes one of the package's external pointers
+# checks a tag of its own, not the class: another package's pointer (here
+# R's own NativeSymbol address, given the same class as ours), a pointer
+# read back with readRDS() (its address is null) and a plain value each
+# get a crew_error, and R keeps running.
+crew_test("native entries refuse foreign, saved and plain objects in place of their handles", {
+  foreign <- getNativeSymbolInfo("wrap__native_signal_new", "crew")$address
+  class(foreign) <- c("crew_signal", "conditionVariable")
+  path <- tempfile()
+  on.exit(unlink(path))
+  saveRDS(native_signal_new(), path)
+  saved <- readRDS(path)
+  good <- native_signal_new()
+  for (bad in list(foreign, saved, 1L, NULL, new.env())) {
+    expect_crew_error(native_signal_notify(bad))
+    expect_crew_error(native_signal_value(bad))
+    expect_crew_error(native_signal_wait(bad, 0))
+    expect_crew_error(native_signal_forward(bad, good))
+    expect_crew_error(native_signal_forward(good, bad))
+    expect_crew_error(native_metrics_task_started(bad, "task"))
+    expect_crew_error(native_metrics_task_finished(bad))
+    expect_crew_error(native_metrics_stop(bad))
+    expect_crew_error(native_task_handles(bad))
+    expect_crew_error(native_size(bad))
+  }
+  relay <- crew_relay()
+  relay$set_from(foreign)
+  expect_crew_error(relay$start())
+  native_signal_notify(good)
+  expect_equal(native_signal_value(good), 1)
+})

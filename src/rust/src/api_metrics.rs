@@ -1,12 +1,24 @@
 //! Resource metrics of a worker process: start the sampler, name the
-//! running task, stop.
+//! running task, stop. The sampler's handle is one of this package's
+//! tagged external pointers, so any other object is refused with an error.
 
 use crate::convert::{duration, error_record};
+use crate::sexp;
 use crew_core::metrics::{Metrics, Sink};
 use extendr_api::prelude::*;
 
 /// An R handle on a running sampler; the sampler stops when R collects it.
 pub struct MetricsHandle(Metrics);
+
+thread_local! {
+    static TAG: extendr_ffi::SEXP = sexp::symbol(c"crew_metrics");
+}
+
+fn metrics<'a>(x: &Robj) -> std::result::Result<&'a Metrics, Robj> {
+    sexp::external_ref::<MetricsHandle>(unsafe { x.get() }, TAG.with(|t| *t))
+        .map(|handle| &handle.0)
+        .ok_or_else(|| error_record("metrics must be a metrics sampler of this package"))
+}
 
 /// Starts sampling this process every `seconds` into `path`: a directory
 /// (one new file for this process), `/dev/stdout` or `/dev/stderr`.
@@ -17,27 +29,47 @@ fn native_metrics_start(path: &str, seconds: f64) -> Robj {
     };
     let started = Sink::from_path(path).and_then(|sink| Metrics::start(sink, interval));
     match started {
-        Ok(metrics) => ExternalPtr::new(MetricsHandle(metrics)).into(),
+        Ok(m) => unsafe {
+            Robj::from_sexp(sexp::external(MetricsHandle(m), TAG.with(|t| *t), true))
+        },
         Err(error) => error_record(error),
     }
 }
 
 /// The task `name` is running from now on.
 #[extendr]
-fn native_metrics_task_started(metrics: ExternalPtr<MetricsHandle>, name: &str) {
-    metrics.0.task_started(name);
+fn native_metrics_task_started(metrics_: Robj, name: &str) -> Robj {
+    match metrics(&metrics_) {
+        Ok(m) => {
+            m.task_started(name);
+            ().into()
+        }
+        Err(record) => record,
+    }
 }
 
 /// No task is running from now on.
 #[extendr]
-fn native_metrics_task_finished(metrics: ExternalPtr<MetricsHandle>) {
-    metrics.0.task_finished();
+fn native_metrics_task_finished(metrics_: Robj) -> Robj {
+    match metrics(&metrics_) {
+        Ok(m) => {
+            m.task_finished();
+            ().into()
+        }
+        Err(record) => record,
+    }
 }
 
 /// Writes a last sample and stops the sampler.
 #[extendr]
-fn native_metrics_stop(metrics: ExternalPtr<MetricsHandle>) {
-    metrics.0.stop();
+fn native_metrics_stop(metrics_: Robj) -> Robj {
+    match metrics(&metrics_) {
+        Ok(m) => {
+            m.stop();
+            ().into()
+        }
+        Err(record) => record,
+    }
 }
 
 extendr_module! {

@@ -1,7 +1,11 @@
 //! Counting condition variables for R: the relay objects of controllers
-//! and groups, and the "task resolved" signal of each dispatcher.
+//! and groups, and the "task resolved" signal of each dispatcher. A signal
+//! is one of this package's tagged external pointers (see `sexp.rs`), so a
+//! condition variable of another package, which may carry the same class,
+//! or a signal read back with `readRDS()`, is refused with an error.
 
-use crate::convert::{duration, interrupt_record, wait_sliced, Waited};
+use crate::convert::{duration, error_record, interrupt_record, wait_sliced, Waited};
+use crate::sexp;
 use crew_core::signal::Signal;
 use extendr_api::prelude::*;
 use std::sync::Arc;
@@ -9,11 +13,24 @@ use std::sync::Arc;
 /// An R handle on a signal.
 pub struct SignalHandle(pub Arc<Signal>);
 
+thread_local! {
+    static TAG: extendr_ffi::SEXP = sexp::symbol(c"crew_signal");
+    static CLASS: extendr_ffi::SEXP = sexp::preserved_strings(&["crew_signal", "conditionVariable"]);
+}
+
 /// Wraps a signal as an R external pointer of class `crew_signal`.
 pub fn signal_robj(signal: Arc<Signal>) -> Robj {
-    let mut ptr: Robj = ExternalPtr::new(SignalHandle(signal)).into();
-    let _ = ptr.set_class(["crew_signal", "conditionVariable"]);
-    ptr
+    let x = sexp::external(SignalHandle(signal), TAG.with(|t| *t), false);
+    let robj = unsafe { Robj::from_sexp(x) };
+    sexp::set_class(x, CLASS.with(|c| *c));
+    robj
+}
+
+/// The signal behind `x`, or the error record naming `argument`.
+fn signal<'a>(x: &Robj, argument: &str) -> std::result::Result<&'a Arc<Signal>, Robj> {
+    sexp::external_ref::<SignalHandle>(unsafe { x.get() }, TAG.with(|t| *t))
+        .map(|handle| &handle.0)
+        .ok_or_else(|| error_record(format!("{argument} must be a signal of this package")))
 }
 
 /// A new signal with a zero count.
@@ -24,21 +41,34 @@ fn native_signal_new() -> Robj {
 
 /// Adds one to the count and forwards.
 #[extendr]
-fn native_signal_notify(signal: ExternalPtr<SignalHandle>) {
-    signal.0.notify();
+fn native_signal_notify(signal_: Robj) -> Robj {
+    match signal(&signal_, "signal") {
+        Ok(s) => {
+            s.notify();
+            ().into()
+        }
+        Err(record) => record,
+    }
 }
 
 /// The current count.
 #[extendr]
-fn native_signal_value(signal: ExternalPtr<SignalHandle>) -> f64 {
-    signal.0.value() as f64
+fn native_signal_value(signal_: Robj) -> Robj {
+    match signal(&signal_, "signal") {
+        Ok(s) => (s.value() as f64).into(),
+        Err(record) => record,
+    }
 }
 
 /// Waits up to `seconds` to consume one signal; TRUE if one was consumed.
 #[extendr]
-fn native_signal_wait(signal: ExternalPtr<SignalHandle>, seconds: f64) -> Robj {
+fn native_signal_wait(signal_: Robj, seconds: f64) -> Robj {
+    let s = match signal(&signal_, "signal") {
+        Ok(s) => s.clone(),
+        Err(record) => return record,
+    };
     let total = duration(seconds);
-    match wait_sliced(total, |slice| signal.0.wait(slice).then_some(())) {
+    match wait_sliced(total, |slice| s.wait(slice).then_some(())) {
         Waited::Done(()) => true.into(),
         Waited::TimedOut => false.into(),
         Waited::Interrupted => interrupt_record(),
@@ -47,8 +77,14 @@ fn native_signal_wait(signal: ExternalPtr<SignalHandle>, seconds: f64) -> Robj {
 
 /// Every later signal of `from` also signals `to`.
 #[extendr]
-fn native_signal_forward(from: ExternalPtr<SignalHandle>, to: ExternalPtr<SignalHandle>) {
-    from.0.forward_to(&to.0);
+fn native_signal_forward(from: Robj, to: Robj) -> Robj {
+    match (signal(&from, "from"), signal(&to, "to")) {
+        (Ok(from), Ok(to)) => {
+            from.forward_to(to);
+            ().into()
+        }
+        (Err(record), _) | (_, Err(record)) => record,
+    }
 }
 
 extendr_module! {
