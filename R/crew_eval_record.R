@@ -66,7 +66,7 @@ crew_eval_record <- function(
     on.exit(gc(verbose = FALSE), add = TRUE)
   }
   if (!is.null(seed) || !is.null(algorithm)) {
-    previous_kind <- RNGkind()[1L]
+    previous_kind <- RNGkind()
     previous_seed <- .GlobalEnv[[".Random.seed"]]
     on.exit(crew_eval_restore_rng(previous_kind, previous_seed), add = TRUE)
     if (!is.null(algorithm)) {

@@ -34,19 +34,25 @@ crew_eval_reset_packages <- function(previous) {
 }
 
 #' @title Restore the random number generator after a task
-#' @description Put back the previous RNG kind and, if there was one,
-#'   the previous `.Random.seed`. If the session had no `.Random.seed`
-#'   before the task, the state the task left stays in place, so the
-#'   requested seed was honoured during the task.
+#' @description Put back the previous RNG kinds and the previous
+#'   `.Random.seed` exactly, including its absence: a session that had no
+#'   `.Random.seed` before the task has none after it, while the requested
+#'   seed was honoured during the task.
 #' @keywords internal
-#' @param kind Previous value of `RNGkind()[1]`.
+#' @param kind Previous value of `RNGkind()` (all three kinds).
 #' @param seed Previous `.Random.seed`, or `NULL` if there was none.
 #' @return `NULL` (invisibly).
 crew_eval_restore_rng <- function(kind, seed) {
-  if (!identical(RNGkind()[1L], kind)) {
-    RNGkind(kind = kind)
+  if (!identical(RNGkind(), kind)) {
+    # Setting sample.kind = "Rounding" warns that it is deprecated; putting
+    # back what the session had is not the user's choice to warn about.
+    suppressWarnings(RNGkind(kind = kind[[1L]], normal.kind = kind[[2L]], sample.kind = kind[[3L]]))
   }
-  if (!is.null(seed)) {
+  if (is.null(seed)) {
+    if (exists(".Random.seed", envir = .GlobalEnv, inherits = FALSE)) {
+      rm(".Random.seed", envir = .GlobalEnv)
+    }
+  } else {
     assign(".Random.seed", seed, envir = .GlobalEnv)
   }
   invisible()

@@ -467,3 +467,26 @@ crew_test("crew_eval() reports each command's own text, also when commands repea
   expect_equal(crew_eval(quote(f(x)), name = "d")$command, "f(x)")
   expect_equal(crew_eval(NULL, name = "e")$command, "NULL")
 })
+
+crew_test("crew_eval() leaves the RNG exactly as it found it, even without a seed", {
+  had_seed <- exists(".Random.seed", envir = globalenv(), inherits = FALSE)
+  if (had_seed) {
+    old <- get(".Random.seed", envir = globalenv())
+    on.exit(assign(".Random.seed", old, envir = globalenv()), add = TRUE)
+  }
+  kinds <- RNGkind()
+  on.exit(suppressWarnings(RNGkind(kinds[[1L]], kinds[[2L]], kinds[[3L]])), add = TRUE)
+  suppressWarnings(rm(".Random.seed", envir = globalenv()))
+  out <- crew_eval(quote(runif(1L)), name = "x", seed = 3L)
+  expect_equal(out$result[[1L]], withr::with_seed(3L, runif(1L)))
+  expect_false(exists(".Random.seed", envir = globalenv(), inherits = FALSE))
+  out <- crew_eval(quote(runif(1L)), name = "x", algorithm = "Mersenne-Twister")
+  expect_false(exists(".Random.seed", envir = globalenv(), inherits = FALSE))
+  suppressWarnings(RNGkind("Wichmann-Hill", "Box-Muller", "Rounding"))
+  set.seed(11L)
+  before <- .Random.seed
+  out <- crew_eval(quote(runif(1L)), name = "x", seed = 1L, algorithm = "L'Ecuyer-CMRG")
+  expect_equal(out$status, "success")
+  expect_identical(RNGkind(), c("Wichmann-Hill", "Box-Muller", "Rounding"))
+  expect_identical(.Random.seed, before)
+})
