@@ -123,6 +123,7 @@ monitor_local_terminate <- function(pids) {
   if (!valid) {
     crew_error("pids must be a numeric vector of positive whole process IDs.")
   }
+  check_not_own_process(pids)
   # SIGTERM is what crew_terminate_signal() gives wherever the core runs.
   endings <- native_process_terminate(pids, monitor_local_seconds_grace)
   as.list(endings %in% c("terminated", "killed"))

@@ -26,3 +26,11 @@ crew_test("crew_terminate_process() validates pid", {
   expect_crew_error(crew_terminate_process(pid = c(1, 2)))
   expect_crew_error(crew_terminate_process(pid = NULL))
 })
+
+crew_test("crew_terminate_process() and the monitor refuse the session's own process", {
+  expect_crew_error(crew_terminate_process(pid = Sys.getpid()))
+  expect_crew_error(crew_terminate_process(pid = 0))
+  monitor <- crew_monitor_local()
+  expect_crew_error(monitor$terminate(pids = Sys.getpid()))
+  expect_crew_error(monitor$terminate(pids = c(Sys.getpid() + 1e6, Sys.getpid())))
+})
