@@ -16,7 +16,16 @@
 #'   sample (see [crew_options_metrics()]).
 #' @return The worker's exit code (invisibly): 0 when the client closed the
 #'   connection, 1 idle time, 2 wall time, 3 task limit, 4 connection lost,
-#'   5 could not connect, 6 credential refused.
+#'   5 could not connect, 6 credential refused, 7 the client's TLS
+#'   certificate was not trusted.
+#' @section Exit status of the worker process:
+#'   When `crew_worker()` is the top-level call of a non-interactive R
+#'   process (`Rscript -e 'crew::crew_worker(...)'`, as launchers start
+#'   workers), the process exits with a status that tells a cluster
+#'   scheduler how the worker ended: 0 when it ended normally (the client
+#'   closed the connection, or idle time, wall time or task limit), and
+#'   otherwise the exit code above (4 connection lost, 5 could not
+#'   connect, 6 credential refused, 7 certificate not trusted).
 #' @examples
 #' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
 #'   controller <- crew_controller_local()
@@ -59,10 +68,31 @@ crew_worker <- function(
     crew_message(paste(utils::capture.output(print(utils::sessionInfo())), collapse = "\n"))
   }
   exit <- worker_loop(settings, metrics)
+  status <- worker_process_status(exit$code)
   crew_message(
-    sprintf("crew worker finished normally (code %s): %s", exit$code, exit$reason)
+    sprintf(
+      "crew worker finished %s(code %s): %s",
+      if (status == 0L) "normally " else "",
+      exit$code,
+      exit$reason
+    )
   )
+  if (status != 0L && !interactive() && identical(sys.nframe(), 1L)) {
+    # The process exists to run this worker: its status tells the
+    # scheduler how the worker ended. quit() skips on.exit handlers.
+    if (!is.null(metrics)) {
+      native_metrics_stop(metrics)
+    }
+    quit(save = "no", status = status, runLast = FALSE)
+  }
   invisible(exit$code)
+}
+
+# The exit status of a worker process for a worker exit code: 0 for the
+# normal ends (client closed, idle, wall time, task limit), the code itself
+# for the others.
+worker_process_status <- function(code) {
+  if (code %in% 0:3) 0L else as.integer(code)
 }
 
 # Whether the worker's messages go anywhere: the session information at

@@ -417,8 +417,9 @@ crew_test("a launch credential admits exactly the workers of its launch", {
   # The refused worker reports a non-zero exit reason (6: credential refused).
   expect_match(
     paste(extra$read_all_error_lines(), collapse = "\n"),
-    "crew worker finished normally \\(code [1-9][0-9]*\\)"
+    "crew worker finished \\(code 6\\)"
   )
+  expect_equal(extra$get_exit_status(), 6L)
   # The two admitted workers still serve tasks.
   controller$push(Sys.getpid(), scale = FALSE, name = "a")
   expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))

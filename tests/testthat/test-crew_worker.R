@@ -89,8 +89,9 @@ crew_test("crew_worker() with a wrong credential never receives a task", {
   expect_null(controller$pop(scale = FALSE))
   expect_true(inherits(controller$tasks$never$data, "unresolvedValue"))
   messages <- paste(worker$read_all_error_lines(), collapse = "\n")
-  expect_match(messages, "crew worker finished normally \\(code [1-9][0-9]*\\)")
-  expect_false(grepl("(code 0)", messages, fixed = TRUE))
+  expect_match(messages, "crew worker finished \\(code 6\\)")
+  # The process's exit status tells a scheduler the worker was refused.
+  expect_equal(worker$get_exit_status(), 6L)
   # A worker with the genuine call string then runs the task.
   good <- crew_test_rscript(call)
   on.exit(good$kill(), add = TRUE)
@@ -110,6 +111,20 @@ crew_test("crew_worker() a malformed credential is refused", {
   on.exit(worker$kill(), add = TRUE)
   expect_true(crew_test_until(~ !worker$is_alive(), seconds_timeout = 20))
   expect_equal(controller$client$status()[["cumulative"]], 0L)
+  expect_false(identical(worker$get_exit_status(), 0L))
+})
+
+crew_test("a worker process that ends normally exits with status 0", {
+  crew_test_skip()
+  controller <- crew_test_manual_controller(seconds_timeout = 5)
+  on.exit(controller$terminate(), add = TRUE)
+  controller$start()
+  call <- sub("idletime = [^,]+", "idletime = 500", controller$launcher$call())
+  worker <- crew_test_rscript(call, stdout = "|", stderr = "|")
+  on.exit(worker$kill(), add = TRUE)
+  expect_true(crew_test_until(~ !worker$is_alive(), seconds_timeout = 30))
+  expect_equal(worker$get_exit_status(), 0L)
+  expect_match(paste(worker$read_all_error_lines(), collapse = "\n"), "finished normally \\(code 1\\)")
 })
 
 crew_test("crew_worker() each worker gets a distinct RNG stream", {
