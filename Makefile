@@ -25,7 +25,9 @@ install: deps
 demo: install
 	$(RSCRIPT) demo/map.R
 
+# The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh).
 test: install
+	@bash tools/install-deps.sh --slurm
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(RSCRIPT) tools/run-tests.R
 

@@ -29,6 +29,12 @@ if [[ "${1:-}" == "--check" ]]; then
   packages+=(qpdf devscripts)
 fi
 
+# `--slurm` adds a SLURM workload manager and munge, for the launcher
+# plugin tests on a one-node cluster (tools/slurm-cluster.sh).
+if [[ "${1:-}" == "--slurm" ]]; then
+  packages+=(slurm-wlm munge)
+fi
+
 # `--compare` adds what other builds of crew import beyond this package's
 # dependencies, for `make bench COMPARE=...`.
 if [[ "${1:-}" == "--compare" ]]; then

@@ -3,18 +3,10 @@
 # file and stops when the test run ends. Each test prints how long recovery
 # or cleanup took.
 
+# The project's own one-node cluster (tools/slurm-cluster.sh), with its
+# state in a directory of this test run.
 crew_test_slurm_script <- function() {
-  override <- Sys.getenv("CREW_SLURM_SCRIPT")
-  if (nzchar(override)) {
-    return(override)
-  }
-  root <- testthat::test_path("..", "..")
-  candidates <- c(
-    file.path(root, "..", "shared", "tools", "slurm-single-node.sh"),
-    "/work/shared/tools/slurm-single-node.sh"
-  )
-  found <- candidates[file.exists(candidates)]
-  if (length(found)) normalizePath(found[[1L]]) else NULL
+  normalizePath(testthat::test_path("..", "..", "tools", "slurm-cluster.sh"), mustWork = FALSE)
 }
 
 # Starts the cluster and says why it could not, or NULL when it runs.
@@ -26,21 +18,27 @@ crew_test_slurm_start <- function() {
     return("the single-node SLURM cluster must be started by root on Unix")
   }
   script <- crew_test_slurm_script()
-  if (is.null(script)) {
-    return("slurm-single-node.sh not found (set CREW_SLURM_SCRIPT to its path)")
-  }
   if (!file.exists(script)) {
     return(paste("the SLURM script", script, "does not exist"))
   }
+  state <- file.path(tempdir(), "slurm")
+  env <- c(paste0("CREW_SLURM_DIR=", state))
   output <- tryCatch(
-    suppressWarnings(system2("bash", c(shQuote(script), "start"), stdout = TRUE, stderr = TRUE)),
+    suppressWarnings(system2("bash", c(shQuote(script), "start"), stdout = TRUE, stderr = TRUE, env = env)),
     error = function(condition) structure(conditionMessage(condition), status = 1L)
   )
   if (!is.null(attr(output, "status"))) {
     return(paste(c(paste(script, "start failed:"), utils::tail(output, 5L)), collapse = " "))
   }
+  conf <- sub("^SLURM_CONF=", "", grep("^SLURM_CONF=", output, value = TRUE))
+  if (length(conf) != 1L) {
+    return(paste(c(paste(script, "gave no SLURM_CONF:"), utils::tail(output, 5L)), collapse = " "))
+  }
+  # sbatch, squeue and scancel of the plugin, and the jobs they start,
+  # find the cluster through this variable.
+  withr::local_envvar(SLURM_CONF = conf, .local_envir = testthat::teardown_env())
   withr::defer(
-    system2("bash", c(shQuote(script), "stop"), stdout = FALSE, stderr = FALSE),
+    system2("bash", c(shQuote(script), "stop"), stdout = FALSE, stderr = FALSE, env = env),
     envir = testthat::teardown_env()
   )
   NULL
