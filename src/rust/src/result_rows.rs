@@ -107,6 +107,7 @@ pub fn rows(taken: &[Taken], controller: SEXP, mut tally: Option<&mut Tally>) ->
     let mut pids: Option<SEXP> = None;
     let mut last_command: Option<(&str, SEXP)> = None;
     let mut last_controller: Option<(&str, SEXP)> = None;
+    let mut last_status: Option<(&str, SEXP)> = None;
     for (i, t) in taken.iter().enumerate() {
         let outcome = &t.outcome;
         let mut text = row_text(outcome);
@@ -135,7 +136,15 @@ pub fn rows(taken: &[Taken], controller: SEXP, mut tally: Option<&mut Tally>) ->
             );
         }
         sexp::set_string(name, i, sexp::charsxp(&t.name));
-        sexp::set_string(status, i, sexp::charsxp(text.status));
+        let status_value = match last_status {
+            Some((before, value)) if before == text.status => value,
+            _ => {
+                let value = sexp::charsxp(text.status);
+                last_status = Some((text.status, value));
+                value
+            }
+        };
+        sexp::set_string(status, i, status_value);
         sexp::set_string(error, i, sexp::charsxp_or_na(text.error.as_deref()));
         unsafe { *INTEGER(code).add(i) = text.code };
         let meta = outcome.meta.as_ref();
