@@ -230,7 +230,9 @@ walk_columns <- function(iterate) {
     unname(iterate),
     function(column) {
       plain <- typeof(column) %in% c("logical", "integer", "double", "character", "list") &&
-        all(base::names(attributes(column)) %in% "names")
+        all(base::names(attributes(column)) %in% "names") &&
+        # Strings are copied as UTF-8; those marked "bytes" cannot be.
+        !(is.character(column) && any(Encoding(column) == "bytes"))
       if (plain) column else lapply(seq_len(length(column)), function(index) column[[index]])
     }
   )

@@ -23,6 +23,7 @@ crew_test("walk() gives each task the elements of every kind of column", {
     dbl = c(0.5, NaN, -Inf),
     lgl = c(TRUE, NA, FALSE),
     chr = c("x", NA, "\u00e9"),
+    bytes = c("a", "b", `Encoding<-`("\xff\xfe", "bytes")),
     fct = factor(c("u", "v", "u")),
     date = as.Date("2024-01-31") + 0:2,
     lst = list(NULL, list(k = 1), quote(a + b)),
@@ -30,7 +31,7 @@ crew_test("walk() gives each task the elements of every kind of column", {
   )
   data <- list(lst = "kept unless NULL", other = 7)
   controller$walk(
-    command = list(int, dbl, lgl, chr, fct, date, if (exists("lst")) lst else "absent", mat, other),
+    command = list(int, dbl, lgl, chr, fct, date, if (exists("lst")) lst else "absent", mat, other, bytes),
     iterate = iterate,
     data = data,
     names = NULL,
@@ -54,6 +55,7 @@ crew_test("walk() gives each task the elements of every kind of column", {
     expect_identical(got[[7L]], if (is.null(expected$lst)) "absent" else expected$lst)
     expect_identical(got[[8L]], expected$mat)
     expect_identical(got[[9L]], 7)
+    expect_identical(got[[10L]], expected$bytes)
   }
 })
 
