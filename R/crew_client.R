@@ -8,9 +8,10 @@
 #'   plugin authors call `crew_client()` in their controller helpers.
 #' @param name Deprecated and ignored.
 #' @param workers Deprecated and ignored.
-#' @param host Where to listen: an IP address, a host name, or the name of
-#'   a network interface of this machine (such as `"ib0"`), whose IPv4
-#'   address is then used. `NULL` picks the first IPv4 address of a network
+#' @param host Where to listen: an IP address (IPv4 or IPv6, such as
+#'   `"::1"`), a host name, or the name of a network interface of this
+#'   machine (such as `"ib0"`), whose IPv4 address is then used, or its IPv6
+#'   address if it has none. `NULL` picks the first IPv4 address of a network
 #'   interface that is up and not loopback, which other machines can reach.
 #'   A name that is none of these is an error.
 #' @param port TCP port to listen on. `NULL` or `0` picks a free port.

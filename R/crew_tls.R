@@ -169,12 +169,16 @@ crew_class_tls <- R6::R6Class(
       invisible()
     },
     #' @description Build the URL that workers dial.
-    #' @return Character string such as `"tcp://10.0.0.7:5700"` or
-    #'   `"tls+tcp://10.0.0.7:5700"`.
+    #' @return Character string such as `"tcp://10.0.0.7:5700"`,
+    #'   `"tls+tcp://10.0.0.7:5700"` or, for an IPv6 address,
+    #'   `"tcp://[::1]:5700"`.
     #' @param host Character string, the host name or IP address.
     #' @param port Port number.
     url = function(host, port) {
       protocol <- if (identical(.mode, "none")) "tcp" else "tls+tcp"
+      if (grepl(":", host, fixed = TRUE) && !startsWith(host, "[")) {
+        host <- paste0("[", host, "]")
+      }
       sprintf("%s://%s:%s", protocol, host, port)
     }
   )

@@ -2,13 +2,14 @@
 
 host_default_ipv4 <- function() {
   interfaces <- native_interfaces()
-  usable <- interfaces$address[!interfaces$loopback]
+  usable <- interfaces$address[!interfaces$loopback & !interfaces$ipv6]
   if (length(usable)) usable[[1L]] else "127.0.0.1"
 }
 
 # The address a client listens on. `host` may be an IP address, a host name,
 # or the name of a network interface of this machine (on a cluster, "ib0"
-# makes workers dial over the fast fabric). An interface name wins over a
+# makes workers dial over the fast fabric), whose IPv4 address is used or,
+# if it has none, its IPv6 address. An interface name wins over a
 # host name of the same spelling. A value that is not a nonempty string is
 # returned as it is, so that validate() can report it.
 host_resolve <- function(host) {
@@ -30,7 +31,7 @@ host_resolve <- function(host) {
     sprintf(
       paste(
         "host \"%s\" is neither an IP address, a host name that resolves,",
-        "nor a network interface of this machine with an IPv4 address",
+        "nor a network interface of this machine with an address",
         "(interfaces that are up: %s)."
       ),
       host,

@@ -71,3 +71,37 @@ crew_test("an unknown interface is a crew_error naming host", {
   expect_error(crew_client(host = "nonexistent0"), "host")
   expect_crew_error(crew_controller_local(host = "nonexistent0"))
 })
+
+crew_test("workers dial an IPv6 address, with and without TLS", {
+  crew_test_skip()
+  for (tls in list(crew_tls(), crew_tls(mode = "automatic"))) {
+    controller <- crew_controller_local(host = "::1", workers = 1L, tls = tls)
+    controller$start()
+    expect_match(controller$client$url, "^(tls\\+)?tcp://\\[::1\\]:[0-9]+$")
+    controller$push(Sys.getpid(), throttle = FALSE)
+    expect_true(controller$wait(seconds_timeout = 30))
+    out <- controller$pop()
+    expect_equal(out$status, "success")
+    controller$terminate()
+  }
+})
+
+# One end of a veth pair with only an IPv6 address, made and removed here.
+crew_test("an interface with only an IPv6 address is used by its name", {
+  crew_test_skip()
+  skip_if_not(identical(Sys.info()[["effective_user"]], "root"), "creating an interface needs root")
+  name <- "crewv6a"
+  made <- system2("ip", c("link", "add", name, "type", "veth", "peer", "name", "crewv6b"))
+  expect_equal(made, 0L)
+  on.exit(system2("ip", c("link", "del", name), stdout = FALSE, stderr = FALSE), add = TRUE)
+  system2("ip", c("-6", "addr", "add", "fd00:c2e::1/64", "dev", name, "nodad"))
+  system2("ip", c("link", "set", name, "up"))
+  system2("ip", c("link", "set", "crewv6b", "up"))
+  controller <- crew_controller_local(host = name, workers = 1L)
+  on.exit(controller$terminate(), add = TRUE, after = FALSE)
+  controller$start()
+  expect_match(controller$client$url, "[fd00:c2e::1]", fixed = TRUE)
+  controller$push(Sys.getpid(), throttle = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30))
+  expect_equal(controller$pop()$status, "success")
+})

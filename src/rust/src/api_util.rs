@@ -72,16 +72,18 @@ fn native_shutdown() {
     crew_core::registry::stop_all();
 }
 
-/// IPv4 addresses of interfaces that are up: `list(name, address, loopback)`.
+/// Addresses of interfaces that are up, IPv4 first:
+/// `list(name, address, loopback, ipv6)`.
 #[extendr]
 fn native_interfaces() -> Robj {
-    let all = crew_core::net::interface_ipv4();
+    let all = crew_core::net::interface_addresses();
     crate::convert::named(
-        &["name", "address", "loopback"],
+        &["name", "address", "loopback", "ipv6"],
         vec![
-            Strings::from_values(all.iter().map(|(n, _, _)| n.as_str())).into(),
-            Strings::from_values(all.iter().map(|(_, ip, _)| ip.to_string())).into(),
-            Logicals::from_values(all.iter().map(|(_, _, l)| *l)).into(),
+            Strings::from_values(all.iter().map(|a| a.name.as_str())).into(),
+            Strings::from_values(all.iter().map(|a| a.ip.to_string())).into(),
+            Logicals::from_values(all.iter().map(|a| a.loopback)).into(),
+            Logicals::from_values(all.iter().map(|a| a.ip.is_ipv6())).into(),
         ],
     )
 }

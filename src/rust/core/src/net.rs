@@ -1,10 +1,19 @@
 //! Network interface addresses, for choosing the address remote workers dial.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// IPv4 addresses of interfaces that are up, with the interface name and
-/// whether it is a loopback interface, in the order the system lists them.
-pub fn interface_ipv4() -> Vec<(String, Ipv4Addr, bool)> {
+/// One address of an interface that is up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceAddress {
+    pub name: String,
+    pub ip: IpAddr,
+    pub loopback: bool,
+}
+
+/// Addresses of interfaces that are up: IPv4 first, then IPv6, each in the
+/// order the system lists them. IPv6 link-local addresses are left out:
+/// they need a scope that a URL does not carry.
+pub fn interface_addresses() -> Vec<InterfaceAddress> {
     let mut out = Vec::new();
     let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `list` with a linked list that we only read
@@ -18,41 +27,57 @@ pub fn interface_ipv4() -> Vec<(String, Ipv4Addr, bool)> {
             let entry = &*node;
             node = entry.ifa_next;
             let up = entry.ifa_flags & libc::IFF_UP as libc::c_uint != 0;
-            if !up
-                || entry.ifa_addr.is_null()
-                || (*entry.ifa_addr).sa_family as i32 != libc::AF_INET
-            {
+            if !up || entry.ifa_addr.is_null() {
                 continue;
             }
-            let address = &*(entry.ifa_addr as *const libc::sockaddr_in);
-            let ip = Ipv4Addr::from(u32::from_be(address.sin_addr.s_addr));
+            let ip = match (*entry.ifa_addr).sa_family as i32 {
+                libc::AF_INET => {
+                    let address = &*(entry.ifa_addr as *const libc::sockaddr_in);
+                    IpAddr::V4(Ipv4Addr::from(u32::from_be(address.sin_addr.s_addr)))
+                }
+                libc::AF_INET6 => {
+                    let address = &*(entry.ifa_addr as *const libc::sockaddr_in6);
+                    let ip = Ipv6Addr::from(address.sin6_addr.s6_addr);
+                    if ip.segments()[0] & 0xffc0 == 0xfe80 {
+                        continue;
+                    }
+                    IpAddr::V6(ip)
+                }
+                _ => continue,
+            };
             let name = std::ffi::CStr::from_ptr(entry.ifa_name)
                 .to_string_lossy()
                 .into_owned();
             let loopback = entry.ifa_flags & libc::IFF_LOOPBACK as libc::c_uint != 0;
-            out.push((name, ip, loopback));
+            out.push(InterfaceAddress { name, ip, loopback });
         }
         libc::freeifaddrs(list);
     }
+    out.sort_by_key(|a| a.ip.is_ipv6());
     out
 }
 
 /// The first non-loopback IPv4 address of an interface that is up, or the
 /// loopback address when there is none.
 pub fn default_ipv4() -> Ipv4Addr {
-    interface_ipv4()
+    interface_addresses()
         .into_iter()
-        .find(|(_, _, loopback)| !loopback)
-        .map(|(_, ip, _)| ip)
+        .filter(|a| !a.loopback)
+        .find_map(|a| match a.ip {
+            IpAddr::V4(ip) => Some(ip),
+            IpAddr::V6(_) => None,
+        })
         .unwrap_or(Ipv4Addr::LOCALHOST)
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
-    fn loopback_is_listed() {
-        let all = super::interface_ipv4();
-        assert!(all.iter().any(|(_, ip, lo)| *lo && ip.is_loopback()));
+    fn loopback_is_listed_and_ipv4_comes_first() {
+        let all = super::interface_addresses();
+        assert!(all.iter().any(|a| a.loopback && a.ip.is_loopback()));
+        let first_v6 = all.iter().position(|a| a.ip.is_ipv6()).unwrap_or(all.len());
+        assert!(all[first_v6..].iter().all(|a| a.ip.is_ipv6()));
         let _ = super::default_ipv4();
     }
 }
