@@ -120,6 +120,22 @@ crew_class_launcher_local <- R6::R6Class(
   private = list(
     .options_local = NULL,
     .processes = list(),
+    # The temporary directory each worker's R session lives in, by process
+    # ID: inside this session's own, so a worker killed before R could
+    # clean up after itself leaves nothing behind once its process is gone.
+    .temporary = list(),
+    .forget_processes = function(processes) {
+      worker_exits_release(processes)
+      for (process in processes) {
+        key <- as.character(process$get_pid())
+        directory <- private$.temporary[[key]]
+        if (!is.null(directory) && !process$is_alive()) {
+          unlink(directory, recursive = TRUE, force = TRUE)
+          private$.temporary[[key]] <- NULL
+        }
+      }
+      invisible()
+    },
     .log_prepare = function() {
       directory <- private$.options_local$log_directory
       if (!is.null(directory)) {
@@ -223,18 +239,25 @@ crew_class_launcher_local <- R6::R6Class(
       private$.log_prepare()
       name <- crew_random_name()
       bin <- if (identical(.Platform$OS.type, "windows")) "Rscript.exe" else "Rscript"
+      temporary <- file.path(tempdir(), "crew-workers", name)
+      dir.create(temporary, recursive = TRUE, showWarnings = FALSE)
       process <- processx::process$new(
         command = file.path(R.home("bin"), bin),
         args = c(private$.r_arguments, "-e", call),
         cleanup = TRUE,
         stdout = private$.log_stdout(name),
         stderr = private$.log_stderr(name),
-        env = c("current", CREW_PARENT_PID = as.character(Sys.getpid()))
+        env = c(
+          "current",
+          CREW_PARENT_PID = as.character(Sys.getpid()),
+          TMPDIR = temporary
+        )
       )
+      private$.temporary[[as.character(process$get_pid())]] <- temporary
       # Handles live as long as their workers: a collected handle would
       # kill its process, so the launcher keeps every live one.
       alive <- vapply(private$.processes, function(p) p$is_alive(), logical(1L))
-      worker_exits_release(private$.processes[!alive])
+      private$.forget_processes(private$.processes[!alive])
       worker_exits_watch(process)
       private$.processes <- c(private$.processes[alive], list(process))
       process
@@ -249,14 +272,23 @@ crew_class_launcher_local <- R6::R6Class(
       # their logs. The rest (for example workers still starting R, which
       # would otherwise keep dialling a closed port) get a signal.
       deadline <- now() + local_terminate_seconds_grace
+      signalled <- list()
       for (process in private$.processes) {
         remaining <- max(0, deadline - now())
         try(process$wait(timeout = as.integer(1000 * remaining)), silent = TRUE)
         if (process$is_alive()) {
           try(process$signal(crew_terminate_signal()), silent = TRUE)
+          signalled <- c(signalled, list(process))
         }
       }
-      worker_exits_release(private$.processes)
+      # A signalled worker ends within milliseconds; waiting for it lets
+      # its temporary directory go now rather than when this session ends.
+      deadline <- now() + local_terminate_seconds_grace
+      for (process in signalled) {
+        remaining <- max(0, deadline - now())
+        try(process$wait(timeout = as.integer(1000 * remaining)), silent = TRUE)
+      }
+      private$.forget_processes(private$.processes)
       private$.processes <- list()
       invisible()
     }

@@ -381,3 +381,30 @@ crew_test("crew_launcher_local() r_arguments reach the worker's command line", {
   expect_true("--no-init-file" %in% args)
   expect_true("--no-restore" %in% args)
 })
+
+# Each local worker's R session keeps its temporary files inside a
+# directory of the client's own, removed once the worker's process is gone,
+# so killed workers leave nothing in TMPDIR.
+crew_test("killed local workers leave no temporary directory behind", {
+  crew_test_skip()
+  controller <- crew_controller_local(host = "127.0.0.1", workers = 20L, seconds_idle = 60)
+  on.exit(controller$terminate())
+  controller$start()
+  controller$launch(n = 20L)
+  expect_true(crew_test_until(~ controller$client$status()[["connections"]] == 20L, seconds_timeout = 120))
+  own <- vapply(crew_private(controller$launcher)$.temporary, identity, character(1L))
+  expect_length(own, 20L)
+  sessions <- list.files(own, pattern = "^Rtmp", include.dirs = TRUE)
+  expect_length(sessions, 20L)
+  processes <- crew_private(controller$launcher)$.processes
+  pids <- vapply(processes, function(process) process$get_pid(), integer(1L))
+  tools::pskill(pids, tools::SIGKILL)
+  expect_true(crew_test_until(~ !any(vapply(processes, function(p) p$is_alive(), logical(1L)))))
+  controller$launch(n = 1L)
+  expect_false(any(dir.exists(own)))
+  expect_length(crew_private(controller$launcher)$.temporary, 1L)
+  last <- crew_private(controller$launcher)$.temporary[[1L]]
+  expect_true(dir.exists(last))
+  controller$terminate()
+  expect_false(dir.exists(last))
+})
