@@ -53,26 +53,68 @@ print.crew_task <- function(x, ...) {
 }
 
 #' @title Convert a task handle into a promise
-#' @description A task handle from `push()` becomes a promise that resolves
-#'   to the task's one-row result once the task is done, so Shiny apps can
-#'   chain `%...>%` on it. The promise checks the task through the `later`
-#'   event loop.
+#' @description A task handle from `push()` becomes a promise that settles
+#'   once the task is done, so Shiny apps can chain `%...>%` on it. The
+#'   promise fulfils with the task's one-row result when a worker ran the
+#'   task (whether the task's own code succeeded or raised an error, as in
+#'   crew 1.3.0), and rejects with a `crew_error` carrying that row in its
+#'   `row` field when the task crashed, was cancelled or timed out. Nothing
+#'   polls: the core schedules the settlement on R's main thread through
+#'   the `later` event loop when the result arrives. Neither `pop()` nor
+#'   `collect()` is affected: they still return the result once.
 #' @param x A task handle returned by `push()`.
 #' @return A `promises` promise.
 #' @keywords internal
 #' @exportS3Method promises::as.promise
 as.promise.crew_task <- function(x) {
   promises::promise(function(resolve, reject) {
-    poll <- function() {
-      data <- tryCatch(x$data, error = function(condition) condition)
-      if (inherits(data, "error")) {
-        reject(data)
-      } else if (inherits(data, "unresolvedValue")) {
-        later::later(poll, delay = 0.05)
-      } else {
-        resolve(data)
-      }
+    id <- task_promise_register(x, resolve, reject)
+    if (!native_unwrap(.Call(wrap__native_task_watch, x, id))) {
+      task_promise_settle(id)
     }
-    poll()
   })
+}
+
+# Promises waiting for their tasks, by id: the handle (which keeps its cell
+# alive) and the promise's resolve and reject functions.
+task_promises <- new.env(parent = emptyenv())
+task_promises$.next <- 0
+
+task_promise_register <- function(handle, resolve, reject) {
+  id <- task_promises$.next + 1
+  task_promises$.next <- id
+  assign(
+    as.character(id),
+    list(handle = handle, resolve = resolve, reject = reject),
+    envir = task_promises
+  )
+  id
+}
+
+# Called from the later loop (see src/rust/src/task_promises.rs) once the
+# task of promise `id` has resolved, or at once if it already had.
+task_promise_settle <- function(id) {
+  key <- as.character(id)
+  entry <- task_promises[[key]]
+  if (is.null(entry)) {
+    return(invisible())
+  }
+  rm(list = key, envir = task_promises)
+  row <- tryCatch(entry$handle$data, error = function(condition) condition)
+  if (inherits(row, "error")) {
+    entry$reject(row)
+  } else if (row$code %in% c(0L, -1L)) {
+    entry$resolve(row)
+  } else {
+    condition <- structure(
+      class = c("crew_error", "error", "condition"),
+      list(
+        message = sprintf("task %s: %s", row$name, row$error %||% row$status),
+        call = NULL,
+        row = row
+      )
+    )
+    entry$reject(condition)
+  }
+  invisible()
 }

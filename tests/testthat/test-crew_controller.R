@@ -964,3 +964,58 @@ crew_test("push() names unnamed tasks distinctly, starting with unnamed_task_", 
   expect_false(anyDuplicated(names) > 0L)
   expect_true(all(grepl("^unnamed_task_[0-9a-f]+$", names)))
 })
+
+# Promises on task handles settle from the later loop when the result
+# arrives, with no polling: fulfilled for tasks a worker ran (errors in the
+# task's own code included, as in crew 1.3.0), rejected with the row for
+# cancelled tasks. pop() and collect() still return every result once.
+crew_test("task promises fulfil and reject as their tasks end, and leave results to collect()", {
+  crew_test_skip()
+  controller <- crew_test_controller(workers = 1L)
+  on.exit(controller$terminate())
+  controller$start()
+  fulfilled <- list()
+  rejected <- list()
+  watch <- function(handle) {
+    promises::then(
+      promises::as.promise(handle),
+      onFulfilled = function(row) fulfilled[[row$name]] <<- row,
+      onRejected = function(condition) rejected[[condition$row$name]] <<- condition
+    )
+  }
+  watch(controller$push(1L + 1L, name = "good", scale = FALSE))
+  watch(controller$push(stop("boom"), name = "bad", scale = FALSE))
+  watch(controller$push(Sys.sleep(60), name = "long", scale = FALSE))
+  controller$launch(1L)
+  expect_true(
+    crew_test_until(function() {
+      later::run_now(timeoutSecs = 0.1)
+      length(fulfilled) == 2L
+    }, seconds_timeout = 30)
+  )
+  expect_equal(fulfilled$good$result[[1L]], 2L)
+  expect_equal(fulfilled$bad$status, "error")
+  expect_length(rejected, 0L)
+  controller$cancel(names = "long")
+  expect_true(
+    crew_test_until(function() {
+      later::run_now(timeoutSecs = 0.1)
+      length(rejected) == 1L
+    }, seconds_timeout = 30)
+  )
+  expect_true(inherits(rejected$long, "crew_error"))
+  expect_equal(rejected$long$row$code, 20L)
+  out <- NULL
+  expect_true(crew_test_until(function() {
+    out <<- results_bind(list(out, controller$collect(scale = FALSE)))
+    NROW(out) == 3L
+  }))
+  expect_setequal(out$name, c("good", "bad", "long"))
+  # A promise made after its task resolved settles at once.
+  handle <- controller$push(3L, name = "late", scale = FALSE)
+  expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
+  late <- NULL
+  promises::then(promises::as.promise(handle), function(row) late <<- row)
+  later::run_now(timeoutSecs = 1)
+  expect_equal(late$result[[1L]], 3L)
+})

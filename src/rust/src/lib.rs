@@ -24,6 +24,7 @@ mod serial_write;
 mod sexp;
 mod task_arguments;
 mod task_handles;
+mod task_promises;
 mod walk_items;
 
 use extendr_api::prelude::*;
@@ -50,7 +51,8 @@ pub unsafe extern "C" fn R_init_crew_routines(info: *mut extendr_api::DllInfo) {
     let raw = api_tasks::routines()
         .into_iter()
         .chain(api_worker::routines())
-        .chain(task_handles::routines());
+        .chain(task_handles::routines())
+        .chain(task_promises::routines());
     for (name, func_ptr, arity) in raw {
         metadata.functions.push(extendr_api::metadata::Func {
             doc: "",

@@ -131,6 +131,11 @@ fn parts<'a>(x: SEXP) -> Option<(&'a Owner, SEXP, usize, SEXP)> {
     }
 }
 
+/// The cells and index a handle of this package watches.
+pub fn cell_of(x: SEXP) -> Option<(Arc<Cells>, usize)> {
+    parts(x).map(|(owner, _, index, _)| (owner.cells.clone(), index))
+}
+
 fn not_a_handle() -> SEXP {
     error_record("x must be a task handle of this package")
 }

@@ -10,7 +10,7 @@ pub mod state;
 pub mod tally;
 
 pub use batch::Items;
-pub use outcome::{Cells, Outcome, Taken, TaskCell, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+pub use outcome::{Cells, Outcome, Taken, TaskCell, Waker, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 

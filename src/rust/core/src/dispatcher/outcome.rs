@@ -1,8 +1,8 @@
 //! How a task ended, and what a task handle sees of it.
 
 use crate::protocol::ResultMeta;
-use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Code of a task whose worker's connection dropped.
 pub const CODE_CRASH: i32 = 19;
@@ -96,25 +96,86 @@ impl Drop for TaskCell {
     }
 }
 
+/// Something to run once a watched cell is filled (on the thread that
+/// resolved the task, under the dispatcher's lock: it must be quick, such
+/// as scheduling work on another thread).
+pub type Waker = Box<dyn FnOnce() + Send>;
+
 /// The cells of the handles made together: one for a `push()`, one per
-/// task for a `walk()`, so a walk's handles share one allocation.
-#[derive(Debug)]
-pub struct Cells(Box<[TaskCell]>);
+/// task for a `walk()`, so a walk's handles share one allocation. A cell
+/// may be watched: its waker runs when the outcome arrives.
+pub struct Cells {
+    cells: Box<[TaskCell]>,
+    watchers: Mutex<Vec<(usize, Waker)>>,
+    /// How many wakers wait, so that filling an unwatched cell takes no lock.
+    watched: AtomicUsize,
+}
+
+impl std::fmt::Debug for Cells {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cells")
+            .field("len", &self.cells.len())
+            .finish_non_exhaustive()
+    }
+}
 
 impl Cells {
     pub fn new(n: usize) -> Arc<Cells> {
-        Arc::new(Cells((0..n).map(|_| TaskCell::default()).collect()))
+        Arc::new(Cells {
+            cells: (0..n).map(|_| TaskCell::default()).collect(),
+            watchers: Mutex::new(Vec::new()),
+            watched: AtomicUsize::new(0),
+        })
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.cells.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.cells.is_empty()
     }
 
     pub fn get(&self, index: usize) -> Option<&TaskCell> {
-        self.0.get(index)
+        self.cells.get(index)
+    }
+
+    /// Runs `waker` once cell `index` is filled. Returns `false` (and drops
+    /// the waker) if it already is, or if there is no such cell.
+    pub fn watch(&self, index: usize, waker: Waker) -> bool {
+        let Some(cell) = self.cells.get(index) else {
+            return false;
+        };
+        let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+        // Checked under the lock that `fill` takes after filling, so a
+        // waker added here is either seen by `fill` or not needed.
+        if cell.outcome().is_some() {
+            return false;
+        }
+        watchers.push((index, waker));
+        self.watched.fetch_add(1, Ordering::SeqCst);
+        true
+    }
+
+    /// Fills cell `index` and runs the wakers that watch it.
+    pub(crate) fn fill(&self, index: usize, outcome: Arc<Outcome>) {
+        let Some(cell) = self.cells.get(index) else {
+            return;
+        };
+        cell.fill(outcome);
+        if self.watched.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        let ready: Vec<Waker> = {
+            let mut watchers = self.watchers.lock().unwrap_or_else(|e| e.into_inner());
+            let (ready, waiting): (Vec<_>, Vec<_>) =
+                watchers.drain(..).partition(|(i, _)| *i == index);
+            *watchers = waiting;
+            self.watched.fetch_sub(ready.len(), Ordering::SeqCst);
+            ready.into_iter().map(|(_, waker)| waker).collect()
+        };
+        for waker in ready {
+            waker();
+        }
     }
 }

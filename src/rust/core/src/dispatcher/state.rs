@@ -439,9 +439,7 @@ impl State {
         }
         let outcome = Arc::new(outcome);
         if let Some(cells) = task.cells.upgrade() {
-            if let Some(cell) = cells.get(task.cell as usize) {
-                cell.fill(outcome.clone());
-            }
+            cells.fill(task.cell as usize, outcome.clone());
         }
         task.phase = Phase::Resolved(outcome);
         if let Source::Own(own) = &mut task.source {
@@ -634,8 +632,8 @@ impl State {
             return Some((cells, task.cell as usize));
         }
         let cells = Cells::new(1);
-        if let (Phase::Resolved(outcome), Some(cell)) = (&task.phase, cells.get(0)) {
-            cell.fill(outcome.clone());
+        if let Phase::Resolved(outcome) = &task.phase {
+            cells.fill(0, outcome.clone());
         }
         task.cells = Arc::downgrade(&cells);
         task.cell = 0;

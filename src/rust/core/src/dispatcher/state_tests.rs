@@ -512,3 +512,29 @@ fn tasks_and_cells_stay_small() {
     drop(cell);
     assert_eq!(Arc::strong_count(&outcome), 1);
 }
+
+#[test]
+fn a_watched_cell_wakes_its_watcher_once_when_its_task_resolves() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let mut s = State::new(Signal::new());
+    let w = worker(&mut s);
+    let cells = Cells::new(2);
+    let (id, _) = s.push(Some("watched"), vec![], Some((&cells, 1))).unwrap();
+    let woken = Arc::new(AtomicUsize::new(0));
+    let counter = woken.clone();
+    assert!(cells.watch(
+        1,
+        Box::new(move || {
+            counter.fetch_add(1, Ordering::SeqCst);
+        })
+    ));
+    assert_eq!(woken.load(Ordering::SeqCst), 0);
+    task_id(&mut s);
+    s.result(w, id, meta(0), vec![5]);
+    assert_eq!(woken.load(Ordering::SeqCst), 1);
+    // A resolved cell is not watched: the caller settles at once.
+    assert!(!cells.watch(1, Box::new(|| panic!("must not run"))));
+    // An unfilled cell of the same array keeps its own watcher.
+    assert!(cells.watch(0, Box::new(|| {})));
+    assert!(!cells.watch(7, Box::new(|| {})), "no such cell");
+}
