@@ -67,6 +67,9 @@ print.crew_task <- function(x, ...) {
 #' @keywords internal
 #' @exportS3Method promises::as.promise
 as.promise.crew_task <- function(x) {
+  # The core looks up later's C interface, which R provides only once the
+  # later package is loaded.
+  loadNamespace("later")
   promises::promise(function(resolve, reject) {
     id <- task_promise_register(x, resolve, reject)
     if (!native_unwrap(.Call(wrap__native_task_watch, x, id))) {
