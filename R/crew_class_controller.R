@@ -16,6 +16,7 @@ crew_class_controller <- R6::R6Class(
   private = list(
     .client = NULL,
     .launcher = NULL,
+    .perimeter_warned = FALSE,
     .reset_globals = NULL,
     .reset_packages = NULL,
     .reset_options = NULL,
@@ -156,6 +157,7 @@ crew_class_controller <- R6::R6Class(
           .client$start()
           .launcher$start(url = .client$url, profile = .client$profile)
         })
+        controller_warn_perimeter(private)
         controller_reset(private)
         .name <<- .launcher$name
         .summary <<- controller_summary_zero(.name)

@@ -327,3 +327,7 @@ native_serialize <- function(x) {
 native_unserialize <- function(bytes) {
   .Call(wrap__native_unserialize, bytes)
 }
+
+native_public_addresses <- function(host) {
+  .Call(wrap__native_public_addresses, native_utf8(host))
+}

@@ -88,8 +88,19 @@ fn native_interfaces() -> Robj {
     )
 }
 
+/// The public addresses `host` resolves to (see `crew_core::net::is_public`).
+#[extendr]
+fn native_public_addresses(host: &str) -> Strings {
+    Strings::from_values(
+        crew_core::net::public_addresses(host)
+            .iter()
+            .map(|ip| ip.to_string()),
+    )
+}
+
 extendr_module! {
     mod api_util;
+    fn native_public_addresses;
     fn native_random_hex;
     fn native_monotonic_seconds;
     fn native_shutdown;
