@@ -11,6 +11,14 @@
 #' @param host IP address, host name or network interface to listen on
 #'   (see [crew_client()]). The default accepts only local workers.
 #' @param seconds_idle Seconds a worker waits for a task before it exits.
+#' @param reset_globals `TRUE` to remove the global variables a task
+#'   created, after the task.
+#' @param reset_packages `TRUE` to detach the packages a task attached,
+#'   after the task.
+#' @param reset_options `TRUE` to restore the options a task changed, after
+#'   the task.
+#' @param garbage_collection `TRUE` to run garbage collection after each
+#'   task.
 #' @param seconds_exit Deprecated.
 #' @param retry_tasks Deprecated.
 #' @param crashes_error Deprecated.

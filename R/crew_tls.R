@@ -8,8 +8,8 @@
 #'   self-signed certificate when it starts, and each worker receives the
 #'   certificate to verify the client. With `mode = "custom"`, you supply
 #'   a PEM private key file and one or more PEM certificate files.
-#'   See the TLS section of the package documentation for how to make
-#'   these files and why a certificate authority helps.
+#'   See `vignette("tls", package = "crew")` for how to make these files
+#'   and why a certificate authority helps.
 #' @return A `crew_class_tls` object (an R6 object).
 #' @param mode Character string, one of `"none"`, `"automatic"`, or
 #'   `"custom"`.
