@@ -3,25 +3,25 @@
 #' @description Create the options that control whether and where workers
 #'   log their resource usage at regular intervals. Each worker samples
 #'   its own process in a background thread; no extra R package is needed.
-#' @details Each log is a comma-separated table with a header line and one
-#'   row per sample, which [utils::read.csv()] reads back. Its columns:
-#'   * `time`: seconds since 1970-01-01 UTC
-#'     (`as.POSIXct(time, origin = "1970-01-01")`),
-#'   * `pid`: process ID of the worker,
-#'   * `cpu_percent`: CPU use since the previous sample, in percent of one
-#'     core (above 100 when the worker uses several cores),
-#'   * `resident_bytes`: resident memory (RSS),
-#'   * `virtual_bytes`: virtual memory,
-#'   * `task`: name of the task running at the time of the sample, `NA`
-#'     between tasks.
+#' @details Each sample is one line in the format of the `autometric`
+#'   package, which crew users read worker logs with
+#'   (`autometric::log_read()`, `autometric::log_plot()`):
+#'   `__AUTOMETRIC__|version|pid|name|status|time|core|cpu|resident|virtual|phase|__AUTOMETRIC__`,
+#'   where `version` is this package's version, `name` is `"worker"`,
+#'   `status` is 0, `time` is seconds since 1970-01-01 UTC, `core` is the CPU
+#'   use since the previous sample in percent of one core, `cpu` the same
+#'   in percent of all cores, `resident` and `virtual` are memory in bytes,
+#'   and `phase` is the name of the task running at the time of the sample
+#'   (`__DEFAULT__` between tasks). The keyword bounds each line, so the
+#'   lines can share a log with other output. [crew_metrics_read()] reads
+#'   them back without extra packages and [crew_metrics_plot()] draws them.
 #'
-#'   A worker writes its first row one interval after it starts and a last
-#'   row when it exits normally.
+#'   A worker writes its first sample one interval after it starts and a
+#'   last one when it exits normally.
 #' @param path Where to write the metrics: `NULL` to disable logging,
 #'   `"/dev/stdout"` or `"/dev/stderr"` to write to the worker's own
-#'   output streams (not on Windows; the header line comes once per
-#'   worker), or a directory, created if missing, where each worker writes
-#'   its own file `crew_log_<random>.log`.
+#'   output streams (not on Windows), or a directory, created if missing,
+#'   where each worker writes its own file `crew_log_<random>.log`.
 #' @param seconds_interval Positive number of seconds between two
 #'   measurements.
 #' @return A list of class `c("crew_options_metrics", "crew_options")`

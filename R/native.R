@@ -296,9 +296,15 @@ native_process_terminate <- function(pids, seconds_grace) {
   .Call(wrap__native_process_terminate, as.numeric(pids), as.numeric(seconds_grace))
 }
 
-native_metrics_start <- function(path, seconds_interval) {
+native_metrics_start <- function(path, seconds_interval, name = "worker") {
   native_unwrap(
-    .Call(wrap__native_metrics_start, native_utf8(path), as.numeric(seconds_interval))
+    .Call(
+      wrap__native_metrics_start,
+      native_utf8(path),
+      as.numeric(seconds_interval),
+      as.character(utils::packageVersion("crew")),
+      name
+    )
   )
 }
 

@@ -32,7 +32,7 @@ crew_test("crew_options_metrics() validation", {
 })
 
 crew_test_metrics_columns <- c(
-  "time", "pid", "cpu_percent", "resident_bytes", "virtual_bytes", "task"
+  "version", "pid", "name", "status", "time", "core", "cpu", "resident", "virtual", "phase", "file"
 )
 
 crew_test("workers log their resource use to one file each", {
@@ -70,13 +70,16 @@ crew_test("workers log their resource use to one file each", {
   files <- list.files(directory, full.names = TRUE)
   expect_length(files, 2L)
   expect_true(all(grepl("^crew_log_[0-9a-f]{16}\\.log$", basename(files))))
-  logs <- lapply(files, utils::read.csv)
+  logs <- lapply(files, crew_metrics_read)
   for (log in logs) {
     expect_equal(colnames(log), crew_test_metrics_columns)
     expect_gte(nrow(log), 1L)
     expect_length(unique(log$pid), 1L)
-    expect_true(all(log$resident_bytes > 0))
-    expect_true(all(log$virtual_bytes >= log$resident_bytes))
+    expect_true(all(log$name == "worker" & log$status == 0L))
+    expect_true(all(log$version == as.character(utils::packageVersion("crew"))))
+    expect_true(all(log$resident > 0))
+    expect_true(all(log$virtual >= log$resident))
+    expect_true(all(log$cpu <= log$core + 1e-9))
     expect_false(is.unsorted(log$time))
     # Times are Unix time, taken during this test.
     expect_true(all(abs(log$time - as.numeric(Sys.time())) < 600))
@@ -84,14 +87,22 @@ crew_test("workers log their resource use to one file each", {
   log_pids <- vapply(logs, function(log) log$pid[[1L]], integer(1L))
   expect_equal(sort(log_pids), sort(pids))
   busy <- logs[[which(log_pids == busy_pid)]]
-  during <- busy[!is.na(busy$task), , drop = FALSE]
-  expect_true(all(during$task == "busy, \"task\""))
+  during <- busy[busy$phase != "__DEFAULT__", , drop = FALSE]
+  expect_true(all(during$phase == "busy, \"task\""))
   # About 2 seconds of task at one sample every 0.25 seconds.
   expect_gte(nrow(during), 4L)
-  expect_true(any(during$cpu_percent > 50))
-  expect_true(anyNA(busy$task))
+  expect_true(any(during$core > 50))
+  expect_true(any(busy$phase == "__DEFAULT__"))
   idle <- logs[[which(log_pids != busy_pid)]]
-  expect_true(all(is.na(idle$task)))
+  expect_true(all(idle$phase == "__DEFAULT__"))
+  # Reading the directory gives both workers, and the plot draws them.
+  both <- crew_metrics_read(directory)
+  expect_equal(sort(unique(both$pid)), sort(pids))
+  png <- tempfile(fileext = ".png")
+  grDevices::png(png)
+  crew_metrics_plot(both)
+  grDevices::dev.off()
+  expect_gt(file.size(png), 1000)
 })
 
 crew_test("workers log their resource use to their own output", {
@@ -115,14 +126,13 @@ crew_test("workers log their resource use to their own output", {
   stderr <- list.files(directory, pattern = "-stderr\\.log$", full.names = TRUE)
   expect_length(stdout, 1L)
   out <- readLines(stdout, warn = FALSE)
-  header <- paste(crew_test_metrics_columns, collapse = ",")
-  expect_equal(sum(out == header), 1L)
   expect_true(any(grepl("task-output", out, fixed = TRUE)))
-  rows <- grep("^[0-9.]+,[0-9]+,", out, value = TRUE)
-  expect_gte(length(rows), 3L)
-  log <- utils::read.csv(text = c(header, rows))
-  expect_true(any(log$task %in% "sleepy"))
-  expect_false(any(grepl(header, readLines(stderr, warn = FALSE), fixed = TRUE)))
+  # The samples share the stream with the task's output and are read back
+  # from it.
+  log <- crew_metrics_read(stdout)
+  expect_gte(nrow(log), 3L)
+  expect_true(any(log$phase %in% "sleepy"))
+  expect_false(any(grepl("__AUTOMETRIC__", readLines(stderr, warn = FALSE), fixed = TRUE)))
 })
 
 crew_test("a worker that cannot write metrics still runs tasks and says why", {
@@ -155,4 +165,30 @@ crew_test("crew_worker() checks options_metrics", {
       options_metrics = list(path = "x")
     )
   )
+})
+
+crew_test("crew_metrics_read() skips other lines and checks its argument", {
+  path <- tempfile()
+  on.exit(unlink(path))
+  writeLines(
+    c(
+      "a message",
+      "__AUTOMETRIC__|2.0.0|12|worker|0|1700000001.5|80|40|1000|2000|t1|__AUTOMETRIC__",
+      "prefix __AUTOMETRIC__|2.0.0|12|worker|0|1700000000.5|10|5|900|2000|__DEFAULT__|__AUTOMETRIC__",
+      "__AUTOMETRIC__|broken|__AUTOMETRIC__"
+    ),
+    path
+  )
+  log <- crew_metrics_read(path)
+  expect_equal(nrow(log), 2L)
+  expect_equal(log$time, c(1700000000.5, 1700000001.5))
+  expect_equal(log$phase, c("__DEFAULT__", "t1"))
+  expect_equal(log$core, c(10, 80))
+  expect_crew_error(crew_metrics_read(tempfile()))
+  expect_crew_error(crew_metrics_read(1))
+  expect_crew_error(crew_metrics_plot(data.frame(x = 1)))
+  empty <- tempfile()
+  dir.create(empty)
+  on.exit(unlink(empty, recursive = TRUE), add = TRUE)
+  expect_equal(nrow(crew_metrics_read(empty)), 0L)
 })

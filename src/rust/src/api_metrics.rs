@@ -4,7 +4,7 @@
 
 use crate::convert::{duration, error_record};
 use crate::sexp;
-use crew_core::metrics::{Metrics, Sink};
+use crew_core::metrics::{Label, Metrics, Sink};
 use extendr_api::prelude::*;
 
 /// An R handle on a running sampler; the sampler stops when R collects it.
@@ -21,13 +21,18 @@ fn metrics<'a>(x: &Robj) -> std::result::Result<&'a Metrics, Robj> {
 }
 
 /// Starts sampling this process every `seconds` into `path`: a directory
-/// (one new file for this process), `/dev/stdout` or `/dev/stderr`.
+/// (one new file for this process), `/dev/stdout` or `/dev/stderr`. Each
+/// line carries `version` and the process's `name`.
 #[extendr]
-fn native_metrics_start(path: &str, seconds: f64) -> Robj {
+fn native_metrics_start(path: &str, seconds: f64, version: &str, name: &str) -> Robj {
     let Some(interval) = duration(seconds).filter(|d| !d.is_zero()) else {
         return error_record("seconds_interval must be a positive number");
     };
-    let started = Sink::from_path(path).and_then(|sink| Metrics::start(sink, interval));
+    let label = Label {
+        version: version.to_string(),
+        name: name.to_string(),
+    };
+    let started = Sink::from_path(path).and_then(|sink| Metrics::start(sink, interval, label));
     match started {
         Ok(m) => unsafe {
             Robj::from_sexp(sexp::external(MetricsHandle(m), TAG.with(|t| *t), true))

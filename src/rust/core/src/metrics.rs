@@ -1,7 +1,13 @@
 //! Resource metrics of the own process. A thread samples CPU use, resident
-//! and virtual memory with sysinfo at a fixed interval and appends one CSV
-//! line per sample, with the name of the task running at that moment, so
-//! that `read.csv()` reads a log back as a data frame.
+//! and virtual memory with sysinfo at a fixed interval and appends one line
+//! per sample, with the name of the task running at that moment, in the
+//! format of the `autometric` package that crew users read their worker
+//! logs with:
+//!
+//! `__AUTOMETRIC__|version|pid|name|status|time|core|cpu|resident|virtual|phase|__AUTOMETRIC__`
+//!
+//! Lines are bounded by the keyword, so they can share a stream with other
+//! output (a worker's standard output, say).
 
 use crate::{Error, Result};
 use std::fs::OpenOptions;
@@ -13,8 +19,20 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System};
 
-/// The first line of every log.
-pub const HEADER: &str = "time,pid,cpu_percent,resident_bytes,virtual_bytes,task";
+/// The keyword that bounds every line.
+pub const KEYWORD: &str = "__AUTOMETRIC__";
+
+/// The phase of a sample taken while no task runs.
+pub const NO_PHASE: &str = "__DEFAULT__";
+
+/// What every line of one process's log carries besides the sample.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// The version of the format's writer.
+    pub version: String,
+    /// The name of the process (for a worker, "worker").
+    pub name: String,
+}
 
 /// Where samples go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,22 +60,13 @@ impl Sink {
         }
     }
 
-    /// Opens the sink for appending; a new or empty file gets the header.
+    /// Opens the sink for appending.
     fn open(&self) -> Result<Box<dyn Write + Send>> {
-        let (mut out, fresh): (Box<dyn Write + Send>, bool) = match self {
-            Sink::Stdout => (Box::new(std::io::stdout()), true),
-            Sink::Stderr => (Box::new(std::io::stderr()), true),
-            Sink::File(path) => {
-                let file = OpenOptions::new().create(true).append(true).open(path)?;
-                let fresh = file.metadata()?.len() == 0;
-                (Box::new(file), fresh)
-            }
-        };
-        if fresh {
-            writeln!(out, "{HEADER}")?;
-            out.flush()?;
-        }
-        Ok(out)
+        Ok(match self {
+            Sink::Stdout => Box::new(std::io::stdout()),
+            Sink::Stderr => Box::new(std::io::stderr()),
+            Sink::File(path) => Box::new(OpenOptions::new().create(true).append(true).open(path)?),
+        })
     }
 }
 
@@ -92,6 +101,8 @@ pub struct Sample {
     pub time: f64,
     pub pid: u32,
     /// Percent of one CPU core since the previous sample.
+    pub core_percent: f32,
+    /// Percent of all the machine's cores.
     pub cpu_percent: f32,
     pub resident_bytes: u64,
     pub virtual_bytes: u64,
@@ -99,16 +110,25 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// The sample as one CSV line (without the newline). The task name is
-    /// quoted; no task reads as `NA`.
-    pub fn line(&self) -> String {
-        let task = match &self.task {
-            Some(name) => format!("\"{}\"", name.replace('"', "\"\"")),
-            None => "NA".into(),
+    /// The sample as one line (without the newline). The phase is the
+    /// running task's name, with the field separator and line breaks
+    /// replaced, or `__DEFAULT__`; the status is 0 (a good sample).
+    pub fn line(&self, label: &Label) -> String {
+        let phase = match &self.task {
+            Some(name) => name.replace(['|', '\n', '\r'], "_"),
+            None => NO_PHASE.to_string(),
         };
         format!(
-            "{:.3},{},{:.2},{},{},{}",
-            self.time, self.pid, self.cpu_percent, self.resident_bytes, self.virtual_bytes, task
+            "{KEYWORD}|{}|{}|{}|0|{:.3}|{:.3}|{:.3}|{}|{}|{}|{KEYWORD}",
+            label.version,
+            self.pid,
+            label.name,
+            self.time,
+            self.core_percent,
+            self.cpu_percent,
+            self.resident_bytes,
+            self.virtual_bytes,
+            phase
         )
     }
 }
@@ -146,7 +166,7 @@ impl Probe {
         let process = self.system.process(self.pid)?;
         let now = Instant::now();
         let cpu_millis = process.accumulated_cpu_time();
-        let cpu_percent = match self.last.replace((now, cpu_millis)) {
+        let core_percent = match self.last.replace((now, cpu_millis)) {
             Some((then, before)) if now > then => {
                 let wall = now.duration_since(then).as_secs_f64() * 1000.0;
                 (cpu_millis.saturating_sub(before) as f64 / wall * 100.0) as f32
@@ -156,10 +176,12 @@ impl Probe {
         let time = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f32;
         Some(Sample {
             time,
             pid: self.pid.as_u32(),
-            cpu_percent,
+            core_percent,
+            cpu_percent: core_percent / cores,
             resident_bytes: process.memory(),
             virtual_bytes: process.virtual_memory(),
             task,
@@ -208,7 +230,7 @@ impl Metrics {
     /// Opens the sink and starts sampling every `interval`. A last sample
     /// is written when the sampler stops, so even a process that lives
     /// shorter than one interval leaves a line.
-    pub fn start(sink: Sink, interval: Duration) -> Result<Metrics> {
+    pub fn start(sink: Sink, interval: Duration, label: Label) -> Result<Metrics> {
         if interval.is_zero() {
             return Err(Error::InvalidArgument(
                 "the metrics interval must be positive".into(),
@@ -231,7 +253,8 @@ impl Metrics {
                         if let Some(sample) = probe.sample(task.current()) {
                             // A full disk or a closed stream must not
                             // disturb the worker; the sample is dropped.
-                            let _ = writeln!(out, "{}", sample.line()).and_then(|_| out.flush());
+                            let _ =
+                                writeln!(out, "{}", sample.line(&label)).and_then(|_| out.flush());
                         }
                         if stopped {
                             return;
@@ -303,19 +326,30 @@ mod tests {
         assert!(Sink::from_path(blocked.join("below").to_str().unwrap()).is_err());
     }
 
+    fn label() -> Label {
+        Label {
+            version: "2.0.0".into(),
+            name: "worker".into(),
+        }
+    }
+
     #[test]
-    fn lines_quote_task_names() {
+    fn lines_follow_the_autometric_format() {
         let mut sample = Sample {
             time: 1.5,
             pid: 7,
-            cpu_percent: 12.345,
+            core_percent: 12.3456,
+            cpu_percent: 6.1728,
             resident_bytes: 1024,
             virtual_bytes: 4096,
             task: None,
         };
-        assert_eq!(sample.line(), "1.500,7,12.35,1024,4096,NA");
-        sample.task = Some("a \"b\", c".into());
-        assert_eq!(sample.line(), "1.500,7,12.35,1024,4096,\"a \"\"b\"\", c\"");
+        assert_eq!(
+            sample.line(&label()),
+            "__AUTOMETRIC__|2.0.0|7|worker|0|1.500|12.346|6.173|1024|4096|__DEFAULT__|__AUTOMETRIC__"
+        );
+        sample.task = Some("a|b\nc".into());
+        assert!(sample.line(&label()).ends_with("|a_b_c|__AUTOMETRIC__"));
     }
 
     #[test]
@@ -325,7 +359,7 @@ mod tests {
         let Sink::File(path) = sink.clone() else {
             panic!()
         };
-        let metrics = Metrics::start(sink, Duration::from_millis(100)).unwrap();
+        let metrics = Metrics::start(sink, Duration::from_millis(100), label()).unwrap();
         metrics.task_started("busy_task");
         let start = Instant::now();
         let mut spin = 0u64;
@@ -338,41 +372,41 @@ mod tests {
         metrics.stop();
         assert!(spin > 0);
         let text = std::fs::read_to_string(&path).unwrap();
-        let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], HEADER);
-        assert_eq!(lines.iter().filter(|l| **l == HEADER).count(), 1);
-        let rows: Vec<Vec<&str>> = lines[1..].iter().map(|l| l.split(',').collect()).collect();
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('|').collect()).collect();
         // About seven intervals plus the last sample at stop.
         assert!((5..=10).contains(&rows.len()), "{} rows", rows.len());
         let pid = std::process::id().to_string();
         for row in &rows {
-            assert_eq!(row.len(), 6);
-            assert_eq!(row[1], pid);
-            assert!(row[3].parse::<u64>().unwrap() > 0);
-            assert!(row[4].parse::<u64>().unwrap() >= row[3].parse::<u64>().unwrap());
+            assert_eq!(row.len(), 12);
+            assert_eq!((row[0], row[11]), (KEYWORD, KEYWORD));
+            assert_eq!(
+                (row[1], row[2], row[3], row[4]),
+                ("2.0.0", pid.as_str(), "worker", "0")
+            );
+            assert!(row[8].parse::<u64>().unwrap() > 0);
+            assert!(row[9].parse::<u64>().unwrap() >= row[8].parse::<u64>().unwrap());
         }
-        let busy: Vec<&Vec<&str>> = rows.iter().filter(|r| r[5] == "\"busy_task\"").collect();
+        let busy: Vec<&Vec<&str>> = rows.iter().filter(|r| r[10] == "busy_task").collect();
         assert!(busy.len() >= 3);
         // The busy loop shows as CPU use once a previous sample exists.
         assert!(busy[1..]
             .iter()
-            .any(|r| r[2].parse::<f64>().unwrap() > 20.0));
-        assert_eq!(rows.last().unwrap()[5], "NA");
-        let times: Vec<f64> = rows.iter().map(|r| r[0].parse().unwrap()).collect();
+            .any(|r| r[6].parse::<f64>().unwrap() > 20.0));
+        assert_eq!(rows.last().unwrap()[10], NO_PHASE);
+        let times: Vec<f64> = rows.iter().map(|r| r[5].parse().unwrap()).collect();
         assert!(times.windows(2).all(|w| w[1] >= w[0]));
     }
 
     #[test]
-    fn an_existing_file_keeps_one_header() {
-        let path = scratch().join("log.csv");
+    fn an_existing_file_is_appended_to() {
+        let path = scratch().join("log.txt");
         for _ in 0..2 {
             let metrics =
-                Metrics::start(Sink::File(path.clone()), Duration::from_secs(60)).unwrap();
+                Metrics::start(Sink::File(path.clone()), Duration::from_secs(60), label()).unwrap();
             metrics.stop();
         }
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(text.lines().filter(|l| *l == HEADER).count(), 1);
-        assert_eq!(text.lines().count(), 3);
-        assert!(Metrics::start(Sink::File(path), Duration::ZERO).is_err());
+        assert_eq!(text.lines().count(), 2);
+        assert!(Metrics::start(Sink::File(path), Duration::ZERO, label()).is_err());
     }
 }
