@@ -1019,3 +1019,23 @@ crew_test("task promises fulfil and reject as their tasks end, and leave results
   later::run_now(timeoutSecs = 1)
   expect_equal(late$result[[1L]], 3L)
 })
+
+crew_test("a task promise still pending when its controller terminates is rejected", {
+  crew_test_skip()
+  controller <- crew_test_controller(workers = 1L)
+  on.exit(controller$terminate())
+  handle <- controller$push(Sys.sleep(60), name = "orphan", throttle = FALSE)
+  outcome <- "pending"
+  promises::then(
+    promises::as.promise(handle),
+    onFulfilled = function(row) outcome <<- "fulfilled",
+    onRejected = function(condition) outcome <<- condition$row$code
+  )
+  controller$terminate()
+  expect_true(crew_test_until(function() {
+    later::run_now(timeoutSecs = 0.1)
+    !identical(outcome, "pending")
+  }, seconds_timeout = 10))
+  expect_equal(outcome, 20L)
+  expect_equal(handle$data$status, "cancel")
+})

@@ -704,9 +704,20 @@ impl State {
         out
     }
 
-    /// Closes the dispatcher: no new worker or task is accepted. Returns
-    /// the links of the connected workers, for the caller to close.
+    /// Closes the dispatcher: no new worker or task is accepted, and every
+    /// task still waiting resolves as cancelled, so a handle or promise on
+    /// it learns that it will never run. Returns the links of the connected
+    /// workers, for the caller to close.
     pub fn close(&mut self) -> Vec<Arc<Link>> {
+        let waiting: Vec<u64> = self
+            .tasks
+            .iter()
+            .filter(|(_, task)| matches!(task.phase, Phase::Waiting(_)))
+            .map(|(id, _)| id)
+            .collect();
+        for id in waiting {
+            self.resolve(id, Outcome::code_only(CODE_CANCEL));
+        }
         self.closed = true;
         self.idle.clear();
         self.open.clear();

@@ -538,3 +538,23 @@ fn a_watched_cell_wakes_its_watcher_once_when_its_task_resolves() {
     assert!(cells.watch(0, Box::new(|| {})));
     assert!(!cells.watch(7, Box::new(|| {})), "no such cell");
 }
+
+#[test]
+fn closing_cancels_the_tasks_still_waiting() {
+    let mut s = State::new(Signal::new());
+    let cells = Cells::new(2);
+    s.push(Some("queued"), vec![], Some((&cells, 0))).unwrap();
+    let w = worker(&mut s);
+    let running = tasks_sent(&mut s);
+    assert_eq!(running.len(), 1);
+    s.push(Some("done"), vec![], Some((&cells, 1))).unwrap();
+    let second = tasks_sent(&mut s);
+    s.result(w, second[0], meta(0), vec![]);
+    s.close();
+    assert_eq!(
+        cells.get(0).unwrap().outcome().map(|o| o.code),
+        Some(CODE_CANCEL)
+    );
+    assert_eq!(cells.get(1).unwrap().outcome().map(|o| o.code), Some(0));
+    assert_eq!(s.status().awaiting + s.status().executing, 0);
+}
