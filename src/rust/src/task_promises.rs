@@ -80,6 +80,7 @@ pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
         let Some(later) = later() else {
             return error_record("the later package's C interface is not available");
         };
+        // Finds the namespace now, so the callback has it ready.
         SETTLE.with(|_| {});
         let data = id as usize;
         let watching = cells.watch(
