@@ -223,6 +223,13 @@ workload_scale_walk <- function(n) {
   rss_queued <- status_mb("VmRSS")
   controller$launch(n = 2L)
   wait_connected(controller, 2L)
+  scale_finish(controller, n, submit, rss_before, rss_queued)
+  rm(handles)
+}
+
+# Times wait() and one collect() of n tasks and reports the scale figures,
+# given the submission time and the RSS before and after submission.
+scale_finish <- function(controller, n, submit, rss_before, rss_queued) {
   start <- now()
   controller$wait(scale = FALSE)
   waited <- now()
@@ -237,7 +244,6 @@ workload_scale_walk <- function(n) {
     rss_queued_mb = rss_queued - rss_before,
     peak_rss_mb = status_mb("VmHWM") - rss_before
   )
-  rm(handles)
 }
 
 # push() as targets calls it (scale = TRUE, throttle = TRUE), then wait()
@@ -251,21 +257,9 @@ workload_scale_push <- function(n) {
   for (index in seq_len(n)) {
     controller$push(x + 1, data = list(x = index), scale = TRUE, throttle = TRUE)
   }
-  submitted <- now()
+  submit <- now() - start
   rss_queued <- status_mb("VmRSS")
-  controller$wait(scale = FALSE)
-  waited <- now()
-  results <- controller$collect(scale = FALSE)
-  collected <- now()
-  stopifnot(nrow(results) == n)
-  report(
-    submit_s = submitted - start,
-    wait_s = waited - submitted,
-    collect_s = collected - waited,
-    total_s = collected - start,
-    rss_queued_mb = rss_queued - rss_before,
-    peak_rss_mb = status_mb("VmHWM") - rss_before
-  )
+  scale_finish(controller, n, submit, rss_before, rss_queued)
 }
 
 # Many workers on few cores: 50 local workers, n tasks of

@@ -17,25 +17,21 @@ crew_test_perimeter_interface <- function(address, envir = parent.frame()) {
   sub("/.*$", "", address)
 }
 
+# The warnings of starting a controller twice (the second start must not
+# warn again), terminating it after each start.
 crew_test_perimeter_start <- function(host, tls = crew_tls()) {
   controller <- crew_controller_local(host = host, workers = 1L, tls = tls)
   warnings <- character(0)
-  withCallingHandlers(
-    controller$start(),
-    warning = function(condition) {
-      warnings <<- c(warnings, conditionMessage(condition))
-      invokeRestart("muffleWarning")
-    }
-  )
-  controller$terminate()
-  withCallingHandlers(
-    controller$start(),
-    warning = function(condition) {
-      warnings <<- c(warnings, conditionMessage(condition))
-      invokeRestart("muffleWarning")
-    }
-  )
-  controller$terminate()
+  for (start in 1:2) {
+    withCallingHandlers(
+      controller$start(),
+      warning = function(condition) {
+        warnings <<- c(warnings, conditionMessage(condition))
+        invokeRestart("muffleWarning")
+      }
+    )
+    controller$terminate()
+  }
   warnings
 }
 

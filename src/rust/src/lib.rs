@@ -19,6 +19,7 @@ mod convert;
 mod records;
 mod result_rows;
 mod serial;
+mod serial_format;
 mod serial_read;
 mod serial_write;
 mod sexp;

@@ -24,26 +24,12 @@ extern "C" {
     fn SETCAR(x: SEXP, v: SEXP) -> SEXP;
     fn DATAPTR(x: SEXP) -> *mut u8;
     fn R_CHAR(x: SEXP) -> *const u8;
-    static R_GlobalEnv: SEXP;
-    static R_EmptyEnv: SEXP;
-    static R_BaseEnv: SEXP;
-    static R_UnboundValue: SEXP;
-    static R_MissingArg: SEXP;
-    static R_BaseNamespace: SEXP;
 }
 
-const REFSXP: i32 = 255;
-const NILVALUE_SXP: i32 = 254;
-const GLOBALENV_SXP: i32 = 253;
-const UNBOUNDVALUE_SXP: i32 = 252;
-const MISSINGARG_SXP: i32 = 251;
-const BASENAMESPACE_SXP: i32 = 250;
-const EMPTYENV_SXP: i32 = 242;
-const BASEENV_SXP: i32 = 241;
+use crate::serial_format::{
+    special_object, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, NILVALUE_SXP, REFSXP,
+};
 
-const IS_OBJECT_BIT: i32 = 1 << 8;
-const HAS_ATTR_BIT: i32 = 1 << 9;
-const HAS_TAG_BIT: i32 = 1 << 10;
 /// CHARSXP encoding levels.
 const BYTES_MASK: i32 = 1 << 1;
 const LATIN1_MASK: i32 = 1 << 2;
@@ -244,17 +230,8 @@ impl<'a> Reader<'a> {
             return Err(GiveUp);
         }
         let flags = self.int()?;
-        unsafe {
-            match flags {
-                NILVALUE_SXP => return Ok(R_NilValue),
-                GLOBALENV_SXP => return Ok(R_GlobalEnv),
-                EMPTYENV_SXP => return Ok(R_EmptyEnv),
-                BASEENV_SXP => return Ok(R_BaseEnv),
-                UNBOUNDVALUE_SXP => return Ok(R_UnboundValue),
-                MISSINGARG_SXP => return Ok(R_MissingArg),
-                BASENAMESPACE_SXP => return Ok(R_BaseNamespace),
-                _ => {}
-            }
+        if let Some(object) = special_object(flags) {
+            return Ok(object);
         }
         let kind = flags & 0xff;
         if kind == REFSXP {

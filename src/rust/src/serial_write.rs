@@ -13,7 +13,7 @@
 //! vectors) makes it give up, and the caller uses R's serializer.
 
 use crate::sexp;
-use extendr_ffi::{R_NaString, R_NilValue, SEXP, SEXPTYPE};
+use extendr_ffi::{R_NaString, SEXP, SEXPTYPE};
 use std::ffi::c_int;
 
 #[allow(improper_ctypes)]
@@ -31,26 +31,10 @@ extern "C" {
     fn IS_LONG_VEC(x: SEXP) -> c_int;
     fn R_CHAR(x: SEXP) -> *const u8;
     fn DATAPTR(x: SEXP) -> *mut u8;
-    static R_GlobalEnv: SEXP;
-    static R_EmptyEnv: SEXP;
-    static R_BaseEnv: SEXP;
-    static R_UnboundValue: SEXP;
-    static R_MissingArg: SEXP;
-    static R_BaseNamespace: SEXP;
 }
 
-const REFSXP: i32 = 255;
-const NILVALUE_SXP: i32 = 254;
-const GLOBALENV_SXP: i32 = 253;
-const UNBOUNDVALUE_SXP: i32 = 252;
-const MISSINGARG_SXP: i32 = 251;
-const BASENAMESPACE_SXP: i32 = 250;
-const EMPTYENV_SXP: i32 = 242;
-const BASEENV_SXP: i32 = 241;
+use crate::serial_format::{special_code, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, REFSXP};
 
-const IS_OBJECT_BIT: i32 = 1 << 8;
-const HAS_ATTR_BIT: i32 = 1 << 9;
-const HAS_TAG_BIT: i32 = 1 << 10;
 /// CHARSXP levels that describe the cache, not the string.
 const CHARSXP_CACHE_BITS: i32 = 32 | 1;
 /// Deeper than this, a chain of nested lists goes to R's serializer.
@@ -136,27 +120,13 @@ impl Writer {
     }
 
     fn special(&mut self, x: SEXP) -> bool {
-        let code = unsafe {
-            if x == R_NilValue {
-                NILVALUE_SXP
-            } else if x == R_GlobalEnv {
-                GLOBALENV_SXP
-            } else if x == R_EmptyEnv {
-                EMPTYENV_SXP
-            } else if x == R_BaseEnv {
-                BASEENV_SXP
-            } else if x == R_UnboundValue {
-                UNBOUNDVALUE_SXP
-            } else if x == R_MissingArg {
-                MISSINGARG_SXP
-            } else if x == R_BaseNamespace {
-                BASENAMESPACE_SXP
-            } else {
-                return false;
+        match special_code(x) {
+            Some(code) => {
+                self.int(code);
+                true
             }
-        };
-        self.int(code);
-        true
+            None => false,
+        }
     }
 
     fn symbol(&mut self, x: SEXP) -> Result<(), Unsupported> {

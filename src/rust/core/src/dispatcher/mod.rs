@@ -281,18 +281,7 @@ impl Dispatcher {
             deliver_blocking(out);
         }
         if let Some(after) = timeout {
-            let state = Arc::downgrade(&self.state);
-            runtime()?.spawn(async move {
-                tokio::time::sleep(after).await;
-                if let Some(state) = state.upgrade() {
-                    let out = {
-                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                        state.expire(id);
-                        state.take_outgoing()
-                    };
-                    deliver(out).await;
-                }
-            });
+            self.expire_after(after, id..id + 1)?;
         }
         Ok(name)
     }
@@ -319,22 +308,29 @@ impl Dispatcher {
             deliver_blocking(out);
         }
         if let Some(after) = timeout {
-            let state = Arc::downgrade(&self.state);
-            runtime()?.spawn(async move {
-                tokio::time::sleep(after).await;
-                if let Some(state) = state.upgrade() {
-                    let out = {
-                        let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
-                        for id in first..first + n {
-                            state.expire(id);
-                        }
-                        state.take_outgoing()
-                    };
-                    deliver(out).await;
-                }
-            });
+            self.expire_after(after, first..first + n)?;
         }
         Ok(cells)
+    }
+
+    /// After `after`, resolves the tasks of `ids` still unresolved with
+    /// code 5, through one timer.
+    fn expire_after(&self, after: Duration, ids: std::ops::Range<u64>) -> Result<()> {
+        let state = Arc::downgrade(&self.state);
+        runtime()?.spawn(async move {
+            tokio::time::sleep(after).await;
+            if let Some(state) = state.upgrade() {
+                let out = {
+                    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+                    for id in ids {
+                        state.expire(id);
+                    }
+                    state.take_outgoing()
+                };
+                deliver(out).await;
+            }
+        });
+        Ok(())
     }
 
     /// Waits up to `timeout` for the queue and the workers to be empty

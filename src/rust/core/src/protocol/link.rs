@@ -37,22 +37,7 @@ impl Link {
 
     /// Writes and flushes one frame.
     pub async fn send(&self, message: &Message, payload: &[u8]) -> Result<()> {
-        let mut writer = self.writer.lock().await;
-        if self.closed.load(Ordering::SeqCst) {
-            return Err(crate::Error::Protocol("the connection is closed".into()));
-        }
-        let sent = async {
-            write_frame(&mut *writer, message, payload).await?;
-            writer.flush().await?;
-            Ok::<(), crate::Error>(())
-        }
-        .await;
-        if sent.is_err() {
-            self.closed.store(true, Ordering::SeqCst);
-        }
-        self.last_write_micros
-            .store(epoch().elapsed().as_micros() as u64, Ordering::Relaxed);
-        sent
+        self.send_all(&[(message, payload)]).await
     }
 
     /// Writes several frames and flushes once, so they leave in one write.
