@@ -11,7 +11,9 @@
 //! could run. Every task sent to a worker is answered exactly once: a
 //! result, or "released" for a task that never started there.
 //!
-//! The pairing of tasks with workers lives in `state_pairing.rs`. Tasks of
+//! The pairing of tasks with workers lives in `state_pairing.rs`, workers
+//! joining and leaving in `state_workers.rs`, and taking tasks back out in
+//! `state_taking.rs`. Tasks of
 //! a batch (`walk()`) make their names and payloads from the batch only
 //! when they are needed (see `batch.rs`).
 //!
@@ -22,7 +24,7 @@
 use super::batch::{Batch, Items};
 use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 use super::slab::Slab;
-use crate::protocol::{Credential, Link, Message, ResultMeta};
+use crate::protocol::{Credential, Link, Message};
 use crate::rng::Stream;
 use crate::signal::Signal;
 use crate::{Error, Result};
@@ -455,134 +457,6 @@ impl State {
         }
     }
 
-    /// Issues a credential good for `uses` workers; returns its token.
-    pub fn issue_credential(&mut self, uses: u64) -> String {
-        let credential = Credential::generate();
-        let token = credential.token();
-        self.grants.insert(
-            credential.id.clone(),
-            Grant {
-                credential,
-                uses: uses.max(1),
-            },
-        );
-        token
-    }
-
-    /// Checks a worker's proof and spends one use of its credential.
-    pub fn authenticate(&mut self, id: &str, nonce: &[u8; 32], proof: &[u8]) -> bool {
-        let Some(grant) = self.grants.get_mut(id) else {
-            return false;
-        };
-        if !grant.credential.verify(nonce, proof) {
-            return false;
-        }
-        grant.uses -= 1;
-        if grant.uses == 0 {
-            self.grants.remove(id);
-        }
-        true
-    }
-
-    /// The next independent RNG stream, in R's `.Random.seed` layout.
-    pub fn next_stream(&mut self) -> [i32; 7] {
-        self.stream = self.stream.next();
-        self.stream.to_r_seed()
-    }
-
-    /// Registers an authenticated worker with the process id it reported;
-    /// `None` once the dispatcher closed.
-    pub fn join(&mut self, link: Arc<Link>, pid: u32) -> Option<(u64, [i32; 7])> {
-        if self.closed {
-            return None;
-        }
-        let id = self.next_worker;
-        self.next_worker += 1;
-        let stream = self.next_stream();
-        self.workers.insert(
-            id,
-            Worker {
-                link,
-                pid,
-                assigned: VecDeque::with_capacity(WORKER_SLOTS),
-                revoking: None,
-                part_sent: 0,
-                ready: false,
-                in_idle: false,
-                in_open: false,
-                in_holders: false,
-            },
-        );
-        self.status.connections += 1;
-        self.status.cumulative += 1;
-        Some((id, stream))
-    }
-
-    /// The worker may receive tasks now (after its welcome was sent).
-    pub fn ready(&mut self, worker_id: u64) {
-        if let Some(w) = self.workers.get_mut(&worker_id).filter(|w| !w.ready) {
-            w.ready = true;
-            self.idle_workers += 1;
-            self.file(worker_id);
-            self.assign();
-        }
-    }
-
-    /// A worker returned a result.
-    pub fn result(&mut self, worker_id: u64, task_id: u64, meta: ResultMeta, payload: Vec<u8>) {
-        if self.answered(worker_id, task_id).is_some() {
-            let outcome = Outcome {
-                code: meta.code,
-                meta: Some(meta),
-                payload,
-                worker_pid: None,
-            };
-            self.resolve(task_id, outcome);
-        }
-        self.file(worker_id);
-        self.assign();
-    }
-
-    /// A worker gave back a task it never started.
-    pub fn released(&mut self, worker_id: u64, task_id: u64) {
-        if self.answered(worker_id, task_id).is_some() {
-            self.requeue(task_id);
-        }
-        self.file(worker_id);
-        self.assign();
-    }
-
-    /// A worker's connection ended. After a goodbye, the tasks it still held
-    /// were never started and go back to the front of the queue in order;
-    /// otherwise the task it ran crashed with it, and the one it held behind
-    /// that goes back.
-    pub fn leave(&mut self, worker_id: u64, goodbye: bool) {
-        let Some(worker) = self.workers.remove(&worker_id) else {
-            return;
-        };
-        self.status.connections -= 1;
-        if worker.ready && worker.assigned.is_empty() {
-            self.idle_workers -= 1;
-        }
-        if worker.revoking.is_some() {
-            self.revocations -= 1;
-        }
-        for &task_id in worker.assigned.iter().rev() {
-            match self.place(task_id) {
-                Some(Place::Running(w)) if w == worker_id && !goodbye => {
-                    let crash = Outcome {
-                        worker_pid: Some(worker.pid),
-                        ..Outcome::code_only(CODE_CRASH)
-                    };
-                    self.resolve(task_id, crash);
-                }
-                Some(Place::Running(w) | Place::Held(w)) if w == worker_id => self.requeue(task_id),
-                _ => {}
-            }
-        }
-        self.assign();
-    }
-
     fn stop(&mut self, task_id: u64, code: i32) -> bool {
         match self.place(task_id) {
             None => return false,
@@ -624,86 +498,6 @@ impl State {
         self.stop(task_id, CODE_TIMEOUT);
     }
 
-    /// The cell of the named held task, made now if no live handle has it.
-    pub fn cell(&mut self, name: &str) -> Option<(Arc<Cells>, usize)> {
-        let id = self.find(name)?;
-        let task = self.tasks.get_mut(id)?;
-        if let Some(cells) = task.cells.upgrade() {
-            return Some((cells, task.cell as usize));
-        }
-        let cells = Cells::new(1);
-        if let Phase::Resolved(outcome) = &task.phase {
-            cells.fill(0, outcome.clone());
-        }
-        task.cells = Arc::downgrade(&cells);
-        task.cell = 0;
-        Some((cells, 0))
-    }
-
-    /// The names of the held tasks, oldest first.
-    pub fn names(&self) -> Vec<Arc<str>> {
-        self.tasks
-            .iter()
-            .map(|(id, task)| State::name_of(id, task))
-            .collect()
-    }
-
-    /// Whether a task of this name is held.
-    pub fn holds(&self, name: &str) -> bool {
-        self.find(name).is_some()
-    }
-
-    /// Removes a resolved task.
-    fn remove(&mut self, task_id: u64) -> Option<Taken> {
-        let task = self.tasks.get(task_id)?;
-        if !matches!(task.phase, Phase::Resolved(_)) {
-            return None;
-        }
-        let name = State::name_of(task_id, task);
-        let task = self.tasks.remove(task_id)?;
-        match &task.source {
-            Source::Own(own) => {
-                self.by_name.remove(&own.name);
-            }
-            Source::Batch(batch) if Arc::strong_count(batch) == 1 => {
-                self.batches
-                    .retain(|b| !std::ptr::eq(b.as_ptr(), Arc::as_ptr(batch)));
-            }
-            Source::Batch(_) => {}
-        }
-        let Phase::Resolved(outcome) = task.phase else {
-            return None;
-        };
-        self.waiting -= 1;
-        // Tasks taken by name leave stale ids behind; drop them once they
-        // outnumber the live ones, so the queue stays proportional.
-        if self.resolved.len() > 2 * self.waiting + 64 {
-            let tasks = &self.tasks;
-            self.resolved.retain(|id| tasks.contains(*id));
-        }
-        Some(Taken { name, outcome })
-    }
-
-    /// Removes and returns the named tasks that are resolved.
-    pub fn take(&mut self, names: &[String]) -> Vec<Taken> {
-        let ids: Vec<u64> = names.iter().filter_map(|n| self.find(n)).collect();
-        ids.into_iter().filter_map(|id| self.remove(id)).collect()
-    }
-
-    /// Removes and returns up to `max` resolved tasks, oldest first.
-    pub fn take_resolved(&mut self, max: usize) -> Vec<Taken> {
-        let mut out = Vec::with_capacity(max.min(self.waiting));
-        while out.len() < max {
-            let Some(id) = self.resolved.pop_front() else {
-                break;
-            };
-            if let Some(taken) = self.remove(id) {
-                out.push(taken);
-            }
-        }
-        out
-    }
-
     /// Closes the dispatcher: no new worker or task is accepted, and every
     /// task still waiting resolves as cancelled, so a handle or promise on
     /// it learns that it will never run. Returns the links of the connected
@@ -734,6 +528,16 @@ impl State {
 #[path = "state_pairing.rs"]
 mod pairing;
 
+#[path = "state_workers.rs"]
+mod workers;
+
+#[path = "state_taking.rs"]
+mod taking;
+
 #[cfg(test)]
 #[path = "state_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "state_batch_tests.rs"]
+mod batch_tests;

@@ -1,0 +1,138 @@
+//! Workers joining, answering and leaving: credentials and their uses,
+//! each worker's RNG stream, results and releases, and what happens to the
+//! tasks a worker held when its connection ends.
+
+use super::{Grant, Outcome, Place, State, Worker, CODE_CRASH, WORKER_SLOTS};
+use crate::protocol::{Credential, Link, ResultMeta};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+impl State {
+    /// Issues a credential good for `uses` workers; returns its token.
+    pub fn issue_credential(&mut self, uses: u64) -> String {
+        let credential = Credential::generate();
+        let token = credential.token();
+        self.grants.insert(
+            credential.id.clone(),
+            Grant {
+                credential,
+                uses: uses.max(1),
+            },
+        );
+        token
+    }
+
+    /// Checks a worker's proof and spends one use of its credential.
+    pub fn authenticate(&mut self, id: &str, nonce: &[u8; 32], proof: &[u8]) -> bool {
+        let Some(grant) = self.grants.get_mut(id) else {
+            return false;
+        };
+        if !grant.credential.verify(nonce, proof) {
+            return false;
+        }
+        grant.uses -= 1;
+        if grant.uses == 0 {
+            self.grants.remove(id);
+        }
+        true
+    }
+
+    /// The next independent RNG stream, in R's `.Random.seed` layout.
+    pub fn next_stream(&mut self) -> [i32; 7] {
+        self.stream = self.stream.next();
+        self.stream.to_r_seed()
+    }
+
+    /// Registers an authenticated worker with the process id it reported;
+    /// `None` once the dispatcher closed.
+    pub fn join(&mut self, link: Arc<Link>, pid: u32) -> Option<(u64, [i32; 7])> {
+        if self.closed {
+            return None;
+        }
+        let id = self.next_worker;
+        self.next_worker += 1;
+        let stream = self.next_stream();
+        self.workers.insert(
+            id,
+            Worker {
+                link,
+                pid,
+                assigned: VecDeque::with_capacity(WORKER_SLOTS),
+                revoking: None,
+                part_sent: 0,
+                ready: false,
+                in_idle: false,
+                in_open: false,
+                in_holders: false,
+            },
+        );
+        self.status.connections += 1;
+        self.status.cumulative += 1;
+        Some((id, stream))
+    }
+
+    /// The worker may receive tasks now (after its welcome was sent).
+    pub fn ready(&mut self, worker_id: u64) {
+        if let Some(w) = self.workers.get_mut(&worker_id).filter(|w| !w.ready) {
+            w.ready = true;
+            self.idle_workers += 1;
+            self.file(worker_id);
+            self.assign();
+        }
+    }
+
+    /// A worker returned a result.
+    pub fn result(&mut self, worker_id: u64, task_id: u64, meta: ResultMeta, payload: Vec<u8>) {
+        if self.answered(worker_id, task_id).is_some() {
+            let outcome = Outcome {
+                code: meta.code,
+                meta: Some(meta),
+                payload,
+                worker_pid: None,
+            };
+            self.resolve(task_id, outcome);
+        }
+        self.file(worker_id);
+        self.assign();
+    }
+
+    /// A worker gave back a task it never started.
+    pub fn released(&mut self, worker_id: u64, task_id: u64) {
+        if self.answered(worker_id, task_id).is_some() {
+            self.requeue(task_id);
+        }
+        self.file(worker_id);
+        self.assign();
+    }
+
+    /// A worker's connection ended. After a goodbye, the tasks it still held
+    /// were never started and go back to the front of the queue in order;
+    /// otherwise the task it ran crashed with it, and the one it held behind
+    /// that goes back.
+    pub fn leave(&mut self, worker_id: u64, goodbye: bool) {
+        let Some(worker) = self.workers.remove(&worker_id) else {
+            return;
+        };
+        self.status.connections -= 1;
+        if worker.ready && worker.assigned.is_empty() {
+            self.idle_workers -= 1;
+        }
+        if worker.revoking.is_some() {
+            self.revocations -= 1;
+        }
+        for &task_id in worker.assigned.iter().rev() {
+            match self.place(task_id) {
+                Some(Place::Running(w)) if w == worker_id && !goodbye => {
+                    let crash = Outcome {
+                        worker_pid: Some(worker.pid),
+                        ..Outcome::code_only(CODE_CRASH)
+                    };
+                    self.resolve(task_id, crash);
+                }
+                Some(Place::Running(w) | Place::Held(w)) if w == worker_id => self.requeue(task_id),
+                _ => {}
+            }
+        }
+        self.assign();
+    }
+}
