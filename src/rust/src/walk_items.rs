@@ -287,17 +287,16 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     if values.len() != sexp::len(fields) + 1 || sexp::type_of(template) != SEXPTYPE::VECSXP {
         return Err("the task's items do not match its batch".into());
     }
-    let mut task: Vec<(String, SEXP)> = names_of(template)
-        .into_iter()
-        .enumerate()
-        .map(|(i, name)| (name, unsafe { VECTOR_ELT(template, i as isize) }))
-        .collect();
-    let data_at = task
-        .iter()
-        .position(|(n, _)| n == "data")
-        .ok_or("the batch part has no data")?;
+    let names = unsafe { crate::sexp::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
+    let position = |name: &str| {
+        (sexp::type_of(names) == SEXPTYPE::STRSXP)
+            .then(|| (0..sexp::len(names)).find(|i| sexp::string_elt(names, *i) == Some(name)))
+            .flatten()
+    };
+    let data_at = position("data").ok_or("the batch part has no data")?;
+    let seed_at = position("seed");
     let mut data: Vec<(String, SEXP)> = {
-        let data = task[data_at].1;
+        let data = unsafe { VECTOR_ELT(template, data_at as isize) };
         names_of(data)
             .into_iter()
             .enumerate()
@@ -316,9 +315,20 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
             (None, true) => {}
         }
     }
-    task[data_at].1 = protect.keep(named_list(&data));
-    if let Some(seed) = task.iter_mut().find(|(n, _)| n == "seed") {
-        seed.1 = values[0];
+    let data = protect.keep(named_list(&data));
+    // The task is the template with its data and seed replaced: the same
+    // elements and the same names vector, so nothing else is rebuilt.
+    let n = sexp::len(template);
+    let task = protect.keep(unsafe { extendr_ffi::Rf_allocVector(SEXPTYPE::VECSXP, n as isize) });
+    for i in 0..n {
+        unsafe { extendr_ffi::SET_VECTOR_ELT(task, i as isize, VECTOR_ELT(template, i as isize)) };
     }
-    Ok(named_list(&task))
+    unsafe {
+        extendr_ffi::SET_VECTOR_ELT(task, data_at as isize, data);
+        if let Some(seed_at) = seed_at {
+            extendr_ffi::SET_VECTOR_ELT(task, seed_at as isize, values[0]);
+        }
+    }
+    sexp::set_names(task, names);
+    Ok(task)
 }
