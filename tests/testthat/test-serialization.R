@@ -131,3 +131,45 @@ crew_test("the package's reader survives damaged bytes", {
     expect_true(is.null(out) || is.list(out))
   }
 })
+
+crew_test("large tasks are read while their bytes arrive, by either reader", {
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 60)
+  on.exit(controller$terminate())
+  set.seed(2L)
+  big <- list(
+    doubles = runif(1e6),
+    strings = sprintf("s%d", seq_len(2e5)),
+    frame = data.frame(x = seq_len(1e5), y = letters[seq_len(1e5) %% 26 + 1])
+  )
+  # Every data item is larger than the size from which a worker reads the
+  # task as it arrives; the closure makes the second one R's to read.
+  tasks <- list(
+    native = list(data = big),
+    with_r = list(data = c(big, list(f = function(x) x + 1)))
+  )
+  for (name in names(tasks)) {
+    controller$push(
+      list(
+        doubles = sum(data$doubles),
+        strings = data$strings[c(1L, 2e5L)],
+        rows = nrow(data$frame),
+        f = if (is.null(data[["f"]])) NA else data[["f"]](1),
+        echo = data$doubles
+      ),
+      data = list(data = tasks[[name]]$data),
+      name = name
+    )
+  }
+  controller$wait(mode = "all", seconds_timeout = 60)
+  results <- controller$collect()
+  results <- results[order(results$name), ]
+  expect_equal(results$status, c("success", "success"))
+  for (value in results$result) {
+    expect_equal(value$doubles, sum(big$doubles))
+    expect_equal(value$strings, c("s1", "s200000"))
+    expect_equal(value$rows, 1e5L)
+    expect_identical(value$echo, big$doubles)
+  }
+  expect_equal(results$result[[1L]]$f, NA)
+  expect_equal(results$result[[2L]]$f, 2)
+})

@@ -9,7 +9,9 @@ use crate::sexp::{self, Protect};
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
 use crew_core::tls;
-use crew_core::worker::{address_from_url, follow_parent, Event, WorkerClient, WorkerConfig};
+use crew_core::worker::{
+    address_from_url, follow_parent, Event, Payload, WorkerClient, WorkerConfig,
+};
 use extendr_api::prelude::*;
 use extendr_ffi::{
     Rf_ScalarInteger, Rf_allocVector, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
@@ -166,15 +168,20 @@ fn event_list(event: Event) -> SEXP {
             payload,
             part,
         } => {
-            let task = match part.map_or_else(
-                || serial::unserialize_sexp(&payload),
-                |(part, bytes)| crate::walk_items::join(part, &bytes, &payload),
-            ) {
+            let task = match (&payload, part) {
+                (Payload::Whole(bytes), None) => serial::unserialize_sexp(bytes),
+                (Payload::Whole(bytes), Some((part, shared))) => {
+                    crate::walk_items::join(part, &shared, bytes)
+                }
+                (Payload::Arriving(incoming), _) => serial::unserialize_arriving(incoming),
+            };
+            let task = match task {
                 Ok(task) => protect.keep(task),
                 Err(error) => {
                     protect.keep(sexp::string(&format!("could not read the task: {error}")))
                 }
             };
+            payload.discard();
             let values = [
                 protect.keep(sexp::string("task")),
                 protect.keep(unsafe { Rf_ScalarReal(id as f64) }),

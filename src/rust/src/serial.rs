@@ -8,6 +8,8 @@
 //! R_ToplevelExec, which catches the error's long jump; the only frames it
 //! skips are the small callbacks below, which own nothing to drop.
 
+use crate::serial_read::{Bytes, Slice};
+use crew_core::worker::{Cursor, Incoming};
 use extendr_ffi::{
     R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
     R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, SEXP,
@@ -55,30 +57,25 @@ unsafe extern "C" fn out_bytes(stream: R_outpstream_t, bytes: *mut c_void, n: c_
     buffer.extend_from_slice(std::slice::from_raw_parts(bytes as *const u8, n as usize));
 }
 
-struct Source {
-    bytes: *const u8,
-    len: usize,
-    position: usize,
+/// The bytes R's reader reads, through the callbacks below.
+struct Source<'a> {
+    bytes: &'a mut dyn Bytes,
 }
 
 unsafe extern "C" fn in_char(stream: R_inpstream_t) -> c_int {
     let source = &mut *((*stream).data as *mut Source);
-    if source.position >= source.len {
-        Rf_error(c"the serialized data ended early".as_ptr());
+    match source.bytes.take(1) {
+        Some(byte) => byte[0] as c_int,
+        None => Rf_error(c"the serialized data ended early".as_ptr()),
     }
-    let c = *source.bytes.add(source.position);
-    source.position += 1;
-    c as c_int
 }
 
 unsafe extern "C" fn in_bytes(stream: R_inpstream_t, buffer: *mut c_void, n: c_int) {
     let source = &mut *((*stream).data as *mut Source);
-    let n = n as usize;
-    if source.len - source.position < n {
+    let out = std::slice::from_raw_parts_mut(buffer as *mut u8, n.max(0) as usize);
+    if source.bytes.copy_to(out).is_none() {
         Rf_error(c"the serialized data ended early".as_ptr());
     }
-    std::ptr::copy_nonoverlapping(source.bytes.add(source.position), buffer as *mut u8, n);
-    source.position += n;
 }
 
 struct Serialize {
@@ -102,8 +99,8 @@ unsafe extern "C" fn run_serialize(data: *mut c_void) {
     R_Serialize(job.object, &mut stream);
 }
 
-struct Unserialize {
-    source: Source,
+struct Unserialize<'a> {
+    source: Source<'a>,
     result: SEXP,
 }
 
@@ -185,12 +182,21 @@ pub fn unserialize_sexp(bytes: &[u8]) -> std::result::Result<SEXP, String> {
     if let Some(object) = crate::serial_read::read(bytes) {
         return Ok(object);
     }
+    unserialize_with_r(&mut Slice::new(bytes))
+}
+
+/// Unserializes a task whose bytes are still arriving, copying them into
+/// the R objects as they come. Unprotected, as above.
+pub fn unserialize_arriving(incoming: &Incoming) -> std::result::Result<SEXP, String> {
+    if let Some(object) = crate::serial_read::read_from(Cursor::new(incoming)) {
+        return Ok(object);
+    }
+    unserialize_with_r(&mut Cursor::new(incoming))
+}
+
+fn unserialize_with_r(bytes: &mut dyn Bytes) -> std::result::Result<SEXP, String> {
     let mut job = Unserialize {
-        source: Source {
-            bytes: bytes.as_ptr(),
-            len: bytes.len(),
-            position: 0,
-        },
+        source: Source { bytes },
         result: unsafe { R_NilValue },
     };
     let ok = unsafe {

@@ -38,24 +38,89 @@ const UTF8_MASK: i32 = 1 << 3;
 const GROWABLE_MASK: i32 = 1 << 5;
 const MAX_DEPTH: usize = 256;
 
+/// Where a reader's bytes come from: one buffer, or a task's bytes as they
+/// arrive (reading waits for them).
+pub trait Bytes {
+    /// All the bytes there are or will be.
+    fn len(&self) -> usize;
+    /// The bytes read so far.
+    fn position(&self) -> usize;
+    /// The next `n` bytes; `None` if fewer remain.
+    fn take(&mut self, n: usize) -> Option<&[u8]>;
+    /// Fills `out` with the next bytes; `None` if fewer remain.
+    fn copy_to(&mut self, out: &mut [u8]) -> Option<()>;
+}
+
+/// Bytes in one buffer.
+pub struct Slice<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Slice<'a> {
+    pub fn new(bytes: &'a [u8]) -> Slice<'a> {
+        Slice { bytes, at: 0 }
+    }
+}
+
+impl Bytes for Slice<'_> {
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn position(&self) -> usize {
+        self.at
+    }
+
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let end = self.at.checked_add(n)?;
+        let out = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(out)
+    }
+
+    fn copy_to(&mut self, out: &mut [u8]) -> Option<()> {
+        out.copy_from_slice(self.take(out.len())?);
+        Some(())
+    }
+}
+
+impl Bytes for crew_core::worker::Cursor<'_> {
+    fn len(&self) -> usize {
+        crew_core::worker::Cursor::len(self)
+    }
+
+    fn position(&self) -> usize {
+        crew_core::worker::Cursor::position(self)
+    }
+
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        crew_core::worker::Cursor::take(self, n).ok()
+    }
+
+    fn copy_to(&mut self, out: &mut [u8]) -> Option<()> {
+        crew_core::worker::Cursor::copy_to(self, out).ok()
+    }
+}
+
 /// The reader gave up: R's reader reads these bytes instead.
 struct GiveUp;
 
 type Read<T> = Result<T, GiveUp>;
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
+struct Reader<B> {
+    bytes: B,
     /// Symbols read so far, for references (1-based).
     symbols: Vec<SEXP>,
 }
 
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Read<&'a [u8]> {
-        let end = self.at.checked_add(n).ok_or(GiveUp)?;
-        let out = self.bytes.get(self.at..end).ok_or(GiveUp)?;
-        self.at = end;
-        Ok(out)
+impl<B: Bytes> Reader<B> {
+    fn take(&mut self, n: usize) -> Read<&[u8]> {
+        self.bytes.take(n).ok_or(GiveUp)
+    }
+
+    fn remaining(&self) -> usize {
+        self.bytes.len() - self.bytes.position()
     }
 
     fn int(&mut self) -> Read<i32> {
@@ -136,10 +201,16 @@ impl<'a> Reader<'a> {
             SEXPTYPE::CPLXSXP => 16,
             _ => 4,
         };
-        let data = self.take(n.checked_mul(width).ok_or(GiveUp)?)?;
+        let bytes = n.checked_mul(width).ok_or(GiveUp)?;
+        if bytes > self.remaining() {
+            return Err(GiveUp);
+        }
+        // Allocated first, so that bytes still arriving are copied straight
+        // into the vector; nothing here allocates while it is unprotected.
         let x = unsafe { Rf_allocVector(kind, n as isize) };
         if n > 0 {
-            unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), DATAPTR(x), data.len()) };
+            let out = unsafe { std::slice::from_raw_parts_mut(DATAPTR(x), bytes) };
+            self.bytes.copy_to(out).ok_or(GiveUp)?;
         }
         self.finish(x, flags, depth)
     }
@@ -278,13 +349,17 @@ impl<'a> Reader<'a> {
 /// The object in `bytes`, or `None` where R's reader must read them. The
 /// result is unprotected: the caller protects it before allocating again.
 pub fn read(bytes: &[u8]) -> Option<SEXP> {
+    read_from(Slice::new(bytes))
+}
+
+/// The object in `bytes`, read from their first byte, or `None`.
+pub fn read_from<B: Bytes>(bytes: B) -> Option<SEXP> {
     let mut reader = Reader {
         bytes,
-        at: 0,
         symbols: Vec::new(),
     };
     reader.header().ok()?;
     let mut protect = Protect::new();
     let x = protect.keep(reader.item(0).ok()?);
-    (reader.at == bytes.len()).then_some(x)
+    (reader.remaining() == 0).then_some(x)
 }

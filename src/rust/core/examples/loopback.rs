@@ -43,7 +43,7 @@ fn echo_worker(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReaso
         loop {
             match client.next_event(Duration::from_secs(60), || {}) {
                 Some(Event::Task { id, payload, .. }) => {
-                    client.send_result(id, meta(), payload);
+                    client.send_result(id, meta(), payload.into_vec().unwrap_or_default());
                 }
                 Some(Event::Ready { .. }) => {}
                 Some(Event::Exit(reason)) => return reason,

@@ -68,7 +68,7 @@ fn peer(url: &str, token: &str) -> std::thread::JoinHandle<ExitReason> {
             loop {
                 match client.next_event(Duration::from_secs(120), || {}) {
                     Some(Event::Task { id, payload, .. }) => {
-                        client.send_result(id, meta(), payload);
+                        client.send_result(id, meta(), payload.into_vec().unwrap_or_default());
                     }
                     Some(Event::Ready { .. }) => {}
                     Some(Event::Exit(reason)) => return reason,

@@ -445,7 +445,9 @@ impl State {
         }
         task.phase = Phase::Resolved(outcome);
         if let Source::Own(own) = &mut task.source {
-            own.payload = self.empty.clone();
+            let payload = std::mem::replace(&mut own.payload, self.empty.clone());
+            let bytes = payload.len();
+            crate::discard::discard(payload, bytes);
         }
         self.resolved.push_back(task_id);
         self.waiting += 1;

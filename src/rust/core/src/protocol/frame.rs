@@ -84,6 +84,19 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     reader: &mut R,
     limits: Limits,
 ) -> Result<Option<Frame>> {
+    let Some((message, payload_len)) = read_head(reader, limits).await? else {
+        return Ok(None);
+    };
+    let payload = read_announced(reader, payload_len).await?;
+    Ok(Some(Frame { message, payload }))
+}
+
+/// Reads a frame up to its payload: the message and the payload's length,
+/// which the caller then reads (with `read_announced`, or in pieces).
+pub async fn read_head<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    limits: Limits,
+) -> Result<Option<(Message, usize)>> {
     let mut len_buf = [0u8; 8];
     match reader.read_exact(&mut len_buf).await {
         Ok(_) => {}
@@ -120,8 +133,7 @@ pub async fn read_frame<R: AsyncRead + Unpin>(
     }
     let payload_len = usize::try_from(body_len - 5 - header_len)
         .map_err(|_| Error::Protocol("payload too large for this platform".into()))?;
-    let payload = read_announced(reader, payload_len).await?;
-    Ok(Some(Frame { message, payload }))
+    Ok(Some((message, payload_len)))
 }
 
 /// The first allocation for announced bytes; each later one doubles what
@@ -131,7 +143,7 @@ const FIRST_CHUNK: usize = 64 * 1024;
 /// Reads exactly `len` bytes that the peer announced. Memory grows with what
 /// arrives rather than with the announcement, so a peer that announces the
 /// limit and stops costs little; the buffer ends with no spare capacity.
-async fn read_announced<R: AsyncRead + Unpin>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
+pub async fn read_announced<R: AsyncRead + Unpin>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(len.min(FIRST_CHUNK));
     while buf.len() < len {
         if buf.len() == buf.capacity() {
@@ -139,6 +151,20 @@ async fn read_announced<R: AsyncRead + Unpin>(reader: &mut R, len: usize) -> Res
         }
         let room = buf.capacity() - buf.len();
         // The limit keeps the read inside the capacity reserved above.
+        let read = (&mut *reader).take(room as u64).read_buf(&mut buf).await?;
+        if read == 0 {
+            return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());
+        }
+    }
+    Ok(buf)
+}
+
+/// Reads exactly `len` bytes into a buffer of that size, for a peer that
+/// is trusted to send them (the dispatcher, to its own worker).
+pub async fn read_exactly<R: AsyncRead + Unpin>(reader: &mut R, len: usize) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(len);
+    while buf.len() < len {
+        let room = len - buf.len();
         let read = (&mut *reader).take(room as u64).read_buf(&mut buf).await?;
         if read == 0 {
             return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof).into());

@@ -9,7 +9,10 @@
 //! runs, it signals its own process so the worker never outlives its
 //! client.
 
+mod incoming;
 mod session;
+
+pub use incoming::{Broken, Cursor, Incoming, Payload};
 
 use crate::dispatcher::CODE_CANCEL;
 use crate::protocol::{Credential, ExitReason, Link, Message, ResultMeta, Seed};
@@ -58,7 +61,7 @@ pub enum Event {
     Task {
         id: u64,
         name: String,
-        payload: Vec<u8>,
+        payload: Payload,
         /// For a task of a batch: the id and bytes of the part it shares
         /// with the other tasks of the batch; `payload` holds its own items.
         part: Option<(u64, Arc<Vec<u8>>)>,
@@ -88,7 +91,7 @@ pub(crate) enum Control {
 pub(crate) struct Waiting {
     pub id: u64,
     pub name: String,
-    pub payload: Vec<u8>,
+    pub payload: Payload,
     pub part: Option<(u64, Arc<Vec<u8>>)>,
 }
 
@@ -329,6 +332,7 @@ impl WorkerClient {
                 .is_ok(),
             _ => false,
         };
+        crate::discard::discard_bytes(payload);
         if timers {
             let _ = self.shared.control.send(Control::TimersStarted);
         }

@@ -1,7 +1,8 @@
 //! The worker's connection: dial, handshake, then the reader and the
 //! session loop that enforces the worker's limits.
 
-use super::{Control, Shared, Waiting, WorkerConfig};
+use super::{Control, Incoming, Payload, Shared, Waiting, WorkerConfig};
+use crate::protocol::frame::{read_announced, read_exactly, read_head};
 use crate::protocol::{read_frame, write_frame, ExitReason, Frame, Limits, Link, Message};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -226,6 +227,42 @@ fn enqueue(shared: &Shared, tasks: impl IntoIterator<Item = Waiting>) {
     }
 }
 
+/// Tasks at least this large join the line before their bytes arrive.
+const ARRIVING_MIN: usize = 4 << 20;
+/// The pieces in which such a task's bytes are read.
+const ARRIVING_CHUNK: usize = 1 << 20;
+
+/// Marks an arriving task's bytes broken unless all of them were read, so
+/// the evaluating thread never waits for bytes that cannot come, even when
+/// the reader stops.
+struct Filling(Arc<Incoming>);
+
+impl Drop for Filling {
+    fn drop(&mut self) {
+        self.0.fail();
+    }
+}
+
+/// Reads an arriving task's bytes in pieces, each within the heartbeat
+/// timeout.
+async fn fill(
+    reader: &mut BufReader<ReadHalf>,
+    incoming: Arc<Incoming>,
+    patience: Duration,
+) -> bool {
+    let filling = Filling(incoming);
+    let mut left = filling.0.len();
+    while left > 0 {
+        let n = left.min(ARRIVING_CHUNK);
+        match timeout(patience, read_exactly(reader, n)).await {
+            Ok(Ok(chunk)) => filling.0.push(chunk),
+            _ => return false,
+        }
+        left -= n;
+    }
+    true
+}
+
 /// Reads frames: tasks join the line, cancellations and revocations act
 /// on it, everything else goes to the session loop.
 async fn read_loop(
@@ -235,21 +272,42 @@ async fn read_loop(
 ) {
     let mut parts = Parts::default();
     let end = loop {
-        let frame = match timeout(
+        let (message, payload_len) = match timeout(
             heartbeat_timeout,
-            read_frame(&mut reader, Limits::AUTHENTICATED),
+            read_head(&mut reader, Limits::AUTHENTICATED),
         )
         .await
         {
-            Ok(Ok(Some(frame))) => frame,
+            Ok(Ok(Some(head))) => head,
             _ => break Control::Lost,
         };
-        match frame.message {
+        if let Message::Task { id, name, part: 0 } = &message {
+            if payload_len >= ARRIVING_MIN {
+                let incoming = Incoming::new(payload_len);
+                let task = Waiting {
+                    id: *id,
+                    name: name.clone(),
+                    payload: Payload::Arriving(incoming.clone()),
+                    part: None,
+                };
+                enqueue(&shared, [task]);
+                if !fill(&mut reader, incoming, heartbeat_timeout).await {
+                    break Control::Lost;
+                }
+                continue;
+            }
+        }
+        let payload =
+            match timeout(heartbeat_timeout, read_announced(&mut reader, payload_len)).await {
+                Ok(Ok(payload)) => payload,
+                _ => break Control::Lost,
+            };
+        match message {
             Message::Task { id, name, part } => {
                 let mut task = Waiting {
                     id,
                     name,
-                    payload: frame.payload,
+                    payload: Payload::Whole(payload),
                     part: None,
                 };
                 if part == 0 {
@@ -262,7 +320,7 @@ async fn read_loop(
                 }
             }
             Message::Part { id } => {
-                let ready = parts.add(id, frame.payload);
+                let ready = parts.add(id, payload);
                 if !ready.is_empty() {
                     enqueue(&shared, ready);
                 }
@@ -272,7 +330,7 @@ async fn read_loop(
             // line, or one the dispatcher wants back for another worker, is
             // released.
             Message::Cancel { id } | Message::Revoke { id } => {
-                let cancel = matches!(frame.message, Message::Cancel { .. });
+                let cancel = matches!(message, Message::Cancel { .. });
                 if parts.withdraw(id) || withdraw(&shared, id, cancel) {
                     if let Some(link) = shared.link.get() {
                         if link.send(&Message::Released { id }, &[]).await.is_err() {
@@ -385,13 +443,13 @@ async fn session(
 
 #[cfg(test)]
 mod tests {
-    use super::{Parts, Waiting, PARTS_KEPT};
+    use super::{Parts, Payload, Waiting, PARTS_KEPT};
 
     fn task(id: u64) -> Waiting {
         Waiting {
             id,
             name: format!("t{id}"),
-            payload: vec![id as u8],
+            payload: Payload::Whole(vec![id as u8]),
             part: None,
         }
     }

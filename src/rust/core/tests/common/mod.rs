@@ -39,8 +39,17 @@ pub fn dispatcher() -> Dispatcher {
 
 pub fn worker_config_with(d: &Dispatcher, token: &str, tls: Option<WorkerTls>) -> WorkerConfig {
     WorkerConfig {
-        address: address_from_url(&d.url()).unwrap(),
         credential: Credential::parse(token).unwrap(),
+        tls,
+        ..worker_config_for_address(&d.url())
+    }
+}
+
+/// Worker settings for a dispatcher at `url`, with a credential of its own.
+pub fn worker_config_for_address(url: &str) -> WorkerConfig {
+    WorkerConfig {
+        address: address_from_url(url).unwrap(),
+        credential: Credential::generate(),
         connect_timeout: Duration::from_secs(5),
         idle: None,
         wall: None,
@@ -50,7 +59,7 @@ pub fn worker_config_with(d: &Dispatcher, token: &str, tls: Option<WorkerTls>) -
         heartbeat_timeout: Duration::from_secs(2),
         exit_signal: None,
         interrupt_signal: None,
-        tls,
+        tls: None,
     }
 }
 
@@ -80,9 +89,8 @@ pub fn spawn_echo_worker(config: WorkerConfig) -> std::thread::JoinHandle<ExitRe
         loop {
             match client.next_event(Duration::from_secs(10), || {}) {
                 Some(Event::Ready { .. }) => {}
-                Some(Event::Task {
-                    id, mut payload, ..
-                }) => {
+                Some(Event::Task { id, payload, .. }) => {
+                    let mut payload = payload.into_vec().unwrap();
                     payload.reverse();
                     assert!(client.send_result(id, meta(0), payload));
                 }
@@ -110,6 +118,7 @@ pub fn spawn_sleepy_worker(config: WorkerConfig) -> std::thread::JoinHandle<Exit
             match client.next_event(Duration::from_secs(10), || {}) {
                 Some(Event::Ready { .. }) => {}
                 Some(Event::Task { id, payload, .. }) => {
+                    let payload = payload.into_vec().unwrap();
                     let millis = payload
                         .get(..4)
                         .map_or(0, |b| u32::from_le_bytes(b.try_into().unwrap()));

@@ -1,0 +1,115 @@
+//! Large tasks reach the evaluating thread while their bytes still arrive:
+//! they must come through whole, and a connection that breaks part way
+//! must end the read instead of leaving the thread waiting.
+
+mod common;
+
+use common::{dispatcher, spawn_echo_worker, wait_for, worker_config};
+use crew_core::protocol::frame::encode_prefix;
+use crew_core::protocol::{read_frame, ExitReason, Limits, Message};
+use crew_core::worker::{Event, Payload, WorkerClient, WorkerConfig};
+use std::io::Write;
+use std::net::TcpListener;
+use std::time::Duration;
+
+fn pattern(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
+        .collect()
+}
+
+#[test]
+fn large_tasks_arrive_in_pieces_and_come_back_whole() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let worker = spawn_echo_worker(worker_config(&d, &token));
+    let sizes = [12 << 20, 5 << 20, 1000, (4 << 20) + 1];
+    for (i, size) in sizes.iter().enumerate() {
+        d.push(Some(&format!("t{i}")), pattern(*size, i as u8), None, None)
+            .unwrap();
+    }
+    wait_for(|| d.status().completed == sizes.len() as u64);
+    let mut taken = d.take_resolved(usize::MAX);
+    taken.sort_by(|a, b| a.name.cmp(&b.name));
+    for (i, t) in taken.iter().enumerate() {
+        let mut expected = pattern(sizes[i], i as u8);
+        expected.reverse();
+        assert!(t.outcome.payload == expected, "task {i} came back changed");
+    }
+    d.terminate();
+    assert_eq!(worker.join().unwrap(), ExitReason::Normal);
+}
+
+/// A dispatcher of the test's own that welcomes the worker, announces a
+/// task of `announced` bytes, sends `sent` of them and hangs up.
+fn hang_up_mid_task(announced: usize, sent: usize) -> WorkerConfig {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("tcp://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let write = |socket: &mut std::net::TcpStream, message: &Message, payload: &[u8]| {
+            let prefix = encode_prefix(message, payload.len()).unwrap();
+            socket.write_all(&prefix).unwrap();
+            socket.write_all(payload).unwrap();
+        };
+        write(&mut socket, &Message::Challenge { nonce: [7; 32] }, &[]);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let hello = runtime.block_on(async {
+            let std = socket.try_clone().unwrap();
+            std.set_nonblocking(true).unwrap();
+            let mut stream = tokio::net::TcpStream::from_std(std).unwrap();
+            read_frame(&mut stream, Limits::HANDSHAKE).await
+        });
+        assert!(matches!(
+            hello,
+            Ok(Some(frame)) if matches!(frame.message, Message::Hello { .. })
+        ));
+        write(
+            &mut socket,
+            &Message::Welcome {
+                worker: 1,
+                stream: [0; 7],
+            },
+            &[],
+        );
+        let task = Message::Task {
+            id: 1,
+            name: "big".into(),
+            part: 0,
+        };
+        let prefix = encode_prefix(&task, announced).unwrap();
+        socket.write_all(&prefix).unwrap();
+        socket.write_all(&vec![1u8; sent]).unwrap();
+        socket.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+    });
+    common::worker_config_for_address(&url)
+}
+
+#[test]
+fn a_connection_lost_mid_task_ends_the_read_instead_of_waiting() {
+    let config = hang_up_mid_task(20 << 20, 3 << 20);
+    let client = WorkerClient::start(config).unwrap();
+    let mut saw_task = false;
+    loop {
+        match client.next_event(Duration::from_secs(10), || {}) {
+            Some(Event::Ready { .. }) => {}
+            Some(Event::Task { payload, .. }) => {
+                assert!(matches!(payload, Payload::Arriving(_)));
+                assert_eq!(payload.len(), 20 << 20);
+                assert!(payload.into_vec().is_err());
+                saw_task = true;
+                client.send_result(1, common::meta(0), Vec::new());
+            }
+            Some(Event::Exit(reason)) => {
+                assert_eq!(reason, ExitReason::Lost);
+                break;
+            }
+            None => panic!("the worker was left waiting"),
+        }
+    }
+    assert!(saw_task);
+}
