@@ -177,6 +177,9 @@ worker_serve <- function(session, metrics) {
           native_metrics_task_finished(metrics)
         }
         current <<- NULL
+        # Unbound before the next wait, so the task's objects are garbage
+        # while the worker is idle.
+        event <- NULL
       } else if (identical(event$type, "ready")) {
         # The dispatcher gives every worker its own L'Ecuyer-CMRG stream.
         assign(".Random.seed", event$stream, envir = globalenv())

@@ -191,3 +191,27 @@ crew_test("crew_worker() workers of different launches get distinct streams", {
   expect_equal(controller$client$status()[["cumulative"]], 2L)
   expect_false(identical(draws[[1L]], draws[[2L]]))
 })
+
+crew_test("a worker collects a large task's garbage while it waits for the next", {
+  controller <- crew_controller_local(workers = 1L, seconds_idle = 60)
+  on.exit(controller$terminate(), add = TRUE)
+  marker <- tempfile()
+  # The task's environment dies with the task; its finalizer runs only when
+  # R collects garbage, and nothing else runs on the worker afterwards.
+  controller$push(
+    {
+      holder <- new.env()
+      reg.finalizer(holder, function(e) writeLines("collected", marker))
+      holder <- NULL
+      numeric(3e6)
+    },
+    data = list(marker = marker)
+  )
+  controller$wait(seconds_timeout = 60)
+  expect_equal(controller$pop()$status, "success")
+  deadline <- Sys.time() + 30
+  while (!file.exists(marker) && Sys.time() < deadline) {
+    Sys.sleep(0.05)
+  }
+  expect_true(file.exists(marker))
+})

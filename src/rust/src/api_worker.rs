@@ -3,6 +3,7 @@
 //! are raw `.Call` entry points (see `sexp.rs`).
 
 use crate::convert::{duration, error_record, wait_in_slices, Waited};
+use crate::idle_collection;
 use crate::records;
 use crate::serial;
 use crate::sexp::{self, Protect};
@@ -168,6 +169,7 @@ fn event_list(event: Event) -> SEXP {
             payload,
             part,
         } => {
+            idle_collection::moved(payload.len());
             let task = match (&payload, part) {
                 (Payload::Whole(bytes), None) => serial::unserialize_sexp(bytes),
                 (Payload::Whole(bytes), Some((part, shared))) => {
@@ -224,6 +226,12 @@ pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP
         } else {
             None
         };
+        if idle_collection::due() {
+            if let Some(event) = client.next_event(Duration::ZERO, forget_stale_interrupt) {
+                return event_list(event);
+            }
+            idle_collection::collect();
+        }
         match wait_in_slices(wait, Duration::from_secs(1), |slice| {
             client.next_event(slice, forget_stale_interrupt)
         }) {
@@ -345,6 +353,7 @@ pub extern "C" fn wrap__native_worker_send(
                     .unwrap_or_default()
             }
         };
+        idle_collection::moved(payload.len());
         let sent = client.send_result(id as u64, meta, payload);
         unsafe { Rf_ScalarLogical(sent as i32) }
     })

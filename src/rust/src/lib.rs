@@ -16,6 +16,7 @@ mod api_tls;
 mod api_util;
 mod api_worker;
 mod convert;
+mod idle_collection;
 mod records;
 mod result_rows;
 mod serial;
