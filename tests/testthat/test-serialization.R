@@ -132,7 +132,7 @@ crew_test("the package's reader survives damaged bytes", {
   }
 })
 
-crew_test("large tasks are read while their bytes arrive, by either reader", {
+crew_test("large tasks and results travel in pieces, with either serializer", {
   controller <- crew_controller_local(workers = 1L, seconds_idle = 60)
   on.exit(controller$terminate())
   set.seed(2L)
@@ -154,7 +154,8 @@ crew_test("large tasks are read while their bytes arrive, by either reader", {
         strings = data$strings[c(1L, 2e5L)],
         rows = nrow(data$frame),
         f = if (is.null(data[["f"]])) NA else data[["f"]](1),
-        echo = data$doubles
+        echo = data[c("doubles", "strings", "frame")],
+        closure = data[["f"]]
       ),
       data = list(data = tasks[[name]]$data),
       name = name
@@ -168,8 +169,12 @@ crew_test("large tasks are read while their bytes arrive, by either reader", {
     expect_equal(value$doubles, sum(big$doubles))
     expect_equal(value$strings, c("s1", "s200000"))
     expect_equal(value$rows, 1e5L)
-    expect_identical(value$echo, big$doubles)
+    expect_identical(value$echo, big)
   }
+  # Results larger than a few megabytes are written as they are serialized;
+  # one holding a closure is R's to write, whole.
+  expect_null(results$result[[1L]]$closure)
+  expect_equal(results$result[[2L]]$closure(2), 3)
   expect_equal(results$result[[1L]]$f, NA)
   expect_equal(results$result[[2L]]$f, 2)
 })

@@ -5,7 +5,7 @@
 use crate::convert::{duration, error_record, wait_in_slices, Waited};
 use crate::idle_collection;
 use crate::records;
-use crate::serial;
+use crate::serial::{self, Serialized};
 use crate::sexp::{self, Protect};
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
@@ -20,6 +20,10 @@ use extendr_ffi::{
 use std::time::Duration;
 
 use crate::sexp::ffi::{R_interrupts_pending, Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
+
+/// Values that serialize to more than this are written to the connection
+/// in pieces as they are serialized, not copied into one buffer first.
+const WHOLE_RESULT_MAX: usize = 4 << 20;
 
 /// An R handle on a worker session.
 pub struct WorkerHandle(WorkerClient);
@@ -343,18 +347,26 @@ pub extern "C" fn wrap__native_worker_send(
         if meta.controller.is_none() {
             meta.controller = std::env::var("CREW_CONTROLLER").ok();
         }
-        let payload = match serial::serialize_sexp(value) {
-            Ok(payload) => payload,
+        let sent = match serial::serialize_up_to(value, WHOLE_RESULT_MAX) {
+            Ok(Serialized::Bytes(payload)) => {
+                idle_collection::moved(payload.len());
+                client.send_result(id as u64, meta, payload)
+            }
+            Ok(Serialized::Large(len)) => {
+                idle_collection::moved(len);
+                client.send_result_produced(id as u64, meta, len, |put| {
+                    serial::serialize_natively_to(value, put)
+                })
+            }
             Err(error) => {
                 meta.status = "error".into();
                 meta.code = -1;
                 meta.error = Some(format!("the task's value could not be sent: {error}"));
-                serial::serialize_sexp(unsafe { Rf_ScalarLogical(sexp::na_int()) })
-                    .unwrap_or_default()
+                let payload = serial::serialize_sexp(unsafe { Rf_ScalarLogical(sexp::na_int()) })
+                    .unwrap_or_default();
+                client.send_result(id as u64, meta, payload)
             }
         };
-        idle_collection::moved(payload.len());
-        let sent = client.send_result(id as u64, meta, payload);
         unsafe { Rf_ScalarLogical(sent as i32) }
     })
 }

@@ -140,6 +140,43 @@ pub fn serialize_natively(object: SEXP) -> Option<Vec<u8>> {
     crate::serial_write::write(object, header.as_deref()?).ok()
 }
 
+/// An object serialized by `serialize_up_to`.
+pub enum Serialized {
+    Bytes(Vec<u8>),
+    /// Larger than the limit and written by the package's own writer:
+    /// `serialize_natively_to` writes it in pieces, and this many bytes.
+    Large(usize),
+}
+
+/// Serializes `object` into a buffer unless the package's writer finds it
+/// larger than `limit`; R's serializer, where the object needs it, always
+/// writes into a buffer.
+pub fn serialize_up_to(object: SEXP, limit: usize) -> std::result::Result<Serialized, String> {
+    let header = HEADER.with(|h| h.clone());
+    let Some(header) = header.as_deref() else {
+        return serialize_with_r(object).map(Serialized::Bytes);
+    };
+    match crate::serial_write::write_up_to(object, header, limit) {
+        Ok(Some(bytes)) => Ok(Serialized::Bytes(bytes)),
+        Ok(None) => match crate::serial_write::size(object, header) {
+            Ok(len) => Ok(Serialized::Large(len)),
+            Err(_) => serialize_with_r(object).map(Serialized::Bytes),
+        },
+        Err(_) => serialize_with_r(object).map(Serialized::Bytes),
+    }
+}
+
+/// Writes `object` with the package's writer, handing the bytes to `put`
+/// in pieces (the data of a large vector straight from R's memory); false
+/// if that failed part way.
+pub fn serialize_natively_to(object: SEXP, put: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+    let header = HEADER.with(|h| h.clone());
+    match header.as_deref() {
+        Some(header) => crate::serial_write::write_pieces(object, header, put),
+        None => false,
+    }
+}
+
 thread_local! {
     /// The header R's serializer writes in this session (format, version,
     /// R version, native encoding), taken from serializing NULL once.

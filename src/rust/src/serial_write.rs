@@ -43,8 +43,87 @@ const MAX_DEPTH: usize = 256;
 /// The writer gave up: R's serializer writes this object instead.
 pub struct Unsupported;
 
-struct Writer {
+/// Where the writer's bytes go.
+pub trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// Counts the bytes instead of keeping them.
+struct Count(usize);
+
+impl Sink for Count {
+    fn put(&mut self, bytes: &[u8]) {
+        self.0 += bytes.len();
+    }
+}
+
+/// Keeps bytes up to a limit and notes when there were more.
+struct Limited {
     out: Vec<u8>,
+    limit: usize,
+    over: bool,
+}
+
+impl Sink for Limited {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.over || self.out.len() + bytes.len() > self.limit {
+            self.over = true;
+        } else {
+            self.out.extend_from_slice(bytes);
+        }
+    }
+}
+
+/// The size of the pieces handed on by `Pieces`.
+const PIECE: usize = 1 << 20;
+
+/// Hands the bytes on in pieces of about `PIECE`: small writes are
+/// gathered, and a large vector's data goes on straight from R's memory.
+struct Pieces<'a> {
+    gathered: Vec<u8>,
+    put: &'a mut dyn FnMut(&[u8]) -> bool,
+    failed: bool,
+}
+
+impl Pieces<'_> {
+    fn pass(&mut self, bytes: &[u8]) {
+        if !self.failed && !bytes.is_empty() && !(self.put)(bytes) {
+            self.failed = true;
+        }
+    }
+
+    fn flush(&mut self) {
+        let gathered = std::mem::take(&mut self.gathered);
+        self.pass(&gathered);
+        self.gathered = gathered;
+        self.gathered.clear();
+    }
+}
+
+impl Sink for Pieces<'_> {
+    fn put(&mut self, bytes: &[u8]) {
+        if bytes.len() >= PIECE {
+            self.flush();
+            for piece in bytes.chunks(PIECE) {
+                self.pass(piece);
+            }
+            return;
+        }
+        self.gathered.extend_from_slice(bytes);
+        if self.gathered.len() >= PIECE {
+            self.flush();
+        }
+    }
+}
+
+struct Writer<S> {
+    out: S,
     symbols: Symbols,
 }
 
@@ -81,13 +160,13 @@ impl Symbols {
     }
 }
 
-impl Writer {
+impl<S: Sink> Writer<S> {
     fn int(&mut self, x: i32) {
-        self.out.extend_from_slice(&x.to_ne_bytes());
+        self.out.put(&x.to_ne_bytes());
     }
 
     fn bytes(&mut self, x: &[u8]) {
-        self.out.extend_from_slice(x);
+        self.out.put(x);
     }
 
     fn length(&mut self, x: SEXP) -> Result<usize, Unsupported> {
@@ -238,14 +317,52 @@ impl Writer {
     }
 }
 
-/// `x` in R's serialization format after `header` (the first bytes R's own
-/// serializer writes in this session), or `Unsupported`.
-pub fn write(x: SEXP, header: &[u8]) -> Result<Vec<u8>, Unsupported> {
+fn write_into<S: Sink>(x: SEXP, header: &[u8], out: S) -> Result<S, Unsupported> {
     let mut writer = Writer {
-        out: Vec::with_capacity(header.len() + 256),
+        out,
         symbols: Symbols::default(),
     };
     writer.bytes(header);
     writer.item(x, 0)?;
     Ok(writer.out)
+}
+
+/// `x` in R's serialization format after `header` (the first bytes R's own
+/// serializer writes in this session), or `Unsupported`.
+pub fn write(x: SEXP, header: &[u8]) -> Result<Vec<u8>, Unsupported> {
+    write_into(x, header, Vec::with_capacity(header.len() + 256))
+}
+
+/// `x` serialized as `write()` does, if that takes at most `limit` bytes;
+/// `Ok(None)` if it takes more.
+pub fn write_up_to(x: SEXP, header: &[u8], limit: usize) -> Result<Option<Vec<u8>>, Unsupported> {
+    let out = Limited {
+        out: Vec::with_capacity((header.len() + 256).min(limit)),
+        limit,
+        over: false,
+    };
+    let out = write_into(x, header, out)?;
+    Ok((!out.over).then_some(out.out))
+}
+
+/// The number of bytes `write()` would write for `x`.
+pub fn size(x: SEXP, header: &[u8]) -> Result<usize, Unsupported> {
+    Ok(write_into(x, header, Count(0))?.0)
+}
+
+/// Writes `x` as `write()` does, handing the bytes to `put` in pieces;
+/// false if the writer gave up or `put` refused a piece.
+pub fn write_pieces(x: SEXP, header: &[u8], put: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+    let out = Pieces {
+        gathered: Vec::with_capacity(PIECE),
+        put,
+        failed: false,
+    };
+    match write_into(x, header, out) {
+        Ok(mut out) => {
+            out.flush();
+            !out.failed
+        }
+        Err(Unsupported) => false,
+    }
 }

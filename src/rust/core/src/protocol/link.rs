@@ -18,6 +18,10 @@ fn epoch() -> Instant {
     *EPOCH.get_or_init(Instant::now)
 }
 
+/// Takes one piece of a payload that is written as it is produced; returns
+/// false once writing failed.
+pub type Put<'a> = dyn FnMut(&[u8]) -> bool + 'a;
+
 /// A connection's write half behind an async lock.
 pub struct Link {
     writer: Mutex<Writer>,
@@ -62,6 +66,51 @@ impl Link {
         sent
     }
 
+    /// Writes one frame from a thread outside the runtime, its payload of
+    /// `len` bytes produced in pieces as it is written, so that it is never
+    /// held whole. `produce` hands each piece to the function it is given
+    /// (which returns false once writing failed) and returns whether it
+    /// produced them all. Anything but exactly `len` bytes would break the
+    /// stream, so the connection is then closed.
+    pub fn send_produced(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+        message: &Message,
+        len: usize,
+        produce: impl FnOnce(&mut Put) -> bool,
+    ) -> Result<()> {
+        let mut writer = self.writer.blocking_lock();
+        if self.closed.load(Ordering::SeqCst) {
+            return Err(crate::Error::Protocol("the connection is closed".into()));
+        }
+        let prefix = super::frame::encode_prefix(message, len)?;
+        let mut written = 0usize;
+        let mut failed = runtime.block_on(writer.write_all(&prefix)).is_err();
+        let mut put = |piece: &[u8]| {
+            if failed || written + piece.len() > len {
+                failed = true;
+            } else if runtime.block_on(writer.write_all(piece)).is_ok() {
+                written += piece.len();
+            } else {
+                failed = true;
+            }
+            !failed
+        };
+        let produced = produce(&mut put);
+        let complete = produced && !failed && written == len;
+        let sent = complete && runtime.block_on(writer.flush()).is_ok();
+        self.last_write_micros
+            .store(epoch().elapsed().as_micros() as u64, Ordering::Relaxed);
+        if sent {
+            return Ok(());
+        }
+        self.closed.store(true, Ordering::SeqCst);
+        let _ = runtime.block_on(writer.shutdown());
+        Err(crate::Error::Protocol(
+            "a payload could not be written whole".into(),
+        ))
+    }
+
     /// Sends a heartbeat unless something was written within `interval`.
     pub async fn heartbeat(&self, interval: Duration) -> Result<()> {
         let last = Duration::from_micros(self.last_write_micros.load(Ordering::Relaxed));
@@ -87,5 +136,54 @@ impl Link {
     /// Whether the link was closed or failed.
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::{read_frame, Limits};
+
+    fn produce_pieces(pieces: Vec<Vec<u8>>) -> impl FnOnce(&mut Put) -> bool {
+        move |put| pieces.iter().all(|piece| put(piece))
+    }
+
+    #[test]
+    fn a_produced_payload_arrives_as_one_frame() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (ours, mut theirs) = tokio::io::duplex(1 << 16);
+        let link = Link::new(ours);
+        let reader =
+            runtime.spawn(async move { read_frame(&mut theirs, Limits::AUTHENTICATED).await });
+        let pieces: Vec<Vec<u8>> = (0..5u8).map(|i| vec![i; 100_000]).collect();
+        let message = Message::Released { id: 3 };
+        link.send_produced(&runtime, &message, 500_000, produce_pieces(pieces.clone()))
+            .unwrap();
+        let frame = runtime.block_on(reader).unwrap().unwrap().unwrap();
+        assert_eq!(frame.message, message);
+        assert_eq!(frame.payload, pieces.concat());
+        assert!(!link.is_closed());
+    }
+
+    #[test]
+    fn a_payload_of_the_wrong_length_closes_the_link() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        for (announced, pieces) in [(10, vec![vec![1u8; 11]]), (10, vec![vec![1u8; 9]])] {
+            let (ours, _theirs) = tokio::io::duplex(1 << 16);
+            let link = Link::new(ours);
+            let message = Message::Heartbeat;
+            assert!(link
+                .send_produced(&runtime, &message, announced, produce_pieces(pieces))
+                .is_err());
+            assert!(link.is_closed());
+        }
     }
 }

@@ -15,6 +15,7 @@ mod session;
 pub use incoming::{Broken, Cursor, Incoming, Payload};
 
 use crate::dispatcher::CODE_CANCEL;
+use crate::protocol::link::Put;
 use crate::protocol::{Credential, ExitReason, Link, Message, ResultMeta, Seed};
 use crate::runtime::runtime;
 use crate::{Error, Result};
@@ -303,29 +304,7 @@ impl WorkerClient {
     /// Returns false if the connection is gone; the session then ends and
     /// the next event says so.
     pub fn send_result(&self, id: u64, meta: ResultMeta, payload: Vec<u8>) -> bool {
-        let (leave, timers) = {
-            let mut line = self.shared.line();
-            if line.running == Some(id) {
-                line.running = None;
-            }
-            line.done += 1;
-            line.last_done = Instant::now();
-            // After the last allowed task nothing more may start, even a
-            // task that is already waiting in the line; after the wall time
-            // the worker leaves at this task boundary.
-            let leave = if self.max_tasks.is_some_and(|max| line.done >= max) {
-                Some(ExitReason::MaxTasks)
-            } else if line.wall_passed {
-                Some(ExitReason::Wall)
-            } else {
-                None
-            };
-            let leave = leave.filter(|_| !line.leaving);
-            if leave.is_some() {
-                line.leaving = true;
-            }
-            (leave, line.done == self.timers_after)
-        };
+        let boundary = self.task_ended(id);
         let sent = match (self.shared.link.get(), runtime()) {
             (Some(link), Ok(rt)) => rt
                 .block_on(link.send(&Message::Result { id, meta }, &payload))
@@ -333,14 +312,76 @@ impl WorkerClient {
             _ => false,
         };
         crate::discard::discard_bytes(payload);
-        if timers {
-            let _ = self.shared.control.send(Control::TimersStarted);
-        }
-        if let Some(reason) = leave {
-            let _ = self.shared.control.send(Control::Leave(reason));
-        }
+        self.cross(boundary);
         sent
     }
+
+    /// `send_result()` for a value of `len` bytes that `produce` writes in
+    /// pieces as they are sent (see `Link::send_produced`), so that a large
+    /// value is never copied whole.
+    pub fn send_result_produced(
+        &self,
+        id: u64,
+        meta: ResultMeta,
+        len: usize,
+        produce: impl FnOnce(&mut Put) -> bool,
+    ) -> bool {
+        let boundary = self.task_ended(id);
+        let sent = match (self.shared.link.get(), runtime()) {
+            (Some(link), Ok(rt)) => link
+                .send_produced(rt, &Message::Result { id, meta }, len, produce)
+                .is_ok(),
+            _ => false,
+        };
+        self.cross(boundary);
+        sent
+    }
+
+    /// Counts a finished task and decides whether the worker leaves at this
+    /// task boundary.
+    fn task_ended(&self, id: u64) -> Boundary {
+        let mut line = self.shared.line();
+        if line.running == Some(id) {
+            line.running = None;
+        }
+        line.done += 1;
+        line.last_done = Instant::now();
+        // After the last allowed task nothing more may start, even a
+        // task that is already waiting in the line; after the wall time
+        // the worker leaves at this task boundary.
+        let leave = if self.max_tasks.is_some_and(|max| line.done >= max) {
+            Some(ExitReason::MaxTasks)
+        } else if line.wall_passed {
+            Some(ExitReason::Wall)
+        } else {
+            None
+        };
+        let leave = leave.filter(|_| !line.leaving);
+        if leave.is_some() {
+            line.leaving = true;
+        }
+        Boundary {
+            leave,
+            timers: line.done == self.timers_after,
+        }
+    }
+
+    /// Tells the session what the task boundary decided, once its result
+    /// is out.
+    fn cross(&self, boundary: Boundary) {
+        if boundary.timers {
+            let _ = self.shared.control.send(Control::TimersStarted);
+        }
+        if let Some(reason) = boundary.leave {
+            let _ = self.shared.control.send(Control::Leave(reason));
+        }
+    }
+}
+
+/// What a finished task means for the session.
+struct Boundary {
+    leave: Option<ExitReason>,
+    timers: bool,
 }
 
 /// Asks the kernel to send `signal` to this process when its parent exits
