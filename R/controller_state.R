@@ -67,7 +67,8 @@ controller_dispatcher_handle <- function(private) {
     private$.reset_packages,
     private$.reset_options,
     private$.garbage_collection,
-    private$.name %||% private$.launcher$name
+    private$.name %||% private$.launcher$name,
+    private$.client$serialization
   )
 }
 

@@ -15,8 +15,9 @@
 #'   interface that is up and not loopback, which other machines can reach.
 #'   A name that is none of these is an error.
 #' @param port TCP port to listen on. `NULL` or `0` picks a free port.
-#' @param serialization `NULL` or a list of serialization settings, kept for
-#'   compatibility.
+#' @param serialization `NULL` or the value of [crew_serial_config()] (or
+#'   `mirai::serial_config()`): how objects behind external pointers, of the
+#'   classes it names, travel to workers and back.
 #' @param profile Name of the compute profile: unique among the active
 #'   controllers of this R session.
 #' @param tls A [crew_tls()] object.
@@ -224,10 +225,7 @@ crew_class_client <- R6::R6Class(
         inherits(.tls, "crew_class_tls"),
         message = "tls must be an object created by crew_tls()."
       )
-      crew_assert(
-        is.null(.serialization) || is.list(.serialization),
-        message = "serialization must be NULL or a list."
-      )
+      serial_config_validate(.serialization)
       crew_assert(
         .profile,
         is.character(.),
@@ -279,7 +277,8 @@ crew_class_client <- R6::R6Class(
         tls_certificates = credentials[[1L]],
         tls_key = credentials[[2L]],
         tls_password = .tls$password,
-        tls_workers_ca = if (is.null(.tls$authority)) "" else tls_read_text(.tls$authority)
+        tls_workers_ca = if (is.null(.tls$authority)) "" else tls_read_text(.tls$authority),
+        welcome = serial_config_bytes(.serialization)
       )
       .url <<- .tls$url(host = .host, port = listening$port)
       .relay$set_from(native_dispatcher_signal(.profile))

@@ -76,7 +76,8 @@ native_dispatcher_start <- function(
   tls_certificates = "",
   tls_key = "",
   tls_password = NULL,
-  tls_workers_ca = ""
+  tls_workers_ca = "",
+  welcome = raw(0L)
 ) {
   native_unwrap(
     .Call(
@@ -90,7 +91,8 @@ native_dispatcher_start <- function(
       native_utf8(tls_certificates),
       native_utf8(tls_key),
       native_utf8(tls_password %||% ""),
-      native_utf8(tls_workers_ca)
+      native_utf8(tls_workers_ca),
+      as.raw(welcome)
     )
   )
 }
@@ -127,17 +129,19 @@ native_dispatcher_handle <- function(
   reset_packages,
   reset_options,
   garbage_collection,
-  controller
+  controller,
+  serialization = NULL
 ) {
-  .Call(
+  native_unwrap(.Call(
     wrap__native_dispatcher_handle,
     native_utf8(profile),
     isTRUE(reset_globals),
     isTRUE(reset_packages),
     isTRUE(reset_options),
     isTRUE(garbage_collection),
-    native_utf8(controller)
-  )
+    native_utf8(controller),
+    serialization
+  ))
 }
 
 # Hot path of push(): checks, serializes and queues one task in one call

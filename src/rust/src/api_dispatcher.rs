@@ -17,6 +17,8 @@ pub(crate) fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
 }
 
 /// Starts listening for workers under `profile`; returns `list(url, port)`.
+/// `welcome` is what every worker receives before its first task (the
+/// controller's serialization settings, serialized, or nothing).
 #[extendr]
 #[allow(clippy::too_many_arguments)]
 fn native_dispatcher_start(
@@ -30,6 +32,7 @@ fn native_dispatcher_start(
     tls_key: &str,
     tls_password: &str,
     tls_workers_ca: &str,
+    welcome: Raw,
 ) -> Robj {
     if let Err(error) = runtime::check_not_forked() {
         return error_record(error);
@@ -70,6 +73,7 @@ fn native_dispatcher_start(
         timing,
         tls,
         certificate: identity.map(|i| i.certificate_pem().to_string()),
+        welcome: welcome.as_slice().to_vec(),
     };
     match registry::start(profile, config) {
         Ok(d) => named(

@@ -10,6 +10,7 @@ use crate::convert::Waited;
 use crate::records::{closed_record, error_record, interrupt_record, with_guard};
 use crate::result_rows::rows;
 use crate::serial;
+use crate::serial_hooks::{self, Hooks};
 use crate::sexp::{self, Protect};
 use crate::task_arguments::{
     check_task, flag, is_flag, seconds, serialized_task, timeout, TaskArguments,
@@ -20,6 +21,7 @@ use crew_core::{registry, Error};
 use extendr_ffi::{
     Rf_ScalarInteger, Rf_allocVector, INTEGER, LOGICAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
 };
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +36,7 @@ pub struct DispatcherRef {
     resets: [bool; 4],
     controller: SEXP,
     cells: task_handles::CellArena,
+    hooks: Option<Rc<Hooks>>,
 }
 
 impl Drop for DispatcherRef {
@@ -69,6 +72,9 @@ fn dispatcher<'a>(x: SEXP) -> Result<&'a Arc<Dispatcher>, SEXP> {
     dispatcher_ref(x).map(|d| &d.dispatcher)
 }
 
+/// The handle behind `x`, whose serialization hooks it makes the ones in
+/// force (every entry point that serializes tasks or reads results starts
+/// here).
 fn dispatcher_ref<'a>(x: SEXP) -> Result<&'a DispatcherRef, SEXP> {
     let tag = with_constants(|c| c.dispatcher_tag);
     let d = sexp::external_ref::<DispatcherRef>(x, tag).ok_or_else(|| {
@@ -77,11 +83,13 @@ fn dispatcher_ref<'a>(x: SEXP) -> Result<&'a DispatcherRef, SEXP> {
         )
     })?;
     crew_core::runtime::check_not_forked().map_err(|e| error_record(&e.to_string()))?;
+    serial_hooks::use_hooks(d.hooks.clone());
     Ok(d)
 }
 
 /// A controller's handle on the dispatcher of `profile`, carrying the
-/// controller's reset settings and name; NULL if no dispatcher runs.
+/// controller's reset settings, name and serialization settings (NULL or a
+/// configuration list); NULL if no dispatcher runs.
 #[no_mangle]
 pub extern "C" fn wrap__native_dispatcher_handle(
     profile: SEXP,
@@ -90,8 +98,13 @@ pub extern "C" fn wrap__native_dispatcher_handle(
     reset_options: SEXP,
     garbage_collection: SEXP,
     controller: SEXP,
+    serialization: SEXP,
 ) -> SEXP {
     with_guard(|| {
+        let hooks = match Hooks::from_config(serialization) {
+            Ok(hooks) => hooks,
+            Err(message) => return error_record(&message),
+        };
         let Some(d) = sexp::scalar_string(profile).and_then(registry::get) else {
             return sexp::nil();
         };
@@ -107,6 +120,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
             ],
             controller,
             cells: task_handles::CellArena::default(),
+            hooks,
         };
         let tag = with_constants(|c| c.dispatcher_tag);
         sexp::external(handle, tag, true)
@@ -187,7 +201,7 @@ pub extern "C" fn wrap__native_push(
                 return error_record(&format!("the task could not be serialized: {error}"))
             }
         };
-        let (cells, index, owner) = d.cells.next(dispatcher_handle, d.controller);
+        let (cells, index, owner) = d.cells.next(dispatcher_handle, d.controller, &d.hooks);
         let mut protect = Protect::new();
         protect.keep(owner);
         match d.dispatcher.push(
@@ -243,8 +257,8 @@ pub extern "C" fn wrap__native_walk(
     handles_wanted: SEXP,
 ) -> SEXP {
     with_guard(|| {
-        let (d, controller) = match dispatcher_ref(dispatcher_handle) {
-            Ok(d) => (&d.dispatcher, d.controller),
+        let (d, controller, hooks) = match dispatcher_ref(dispatcher_handle) {
+            Ok(d) => (&d.dispatcher, d.controller, d.hooks.clone()),
             Err(record) => return record,
         };
         let items = match walk_items(columns, names, prefix, seeds) {
@@ -284,7 +298,7 @@ pub extern "C" fn wrap__native_walk(
             return task_names;
         }
         match cells {
-            Some(cells) => task_handles::handles(cells, task_names, controller),
+            Some(cells) => task_handles::handles(cells, task_names, controller, hooks),
             None => task_names,
         }
     })
@@ -403,8 +417,8 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
     with_guard(|| {
-        let (d, controller) = match dispatcher_ref(dispatcher_handle) {
-            Ok(d) => (&d.dispatcher, d.controller),
+        let (d, controller, hooks) = match dispatcher_ref(dispatcher_handle) {
+            Ok(d) => (&d.dispatcher, d.controller, d.hooks.clone()),
             Err(record) => return record,
         };
         let names = d.names();
@@ -421,7 +435,11 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
             let owner = match &last {
                 Some((kept_cells, owner)) if Arc::ptr_eq(kept_cells, &cells) => *owner,
                 _ => {
-                    let owner = owners.keep(task_handles::owner(cells.clone(), controller));
+                    let owner = owners.keep(task_handles::owner(
+                        cells.clone(),
+                        controller,
+                        hooks.clone(),
+                    ));
                     last = Some((cells, owner));
                     owner
                 }
@@ -526,7 +544,7 @@ pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
         (
             "wrap__native_dispatcher_handle",
             wrap__native_dispatcher_handle as *const u8,
-            6,
+            7,
         ),
         ("wrap__native_push", wrap__native_push as *const u8, 12),
         ("wrap__native_walk", wrap__native_walk as *const u8, 8),

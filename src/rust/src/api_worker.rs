@@ -6,6 +6,7 @@ use crate::convert::{duration, error_record, wait_in_slices, Waited};
 use crate::idle_collection;
 use crate::records;
 use crate::serial::{self, Serialized};
+use crate::serial_hooks::{self, Hooks};
 use crate::sexp::{self, Protect};
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
@@ -17,6 +18,7 @@ use extendr_api::prelude::*;
 use extendr_ffi::{
     Rf_ScalarInteger, Rf_allocVector, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
 };
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::sexp::ffi::{R_interrupts_pending, Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
@@ -164,6 +166,35 @@ fn named_list(names: SEXP, values: &[SEXP]) -> SEXP {
     out
 }
 
+thread_local! {
+    /// The serialization hooks of this process's worker session, from the
+    /// settings its dispatcher sent in the welcome.
+    static SESSION_HOOKS: std::cell::RefCell<Option<Rc<Hooks>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+fn session_hooks() -> Option<Rc<Hooks>> {
+    SESSION_HOOKS.with(|h| h.borrow().clone())
+}
+
+/// Reads the controller's serialization settings sent in the welcome.
+fn set_session_hooks(setup: &[u8]) -> Result<(), String> {
+    let hooks = if setup.is_empty() {
+        None
+    } else {
+        let unreadable = |e: String| {
+            format!("the controller's serialization settings could not be read here: {e}")
+        };
+        serial_hooks::use_hooks(None);
+        let mut protect = Protect::new();
+        let config = protect.keep(serial::unserialize_sexp(setup).map_err(unreadable)?);
+        Hooks::from_config(config).map_err(unreadable)?
+    };
+    SESSION_HOOKS.with(|h| *h.borrow_mut() = hooks.clone());
+    serial_hooks::use_hooks(hooks);
+    Ok(())
+}
+
 fn event_list(event: Event) -> SEXP {
     let mut protect = Protect::new();
     match event {
@@ -196,7 +227,10 @@ fn event_list(event: Event) -> SEXP {
             ];
             named_list(TASK_NAMES.with(|n| *n), &values)
         }
-        Event::Ready { stream } => {
+        Event::Ready { stream, setup } => {
+            if let Err(error) = set_session_hooks(&setup) {
+                return records::error_record(&error);
+            }
             let seed = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::INTSXP, 7) });
             for (i, x) in stream.iter().enumerate() {
                 unsafe { *INTEGER(seed).add(i) = *x };
@@ -222,6 +256,8 @@ fn event_list(event: Event) -> SEXP {
 #[no_mangle]
 pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP {
     records::with_guard(|| {
+        // A task may have run a controller of its own, with other hooks.
+        serial_hooks::use_hooks(session_hooks());
         let Some(client) = worker(session) else {
             return records::error_record("worker must be a worker session of this package");
         };
@@ -298,6 +334,7 @@ pub extern "C" fn wrap__native_worker_send(
     value: SEXP,
 ) -> SEXP {
     records::with_guard(|| {
+        serial_hooks::use_hooks(session_hooks());
         let Some(client) = worker(session) else {
             return records::error_record("worker must be a worker session of this package");
         };

@@ -21,6 +21,7 @@ mod records;
 mod result_rows;
 mod serial;
 mod serial_format;
+mod serial_hooks;
 mod serial_read;
 mod serial_write;
 mod sexp;

@@ -8,11 +8,13 @@
 //! R_ToplevelExec, which catches the error's long jump; the only frames it
 //! skips are the small callbacks below, which own nothing to drop.
 
+use crate::serial_hooks;
 use crate::serial_read::{Bytes, Slice};
 use crew_core::worker::{Cursor, Incoming};
 use extendr_ffi::{
     R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
-    R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, SEXP,
+    R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, Rf_protect, Rf_unprotect,
+    SEXP,
 };
 use std::ffi::{c_char, c_int, c_void};
 
@@ -81,11 +83,19 @@ unsafe extern "C" fn in_bytes(stream: R_inpstream_t, buffer: *mut c_void, n: c_i
 struct Serialize {
     object: SEXP,
     output: *mut Vec<u8>,
+    hooks: Option<*mut serial_hooks::Written>,
 }
 
 unsafe extern "C" fn run_serialize(data: *mut c_void) {
     let job = &mut *(data as *mut Serialize);
     let mut stream: R_outpstream_st = std::mem::zeroed();
+    let (hook, hook_data): (Hook, SEXP) = match job.hooks {
+        Some(written) => (
+            Some(serial_hooks::write_hook),
+            Rf_protect(serial_hooks::hook_data(&mut *written)),
+        ),
+        None => (None, R_NilValue),
+    };
     R_InitOutPStream(
         &mut stream,
         job.output as *mut c_void,
@@ -93,30 +103,44 @@ unsafe extern "C" fn run_serialize(data: *mut c_void) {
         3,
         Some(out_char),
         Some(out_bytes),
-        None,
-        R_NilValue,
+        hook,
+        hook_data,
     );
     R_Serialize(job.object, &mut stream);
+    if job.hooks.is_some() {
+        Rf_unprotect(1);
+    }
 }
 
 struct Unserialize<'a> {
     source: Source<'a>,
+    hooks: Option<*mut serial_hooks::Read>,
     result: SEXP,
 }
 
 unsafe extern "C" fn run_unserialize(data: *mut c_void) {
     let job = &mut *(data as *mut Unserialize);
     let mut stream: R_inpstream_st = std::mem::zeroed();
+    let (hook, hook_data): (Hook, SEXP) = match job.hooks {
+        Some(read) => (
+            Some(serial_hooks::read_hook),
+            Rf_protect(serial_hooks::hook_data(&mut *read)),
+        ),
+        None => (None, R_NilValue),
+    };
     R_InitInPStream(
         &mut stream,
         &mut job.source as *mut Source as *mut c_void,
         R_pstream_format_t::R_pstream_any_format,
         Some(in_char),
         Some(in_bytes),
-        None,
-        R_NilValue,
+        hook,
+        hook_data,
     );
     let result = R_Unserialize(&mut stream);
+    if job.hooks.is_some() {
+        Rf_unprotect(1);
+    }
     // R_ToplevelExec rebalances the protection stack when it returns, so
     // the result is kept alive through the precious list instead.
     R_PreserveObject(result);
@@ -191,12 +215,15 @@ thread_local! {
     );
 }
 
-/// Serializes with R's own serializer.
+/// Serializes with R's own serializer, through the serialization hooks in
+/// force, if any.
 pub fn serialize_with_r(object: SEXP) -> std::result::Result<Vec<u8>, String> {
     let mut output = Vec::new();
+    let mut written = serial_hooks::in_force().map(serial_hooks::Written::new);
     let mut job = Serialize {
         object,
         output: &mut output,
+        hooks: written.as_mut().map(|w| w as *mut serial_hooks::Written),
     };
     let ok = unsafe {
         R_ToplevelExec(
@@ -204,36 +231,64 @@ pub fn serialize_with_r(object: SEXP) -> std::result::Result<Vec<u8>, String> {
             &mut job as *mut Serialize as *mut c_void,
         )
     };
+    if let Some(error) = written.as_mut().and_then(|w| w.error.take()) {
+        return Err(error);
+    }
     if ok == 0 {
         return Err("the object could not be serialized".into());
     }
-    Ok(output)
+    Ok(match written {
+        Some(written) => written.assemble(output),
+        None => output,
+    })
 }
 
 /// Unserializes an R object from a buffer written by R's serialize(). The
 /// result is unprotected: the caller protects it before allocating again.
 pub fn unserialize_sexp(bytes: &[u8]) -> std::result::Result<SEXP, String> {
+    if let Some(rest) = bytes.strip_prefix(serial_hooks::MAGIC) {
+        return unserialize_hooked(&mut Slice::new(rest));
+    }
     if let Some(object) = scalar::read(bytes) {
         return Ok(object);
     }
     if let Some(object) = crate::serial_read::read(bytes) {
         return Ok(object);
     }
-    unserialize_with_r(&mut Slice::new(bytes))
+    unserialize_with_r(&mut Slice::new(bytes), None)
 }
 
 /// Unserializes a task whose bytes are still arriving, copying them into
 /// the R objects as they come. Unprotected, as above.
 pub fn unserialize_arriving(incoming: &Incoming) -> std::result::Result<SEXP, String> {
+    let mut cursor = Cursor::new(incoming);
+    if crew_core::worker::Cursor::take(&mut cursor, 4).ok() == Some(&serial_hooks::MAGIC[..]) {
+        return unserialize_hooked(&mut cursor);
+    }
     if let Some(object) = crate::serial_read::read_from(Cursor::new(incoming)) {
         return Ok(object);
     }
-    unserialize_with_r(&mut Cursor::new(incoming))
+    unserialize_with_r(&mut Cursor::new(incoming), None)
 }
 
-fn unserialize_with_r(bytes: &mut dyn Bytes) -> std::result::Result<SEXP, String> {
+/// A payload whose objects of registered classes went through the
+/// serialization hooks: `bytes` is past the magic bytes.
+fn unserialize_hooked(bytes: &mut dyn Bytes) -> std::result::Result<SEXP, String> {
+    let mut read = serial_hooks::Read::parse(bytes)?;
+    let result = unserialize_with_r(bytes, Some(&mut read));
+    match read.error.take() {
+        Some(error) => Err(error),
+        None => result,
+    }
+}
+
+fn unserialize_with_r(
+    bytes: &mut dyn Bytes,
+    hooks: Option<&mut serial_hooks::Read>,
+) -> std::result::Result<SEXP, String> {
     let mut job = Unserialize {
         source: Source { bytes },
+        hooks: hooks.map(|h| h as *mut serial_hooks::Read),
         result: unsafe { R_NilValue },
     };
     let ok = unsafe {

@@ -16,6 +16,7 @@
 
 use crate::records::{error_record, with_guard};
 use crate::result_rows::rows;
+use crate::serial_hooks::{self, Hooks};
 use crate::sexp::{self, Protect};
 use crew_core::dispatcher::{Cells, Taken};
 use extendr_ffi::{
@@ -23,10 +24,13 @@ use extendr_ffi::{
     SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
 };
 use std::ffi::c_void;
+use std::rc::Rc;
 use std::sync::Arc;
 
 struct Owner {
     cells: Arc<Cells>,
+    /// The controller's serialization hooks, for reading results.
+    hooks: Option<Rc<Hooks>>,
 }
 
 struct Constants {
@@ -43,10 +47,10 @@ thread_local! {
 
 /// The owner of handles on `cells`, for rows named after `controller` (a
 /// string) when no worker wrote them.
-pub fn owner(cells: Arc<Cells>, controller: SEXP) -> SEXP {
+pub fn owner(cells: Arc<Cells>, controller: SEXP, hooks: Option<Rc<Hooks>>) -> SEXP {
     let tag = CONSTANTS.with(|c| c.owner_tag);
     let mut protect = Protect::new();
-    let x = protect.keep(sexp::external(Owner { cells }, tag, false));
+    let x = protect.keep(sexp::external(Owner { cells, hooks }, tag, false));
     unsafe { extendr_ffi::R_SetExternalPtrProtected(x, controller) };
     x
 }
@@ -77,7 +81,12 @@ impl CellArena {
     /// The next free cell and the owner its handle must keep. `holder` is
     /// an external pointer whose protected value keeps the owner of the
     /// current chunk alive until the next chunk replaces it.
-    pub fn next(&self, holder: SEXP, controller: SEXP) -> (Arc<Cells>, usize, SEXP) {
+    pub fn next(
+        &self,
+        holder: SEXP,
+        controller: SEXP,
+        hooks: &Option<Rc<Hooks>>,
+    ) -> (Arc<Cells>, usize, SEXP) {
         let mut current = self.current.borrow_mut();
         if let Some((cells, next)) = current.as_mut() {
             let owner = unsafe { R_ExternalPtrProtected(holder) };
@@ -87,7 +96,7 @@ impl CellArena {
             }
         }
         let cells = Cells::new(CHUNK);
-        let owner = owner(cells.clone(), controller);
+        let owner = owner(cells.clone(), controller, hooks.clone());
         unsafe { extendr_ffi::R_SetExternalPtrProtected(holder, owner) };
         *current = Some((cells.clone(), 1));
         (cells, 0, owner)
@@ -101,10 +110,10 @@ fn is_owner_of(x: SEXP, cells: &Arc<Cells>) -> bool {
 
 /// Handles on every cell of `cells`, named by `names` (a character vector
 /// as long as `cells`).
-pub fn handles(cells: Arc<Cells>, names: SEXP, controller: SEXP) -> SEXP {
+pub fn handles(cells: Arc<Cells>, names: SEXP, controller: SEXP, hooks: Option<Rc<Hooks>>) -> SEXP {
     let n = cells.len();
     let mut protect = Protect::new();
-    let owner = protect.keep(owner(cells, controller));
+    let owner = protect.keep(owner(cells, controller, hooks));
     let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, n as isize) });
     for i in 0..n {
         let name = unsafe { STRING_ELT(names, i as isize) };
@@ -150,6 +159,7 @@ pub extern "C" fn wrap__native_task_row(x: SEXP) -> SEXP {
         let Some(outcome) = owner.cells.get(index).and_then(|cell| cell.outcome()) else {
             return sexp::nil();
         };
+        serial_hooks::use_hooks(owner.hooks.clone());
         let taken = [Taken {
             name: Arc::from(sexp::charsxp_str(name).unwrap_or("")),
             outcome,

@@ -67,6 +67,7 @@ fn main() {
         timing: Timing::default(),
         tls: None,
         certificate: None,
+        welcome: Vec::new(),
     })
     .expect("dispatcher");
     let token = d.issue_credential(2);

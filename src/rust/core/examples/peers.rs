@@ -86,6 +86,7 @@ fn run(peers: usize, tasks: usize) -> f64 {
         timing: Timing::default(),
         tls: None,
         certificate: None,
+        welcome: Vec::new(),
     })
     .expect("dispatcher");
     let token = d.issue_credential(peers as u64);

@@ -307,6 +307,7 @@ fn terminate_frees_the_port_at_once() {
         timing: timing(),
         tls: None,
         certificate: None,
+        welcome: Vec::new(),
     })
     .unwrap();
     assert_eq!(again.port(), port);

@@ -117,6 +117,7 @@ fn a_tls_worker_on_a_plain_port_gets_nothing() {
         timing: timing(),
         tls: None,
         certificate: None,
+        welcome: Vec::new(),
     })
     .unwrap();
     let token = d.issue_credential(1);

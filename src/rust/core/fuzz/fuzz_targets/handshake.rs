@@ -35,6 +35,7 @@ fn target() -> &'static Target {
             timing: Timing::default(),
             tls: None,
             certificate: None,
+            welcome: Vec::new(),
         })
         .expect("the dispatcher starts on loopback");
         let token = dispatcher.issue_credential(u64::MAX);

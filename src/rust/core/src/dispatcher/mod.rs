@@ -68,6 +68,9 @@ pub struct Config {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// The certificate workers trust, as PEM text, to hand to launchers.
     pub certificate: Option<String>,
+    /// Bytes every worker receives with its welcome, before any task: the
+    /// controller's settings that workers must share (opaque here).
+    pub welcome: Vec<u8>,
 }
 
 /// A running dispatcher.
@@ -100,7 +103,9 @@ impl Dispatcher {
         let listener = rt.block_on(TcpListener::bind(&address))?;
         let port = listener.local_addr()?.port();
         let signal = Signal::new();
-        let state = Arc::new(Mutex::new(State::new(signal.clone())));
+        let mut state = State::new(signal.clone());
+        state.welcome = Arc::new(config.welcome);
+        let state = Arc::new(Mutex::new(state));
         let (shutdown, shutdown_rx) = watch::channel(false);
         let tls = config.tls.is_some();
         let accept = rt.spawn(accept_loop(

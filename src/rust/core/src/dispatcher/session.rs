@@ -51,20 +51,23 @@ pub async fn serve<S>(
     let joined = {
         let mut state = lock(&state);
         if state.authenticate(&credential, &nonce, &proof) {
-            state.join(link.clone(), pid)
+            let welcome_bytes = state.welcome.clone();
+            state
+                .join(link.clone(), pid)
+                .map(|joined| (joined, welcome_bytes))
         } else {
             None
         }
     };
     drop(handshake_permit);
-    let Some((worker_id, stream)) = joined else {
+    let Some(((worker_id, stream), welcome_bytes)) = joined else {
         return;
     };
     let welcome = Message::Welcome {
         worker: worker_id,
         stream,
     };
-    if link.send(&welcome, &[]).await.is_err() {
+    if link.send(&welcome, &welcome_bytes).await.is_err() {
         lock(&state).leave(worker_id, false);
         return;
     }

@@ -136,6 +136,8 @@ pub struct State {
     next_part: u64,
     /// What a resolved task's payload becomes.
     empty: Arc<Vec<u8>>,
+    /// What every worker receives with its welcome (see `Config::welcome`).
+    pub(crate) welcome: Arc<Vec<u8>>,
     /// Queued task ids, oldest first, as ranges `start..end` (a batch is
     /// one range); ids of tasks cancelled while queued stay until they
     /// reach the front (`queued` counts the live ones).
@@ -179,6 +181,7 @@ impl State {
             batches: Vec::new(),
             next_part: 1,
             empty: Arc::new(Vec::new()),
+            welcome: Arc::new(Vec::new()),
             queue: VecDeque::new(),
             queued: 0,
             resolved: VecDeque::new(),

@@ -89,7 +89,9 @@ pub enum Message {
         proof: Vec<u8>,
         pid: u32,
     },
-    /// Dispatcher to worker: accepted; the worker's own RNG stream.
+    /// Dispatcher to worker: accepted; the worker's own RNG stream. The
+    /// payload is what the dispatcher gives every worker before its first
+    /// task (a controller's serialization settings), often empty.
     Welcome { worker: u64, stream: [i32; 7] },
     /// Dispatcher to worker: run this task. With `part` 0 the payload is
     /// the whole serialized task; otherwise it is the task's own items, to

@@ -56,8 +56,10 @@ pub struct WorkerConfig {
 /// What the evaluating thread receives.
 #[derive(Debug)]
 pub enum Event {
-    /// Connected and accepted; the worker's own RNG stream.
-    Ready { stream: [i32; 7] },
+    /// Connected and accepted: the worker's own RNG stream, and what the
+    /// dispatcher sends every worker before its first task (see
+    /// `dispatcher::Config::welcome`).
+    Ready { stream: [i32; 7], setup: Vec<u8> },
     /// A task to evaluate.
     Task {
         id: u64,
@@ -100,7 +102,8 @@ pub(crate) struct Waiting {
 /// thread decide together, under one lock.
 #[derive(Debug)]
 pub(crate) struct Line {
-    pub ready: Option<[i32; 7]>,
+    /// The worker's RNG stream and the bytes of its welcome, until taken.
+    pub ready: Option<([i32; 7], Vec<u8>)>,
     pub queue: VecDeque<Waiting>,
     /// The task the evaluating thread took and has not answered.
     pub running: Option<u64>,
@@ -267,8 +270,8 @@ impl WorkerClient {
             line = self.shared.line();
         }
         loop {
-            if let Some(stream) = line.ready.take() {
-                return Some(Event::Ready { stream });
+            if let Some((stream, setup)) = line.ready.take() {
+                return Some(Event::Ready { stream, setup });
             }
             if let Some(reason) = line.exit {
                 return Some(Event::Exit(reason));

@@ -99,8 +99,8 @@ pub(crate) async fn run(
 
 /// How a handshake ended.
 enum Handshake {
-    /// Accepted, with the worker's RNG stream.
-    Welcomed([i32; 7]),
+    /// Accepted, with the worker's RNG stream and the welcome's bytes.
+    Welcomed([i32; 7], Vec<u8>),
     /// The connection closed or stayed silent before any challenge, as when
     /// the dispatcher is busy with a flood of handshakes: worth dialling again.
     NoChallenge,
@@ -146,8 +146,8 @@ async fn handshake(
     match timeout(config.heartbeat_timeout, welcome).await {
         Ok(Some(Frame {
             message: Message::Welcome { stream, .. },
-            ..
-        })) => Handshake::Welcomed(stream),
+            payload,
+        })) => Handshake::Welcomed(stream, payload),
         _ => Handshake::Refused,
     }
 }
@@ -360,7 +360,7 @@ async fn session(
         };
         let mut reader = BufReader::with_capacity(64 * 1024, read_half);
         match handshake(config, &mut reader, &mut write_half).await {
-            Handshake::Welcomed(stream) => break (reader, write_half, stream),
+            Handshake::Welcomed(stream, setup) => break (reader, write_half, (stream, setup)),
             Handshake::Refused => return ExitReason::Rejected,
             Handshake::NoChallenge if Instant::now() < deadline => {
                 sleep(Duration::from_millis(100)).await;

@@ -29,6 +29,7 @@ pub fn dispatcher_with(
         timing: timing(),
         tls,
         certificate,
+        welcome: Vec::new(),
     })
     .unwrap()
 }
