@@ -38,6 +38,14 @@ serial_test_config <- function() {
   )
 }
 
+# Waits for the one task pushed and checks that it failed with `pattern`.
+serial_test_expect_error <- function(controller, pattern) {
+  controller$wait(seconds_timeout = 60)
+  row <- controller$pop()
+  testthat::expect_equal(row$status, "error")
+  testthat::expect_match(row$error, pattern)
+}
+
 crew_test("crew_serial_config() builds the configuration mirai's workers take", {
   sfunc <- function(x) raw(1L)
   ufunc <- function(bytes) NULL
@@ -138,10 +146,7 @@ crew_test("without the hooks, such an object arrives without its state", {
     data = list(handle = serial_test_handle(1)),
     globals = list(serial_test_value = serial_test_value)
   )
-  controller$wait(seconds_timeout = 60)
-  row <- controller$pop()
-  expect_equal(row$status, "error")
-  expect_match(row$error, "signal of this package")
+  serial_test_expect_error(controller, "signal of this package")
 })
 
 crew_test("a hook that fails is an error for its task, and R keeps running", {
@@ -166,10 +171,7 @@ crew_test("a hook that fails is an error for its task, and R keeps running", {
   # Values a worker cannot send come back as errors.
   helpers <- list(serial_test_handle = serial_test_handle)
   controller$push(serial_test_handle(1), globals = helpers, name = "value")
-  controller$wait(seconds_timeout = 60)
-  row <- controller$pop()
-  expect_equal(row$status, "error")
-  expect_match(row$error, "cannot write this one")
+  serial_test_expect_error(controller, "cannot write this one")
   controller$push(TRUE, name = "fine")
   controller$wait(seconds_timeout = 60)
   expect_true(controller$pop()$result[[1L]])
@@ -184,16 +186,10 @@ crew_test("an unserialize hook that fails is an error for its task, on either si
   controller <- crew_controller_local(workers = 1L, seconds_idle = 60, serialization = config)
   on.exit(controller$terminate())
   controller$push(TRUE, data = list(x = serial_test_handle(1)), name = "in")
-  controller$wait(seconds_timeout = 60)
-  row <- controller$pop()
-  expect_equal(row$status, "error")
-  expect_match(row$error, "cannot read this one")
+  serial_test_expect_error(controller, "cannot read this one")
   helpers <- list(serial_test_handle = serial_test_handle)
   controller$push(serial_test_handle(1), globals = helpers, name = "out")
-  controller$wait(seconds_timeout = 60)
-  row <- controller$pop()
-  expect_equal(row$status, "error")
-  expect_match(row$error, "cannot read this one")
+  serial_test_expect_error(controller, "cannot read this one")
 })
 
 crew_test("the native side refuses any other object as serialization settings", {
