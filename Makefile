@@ -25,9 +25,10 @@ install: deps
 demo: install
 	$(RSCRIPT) demo/map.R
 
-# The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh).
+# The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh);
+# the browser tests drive headless Chromium through the Shiny apps.
 test: install
-	@bash tools/install-deps.sh --slurm
+	@bash tools/install-deps.sh --slurm --browser
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(RSCRIPT) tools/run-tests.R
 

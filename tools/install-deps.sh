@@ -23,23 +23,23 @@ packages=(
   r-cran-withr
 )
 
-# `--check` adds what R CMD check --as-cran runs besides R: qpdf for PDF
-# sizes and checkbashisms (in devscripts) for the configure scripts.
-if [[ "${1:-}" == "--check" ]]; then
-  packages+=(qpdf devscripts)
-fi
-
-# `--slurm` adds a SLURM workload manager and munge, for the launcher
-# plugin tests on a one-node cluster (tools/slurm-cluster.sh).
-if [[ "${1:-}" == "--slurm" ]]; then
-  packages+=(slurm-wlm munge)
-fi
-
-# `--compare` adds what other builds of crew import beyond this package's
-# dependencies, for `make bench COMPARE=...`.
-if [[ "${1:-}" == "--compare" ]]; then
-  packages+=(r-cran-data.table)
-fi
+for option in "$@"; do
+  case "$option" in
+    # qpdf for PDF sizes and checkbashisms (in devscripts) for the configure
+    # scripts, which R CMD check --as-cran runs besides R.
+    --check) packages+=(qpdf devscripts) ;;
+    # A SLURM workload manager and munge, for the launcher plugin tests on a
+    # one-node cluster (tools/slurm-cluster.sh).
+    --slurm) packages+=(slurm-wlm munge) ;;
+    # Shiny, headless Chromium with its WebDriver, and curl, for the tests
+    # that click through the Shiny apps in inst/shiny.
+    --browser) packages+=(r-cran-shiny r-cran-httpuv r-cran-jsonlite chromium chromium-driver curl) ;;
+    # What other builds of crew import beyond this package's dependencies,
+    # for `make bench COMPARE=...`.
+    --compare) packages+=(r-cran-data.table) ;;
+    *) echo "unknown option $option" >&2; exit 1 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
