@@ -62,9 +62,23 @@ print.crew_task <- function(x, ...) {
 #'   polls: the core schedules the settlement on R's main thread through
 #'   the `later` event loop when the result arrives. Neither `pop()` nor
 #'   `collect()` is affected: they still return the result once.
+#'
+#'   Promises settle from the `later` event loop, which Shiny runs by itself
+#'   and `later::run_now()` runs in a script. The "Promises" and
+#'   "Asynchronous Shiny apps" vignettes show both.
 #' @param x A task handle returned by `push()`.
 #' @return A `promises` promise.
-#' @keywords internal
+#' @examples
+#' if (identical(Sys.getenv("CREW_EXAMPLES"), "true")) {
+#'   library(promises)
+#'   controller <- crew_controller_local()
+#'   controller$start()
+#'   value <- NULL
+#'   controller$push(1 + 1) %...>% (function(row) value <<- row$result[[1L]])
+#'   while (is.null(value)) later::run_now(timeoutSecs = 0.1)
+#'   value
+#'   controller$terminate()
+#' }
 #' @exportS3Method promises::as.promise
 as.promise.crew_task <- function(x) {
   # The core looks up later's C interface, which R provides only once the
@@ -110,7 +124,7 @@ task_promise_settle <- function(id) {
     entry$resolve(row)
   } else {
     condition <- structure(
-      class = c("crew_error", "error", "condition"),
+      class = c("crew_error", "crew", "error", "condition"),
       list(
         message = sprintf("task %s: %s", row$name, row$error %||% row$status),
         call = NULL,

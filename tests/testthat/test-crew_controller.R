@@ -1004,6 +1004,7 @@ crew_test("task promises fulfil and reject as their tasks end, and leave results
     }, seconds_timeout = 30)
   )
   expect_true(inherits(rejected$long, "crew_error"))
+  expect_true(inherits(rejected$long, "crew"))
   expect_equal(rejected$long$row$code, 20L)
   out <- NULL
   expect_true(crew_test_until(function() {
