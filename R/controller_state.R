@@ -194,13 +194,70 @@ controller_autoscale <- function(self, private, loop) {
   }
   self$start()
   private$.loop <- loop
+  # Scales now, then whenever the dispatcher reports a task queued or a
+  # worker come or gone, and on a timer only while the backlog outgrows the
+  # connected workers (launches still starting, or scaling held back by the
+  # throttle). With nothing to do, nothing runs.
+  pending <- new.env(parent = emptyenv())
+  pending$watch <- FALSE
+  pending$timer <- FALSE
+  wake <- NULL
   step <- function() {
-    if (!inherits(private$.loop, "event_loop")) {
+    if (!identical(private$.loop, loop) || !isTRUE(private$.client$started)) {
+      autoscale_forget(wake)
       return(invisible())
     }
     self$scale(throttle = TRUE)
-    later::later(step, delay = private$.launcher$throttle$seconds_interval, loop = private$.loop)
+    if (!pending$watch) {
+      pending$watch <- native_backlog_watch(private$.dispatcher, wake, loop$id)
+    }
+    status <- private$.client$status()
+    demand <- min(private$.launcher$workers, status[["awaiting"]] + status[["executing"]])
+    if (!pending$timer && demand > status[["connections"]]) {
+      pending$timer <- TRUE
+      later::later(
+        function() {
+          pending$timer <- FALSE
+          step()
+        },
+        delay = private$.launcher$throttle$seconds_interval,
+        loop = loop
+      )
+    }
+    invisible()
   }
+  wake <- autoscale_register(function() {
+    pending$watch <- FALSE
+    step()
+  })
   step()
+  invisible()
+}
+
+# Autoscale loops waiting for news from their dispatchers, by id.
+autoscale_wakers <- new.env(parent = emptyenv())
+autoscale_wakers$.next <- 0
+
+autoscale_register <- function(wake) {
+  id <- autoscale_wakers$.next + 1
+  autoscale_wakers$.next <- id
+  assign(as.character(id), wake, envir = autoscale_wakers)
+  id
+}
+
+autoscale_forget <- function(id) {
+  key <- as.character(id)
+  if (exists(key, envir = autoscale_wakers, inherits = FALSE)) {
+    rm(list = key, envir = autoscale_wakers)
+  }
+}
+
+# Called from a later loop (see src/rust/src/api_tasks.rs) when the
+# dispatcher of autoscale loop `id` queued a task or saw a worker come or go.
+autoscale_wake <- function(id) {
+  wake <- get0(as.character(id), envir = autoscale_wakers, inherits = FALSE)
+  if (is.function(wake)) {
+    wake()
+  }
   invisible()
 }

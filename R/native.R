@@ -341,3 +341,15 @@ native_unserialize <- function(bytes) {
 native_public_addresses <- function(host) {
   .Call(wrap__native_public_addresses, native_utf8(host))
 }
+
+# Asks the dispatcher to wake autoscale loop `id` (through later loop
+# `loop_id`) at the next task queued or worker come or gone. TRUE once
+# armed, FALSE if the dispatcher is gone.
+native_backlog_watch <- function(dispatcher, id, loop_id) {
+  if (is.null(dispatcher)) {
+    return(FALSE)
+  }
+  native_unwrap(
+    .Call(wrap__native_backlog_watch, dispatcher, as.numeric(id), as.integer(loop_id))
+  )
+}

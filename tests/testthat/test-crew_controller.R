@@ -840,6 +840,45 @@ crew_test("controller autoscale() runs tasks and terminate() stops it for good",
   expect_null(controller$client$url)
 })
 
+crew_test("controller autoscale() sleeps while idle and wakes when a task is queued", {
+  crew_test_skip()
+  controller <- crew_test_controller(workers = 1L)
+  loop <- later::create_loop(parent = NULL)
+  on.exit({
+    controller$descale()
+    controller$terminate()
+    later::destroy_loop(loop)
+  })
+  controller$autoscale(loop = loop)
+  # Nothing is scheduled while there is nothing to scale for.
+  later::run_now(timeoutSecs = 0.2, loop = loop)
+  expect_true(later::loop_empty(loop))
+  controller$push("woken", name = "woken", scale = FALSE)
+  # The dispatcher schedules the autoscaler on the loop as the task is
+  # queued; until then no worker was launched.
+  expect_false(later::loop_empty(loop))
+  expect_true(
+    crew_test_until(
+      function() {
+        later::run_now(timeoutSecs = 0.1, loop = loop)
+        controller$client$status()[["completed"]] >= 1L
+      },
+      seconds_timeout = 30
+    )
+  )
+  expect_equal(crew_test_pop(controller, scale = FALSE)$result[[1L]], "woken")
+  # With the task done and its worker connected, the loop goes quiet.
+  expect_true(
+    crew_test_until(
+      function() {
+        later::run_now(timeoutSecs = 0.1, loop = loop)
+        later::loop_empty(loop)
+      },
+      seconds_timeout = 30
+    )
+  )
+})
+
 # Spec 0.5: a task handle works with promises::as.promise() (the Shiny
 # vignette chains `%...>%` on the handle returned by push()).
 crew_test("controller task handles convert to promises", {

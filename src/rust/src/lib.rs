@@ -17,6 +17,7 @@ mod api_util;
 mod api_worker;
 mod convert;
 mod idle_collection;
+mod later_loop;
 mod records;
 mod result_rows;
 mod serial;

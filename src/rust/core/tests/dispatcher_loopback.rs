@@ -416,3 +416,36 @@ fn cancelling_a_held_task_frees_the_worker_for_the_next() {
     d.terminate();
     worker.join().unwrap();
 }
+
+#[test]
+fn backlog_watchers_hear_once_of_tasks_queued_and_workers_come_and_gone() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let d = dispatcher();
+    let heard = Arc::new(AtomicUsize::new(0));
+    let watch = |d: &Dispatcher| {
+        let heard = heard.clone();
+        d.on_backlog_change(Box::new(move || {
+            heard.fetch_add(1, Ordering::SeqCst);
+        }));
+    };
+    watch(&d);
+    d.push(None, vec![1], None, None).unwrap();
+    d.push(None, vec![2], None, None).unwrap();
+    assert_eq!(heard.load(Ordering::SeqCst), 1, "a watcher runs once");
+    watch(&d);
+    let token = d.issue_credential(1);
+    let mut config = worker_config(&d, &token);
+    config.idle = Some(Duration::from_millis(300));
+    let worker = spawn_echo_worker(config);
+    wait_for(|| heard.load(Ordering::SeqCst) == 2);
+    wait_for(|| d.status().completed == 2);
+    assert_eq!(heard.load(Ordering::SeqCst), 2, "results are no news");
+    watch(&d);
+    assert_eq!(worker.join().unwrap(), ExitReason::Idle);
+    wait_for(|| heard.load(Ordering::SeqCst) == 3);
+    watch(&d);
+    d.terminate();
+    d.on_backlog_change(Box::new(|| panic!("a terminated dispatcher has no news")));
+    assert_eq!(heard.load(Ordering::SeqCst), 3);
+}

@@ -2,6 +2,7 @@
 //! runtime inside the client process, so it keeps dispatching while R is
 //! busy and dies with the client.
 
+mod backlog_watch;
 pub mod batch;
 mod deliver;
 pub mod outcome;
@@ -151,6 +152,17 @@ impl Dispatcher {
     /// Signalled once per resolved task.
     pub fn signal(&self) -> Arc<Signal> {
         self.signal.clone()
+    }
+
+    /// Calls `callback` once, at the next change that can call for more
+    /// workers: a task queued, a worker joining or leaving (never once the
+    /// dispatcher is terminated). It runs under the dispatcher's lock, on
+    /// whatever thread made the change, so it must only pass the news on.
+    pub fn on_backlog_change(&self, callback: Box<dyn FnOnce() + Send>) {
+        let mut state = self.lock();
+        if !state.is_closed() {
+            state.backlog.add(callback);
+        }
     }
 
     /// Totals of the results taken so far, kept by whoever turns taken

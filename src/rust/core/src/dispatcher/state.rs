@@ -21,6 +21,7 @@
 //! from the ones that return or scan what they were asked for (`cancel`,
 //! `take`, `names`).
 
+use super::backlog_watch::BacklogWatch;
 use super::batch::{Batch, Items};
 use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 use super::slab::Slab;
@@ -138,6 +139,8 @@ pub struct State {
     empty: Arc<Vec<u8>>,
     /// What every worker receives with its welcome (see `Config::welcome`).
     pub(crate) welcome: Arc<Vec<u8>>,
+    /// Who wants to hear of the next task queued or worker come or gone.
+    pub(crate) backlog: BacklogWatch,
     /// Queued task ids, oldest first, as ranges `start..end` (a batch is
     /// one range); ids of tasks cancelled while queued stay until they
     /// reach the front (`queued` counts the live ones).
@@ -182,6 +185,7 @@ impl State {
             next_part: 1,
             empty: Arc::new(Vec::new()),
             welcome: Arc::new(Vec::new()),
+            backlog: BacklogWatch::default(),
             queue: VecDeque::new(),
             queued: 0,
             resolved: VecDeque::new(),
@@ -307,6 +311,7 @@ impl State {
         self.queued += 1;
         self.status.awaiting += 1;
         self.assign();
+        self.backlog.changed();
         Ok((id, name))
     }
 
@@ -360,6 +365,7 @@ impl State {
         self.queued += n;
         self.status.awaiting += n as u64;
         self.assign();
+        self.backlog.changed();
         Ok((first, cells))
     }
 
@@ -523,6 +529,7 @@ impl State {
         self.holders.clear();
         self.grants.clear();
         self.outgoing.clear();
+        self.backlog.clear();
         self.workers
             .drain()
             .map(|(_, worker)| worker.link)

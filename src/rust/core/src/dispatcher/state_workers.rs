@@ -78,6 +78,7 @@ impl State {
             self.idle_workers += 1;
             self.file(worker_id);
             self.assign();
+            self.backlog.changed();
         }
     }
 
@@ -134,5 +135,6 @@ impl State {
             }
         }
         self.assign();
+        self.backlog.changed();
     }
 }
