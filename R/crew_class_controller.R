@@ -483,7 +483,15 @@ crew_class_controller <- R6::R6Class(
     #' @param error `NULL`, `"stop"`, `"warn"` or `"silent"`: what to do if
     #'   the task did not succeed.
     #' @param controllers Unused; for compatibility with groups.
-    #' @return A one-row data frame of results, or `NULL`.
+    #' @return A one-row data frame of results, or `NULL`. Results of
+    #'   `pop()`, `collect()` and `map()` have 12 columns: `name`, `command`,
+    #'   `result` (a list column with the task's value), `status`
+    #'   (`"success"`, `"error"`, `"crash"` or `"cancel"`), `error`, `code`,
+    #'   `trace`, `warnings`, `seconds`, `seed`, `algorithm` and
+    #'   `controller`. `code` is `0` for success, `-1` for an error in the
+    #'   task's own code, `19` for a crash (the worker's connection was lost
+    #'   mid-task), `20` for a cancellation, and `5` for a task that ran past
+    #'   its `seconds_timeout` (status `"error"`).
     pop = function(
       scale = TRUE,
       collect = NULL,
