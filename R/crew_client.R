@@ -15,6 +15,9 @@
 #'   interface that is up and not loopback, which other machines can reach.
 #'   A name that is none of these is an error.
 #' @param port TCP port to listen on. `NULL` or `0` picks a free port.
+#'   Controllers of this R session given the same port share one listening
+#'   socket (each worker reaches the controller that launched it); they
+#'   must then use the same TLS settings.
 #' @param serialization `NULL` or the value of [crew_serial_config()] (or
 #'   `mirai::serial_config()`): how objects behind external pointers, of the
 #'   classes it names, travel to workers and back.

@@ -74,6 +74,9 @@ fn native_dispatcher_start(
         tls,
         certificate: identity.map(|i| i.certificate_pem().to_string()),
         welcome: welcome.as_slice().to_vec(),
+        // Controllers that share a port serve workers through one TLS
+        // identity, so they must agree on how workers are served.
+        tls_settings: format!("{tls_mode}\n{tls_certificates}\n{tls_workers_ca}"),
     };
     match registry::start(profile, config) {
         Ok(d) => named(

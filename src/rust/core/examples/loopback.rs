@@ -68,6 +68,7 @@ fn main() {
         tls: None,
         certificate: None,
         welcome: Vec::new(),
+        tls_settings: String::new(),
     })
     .expect("dispatcher");
     let token = d.issue_credential(2);

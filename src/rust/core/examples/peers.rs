@@ -87,6 +87,7 @@ fn run(peers: usize, tasks: usize) -> f64 {
         tls: None,
         certificate: None,
         welcome: Vec::new(),
+        tls_settings: String::new(),
     })
     .expect("dispatcher");
     let token = d.issue_credential(peers as u64);

@@ -12,6 +12,8 @@ pub enum Error {
     Authentication,
     #[error("compute profile '{profile}' is already active at URL {url}. Each crew controller must have a unique compute profile, and a profile cannot be started twice.")]
     ProfileActive { profile: String, url: String },
+    #[error("port {port} cannot be shared: {reason}")]
+    PortShared { port: u16, reason: String },
     #[error("compute profile '{0}' is not running")]
     ProfileNotRunning(String),
     #[error("task name '{0}' is already in use; pop or collect the earlier task first")]

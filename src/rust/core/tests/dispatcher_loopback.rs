@@ -308,6 +308,7 @@ fn terminate_frees_the_port_at_once() {
         tls: None,
         certificate: None,
         welcome: Vec::new(),
+        tls_settings: String::new(),
     })
     .unwrap();
     assert_eq!(again.port(), port);

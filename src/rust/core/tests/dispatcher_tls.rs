@@ -118,6 +118,7 @@ fn a_tls_worker_on_a_plain_port_gets_nothing() {
         tls: None,
         certificate: None,
         welcome: Vec::new(),
+        tls_settings: String::new(),
     })
     .unwrap();
     let token = d.issue_credential(1);

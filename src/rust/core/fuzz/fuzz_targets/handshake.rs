@@ -36,6 +36,7 @@ fn target() -> &'static Target {
             tls: None,
             certificate: None,
             welcome: Vec::new(),
+            tls_settings: String::new(),
         })
         .expect("the dispatcher starts on loopback");
         let token = dispatcher.issue_credential(u64::MAX);

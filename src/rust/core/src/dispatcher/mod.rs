@@ -1,10 +1,12 @@
-//! The dispatcher: one listener per controller, running on the shared
-//! runtime inside the client process, so it keeps dispatching while R is
-//! busy and dies with the client.
+//! The dispatcher: one per controller, running on the shared runtime
+//! inside the client process, so it keeps dispatching while R is busy and
+//! dies with the client. Dispatchers on the same host and port share one
+//! listening socket (see `listener.rs`).
 
 mod backlog_watch;
 pub mod batch;
 mod deliver;
+mod listener;
 pub mod outcome;
 mod session;
 mod slab;
@@ -21,16 +23,15 @@ use crate::runtime::runtime;
 use crate::signal::Signal;
 use crate::{Error, Result};
 use deliver::{deliver, deliver_blocking};
+use listener::Listener;
 use state::State;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
-use tokio::task::JoinHandle;
+use tokio::sync::watch;
 
 /// Connections allowed to be in their handshake at once; more are refused
 /// at accept so a flood cannot exhaust memory or file descriptors.
-const MAX_HANDSHAKES: usize = 512;
+pub(crate) const MAX_HANDSHAKES: usize = 512;
 
 /// How long a waiting caller watches for a resolution before it sleeps:
 /// a short task on an idle worker resolves within this window, and waking
@@ -72,22 +73,24 @@ pub struct Config {
     /// Bytes every worker receives with its welcome, before any task: the
     /// controller's settings that workers must share (opaque here).
     pub welcome: Vec<u8>,
+    /// A description of the TLS settings (mode, certificates, worker
+    /// authority): dispatchers that share a port must give the same one.
+    /// The socket keeps the TLS identity of the dispatcher that opened it.
+    pub tls_settings: String,
 }
 
 /// A running dispatcher.
 pub struct Dispatcher {
     state: Arc<Mutex<State>>,
     signal: Arc<Signal>,
-    host: String,
-    port: u16,
+    listener: Arc<Listener>,
+    member: u64,
+    /// Ends this dispatcher's worker sessions.
     shutdown: watch::Sender<bool>,
-    accept: Mutex<Option<JoinHandle<()>>>,
-    tls: bool,
-    certificate: Option<String>,
     tally: Mutex<Tally>,
 }
 
-fn bind_address(host: &str, port: u16) -> String {
+pub(crate) fn bind_address(host: &str, port: u16) -> String {
     if host.contains(':') && !host.starts_with('[') {
         format!("[{host}]:{port}")
     } else {
@@ -97,34 +100,23 @@ fn bind_address(host: &str, port: u16) -> String {
 
 impl Dispatcher {
     /// Binds the listener (synchronously, so the port is known and errors
-    /// surface at once) and starts accepting workers.
+    /// surface at once), or joins the one that other dispatchers of this
+    /// process have on the same host and port, and starts accepting
+    /// workers.
     pub fn start(config: Config) -> Result<Dispatcher> {
-        let rt = runtime()?;
-        let address = bind_address(&config.host, config.port);
-        let listener = rt.block_on(TcpListener::bind(&address))?;
-        let port = listener.local_addr()?.port();
+        runtime()?;
         let signal = Signal::new();
         let mut state = State::new(signal.clone());
-        state.welcome = Arc::new(config.welcome);
+        state.welcome = Arc::new(config.welcome.clone());
         let state = Arc::new(Mutex::new(state));
         let (shutdown, shutdown_rx) = watch::channel(false);
-        let tls = config.tls.is_some();
-        let accept = rt.spawn(accept_loop(
-            listener,
-            state.clone(),
-            config.timing,
-            config.tls.map(crate::tls::TlsAcceptor::from),
-            shutdown_rx,
-        ));
+        let (listener, member) = Listener::join(config, state.clone(), shutdown_rx)?;
         Ok(Dispatcher {
             state,
             signal,
-            host: config.host,
-            port,
+            listener,
+            member,
             shutdown,
-            accept: Mutex::new(Some(accept)),
-            tls,
-            certificate: config.certificate,
             tally: Mutex::new(Tally::default()),
         })
     }
@@ -135,18 +127,24 @@ impl Dispatcher {
 
     /// The URL workers dial.
     pub fn url(&self) -> String {
-        let scheme = if self.tls { "tls+tcp" } else { "tcp" };
-        format!("{scheme}://{}", bind_address(&self.host, self.port))
+        let scheme = if self.listener.tls() {
+            "tls+tcp"
+        } else {
+            "tcp"
+        };
+        let address = bind_address(self.listener.host(), self.listener.port());
+        format!("{scheme}://{address}")
     }
 
-    /// The certificate workers trust (TLS only), as PEM text.
+    /// The certificate workers trust (TLS only), as PEM text: that of the
+    /// dispatcher that opened a shared socket.
     pub fn certificate(&self) -> Option<&str> {
-        self.certificate.as_deref()
+        self.listener.certificate()
     }
 
     /// The port actually bound.
     pub fn port(&self) -> u16 {
-        self.port
+        self.listener.port()
     }
 
     /// Signalled once per resolved task.
@@ -360,11 +358,10 @@ impl Dispatcher {
     }
 
     /// Stops accepting, tells every worker to leave, and frees the port
-    /// before returning.
+    /// before returning (unless other dispatchers still share it).
     pub fn terminate(&self) {
         let links = self.lock().close();
         let _ = self.shutdown.send(true);
-        let handle = self.accept.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Ok(rt) = runtime() {
             rt.block_on(async {
                 let closing = links
@@ -372,11 +369,9 @@ impl Dispatcher {
                     .map(|link| link.close(Some(&crate::protocol::Message::Shutdown)));
                 let _ =
                     tokio::time::timeout(Duration::from_secs(2), futures_join_all(closing)).await;
-                if let Some(handle) = handle {
-                    let _ = tokio::time::timeout(Duration::from_secs(5), handle).await;
-                }
             });
         }
+        self.listener.leave(self.member, true);
     }
 }
 
@@ -391,6 +386,7 @@ impl Drop for Dispatcher {
                 );
             }
         }
+        self.listener.leave(self.member, false);
     }
 }
 
@@ -398,55 +394,6 @@ impl Drop for Dispatcher {
 async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: impl Iterator<Item = F>) {
     for future in futures {
         future.await;
-    }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    state: Arc<Mutex<State>>,
-    timing: Timing,
-    tls: Option<crate::tls::TlsAcceptor>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = shutdown.changed() => return,
-        };
-        let Ok((stream, _)) = accepted else {
-            // Out of descriptors or similar: back off instead of spinning.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        };
-        let Ok(permit) = handshakes.clone().try_acquire_owned() else {
-            drop(stream);
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let state = state.clone();
-        let shutdown = shutdown.clone();
-        let Some(acceptor) = tls.clone() else {
-            tokio::spawn(async move {
-                session::serve(stream, state, timing, shutdown, permit).await;
-            });
-            continue;
-        };
-        // The TLS handshake counts against the same deadline and the same
-        // cap on concurrent handshakes as the credential check after it.
-        tokio::spawn(async move {
-            let deadline = tokio::time::Instant::now() + timing.handshake_timeout;
-            let Ok(Ok(stream)) = tokio::time::timeout_at(deadline, acceptor.accept(stream)).await
-            else {
-                return;
-            };
-            let remaining = deadline.saturating_duration_since(tokio::time::Instant::now());
-            let timing = Timing {
-                handshake_timeout: remaining,
-                ..timing
-            };
-            session::serve(stream, state, timing, shutdown, permit).await;
-        });
     }
 }
 

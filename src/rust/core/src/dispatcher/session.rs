@@ -2,26 +2,28 @@
 //! reader that feeds results into the state and sends whatever the state
 //! decides (usually the worker's next task) itself, and a heartbeat timer.
 
+use super::listener::{route, Member, Members};
 use super::state::State;
 use super::{deliver, Timing};
 use crate::protocol::{auth, read_frame, write_frame, Limits, Link, Message};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
-use tokio::sync::{watch, OwnedSemaphorePermit};
-use tokio::time::timeout;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{timeout, timeout_at};
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Serves one connection until it ends or the dispatcher shuts down.
-/// Strangers that fail the handshake are dropped without touching the state
-/// beyond a credential lookup.
+/// Serves one connection until it ends or its dispatcher shuts down: the
+/// handshake (by `deadline`) finds the dispatcher among `members` that
+/// issued the worker's credential, and the connection is that dispatcher's
+/// from then on. Strangers that fail the handshake are dropped without
+/// touching any state beyond a credential lookup.
 pub async fn serve<S>(
     stream: S,
-    state: Arc<Mutex<State>>,
-    timing: Timing,
-    mut shutdown: watch::Receiver<bool>,
+    members: Members,
+    deadline: tokio::time::Instant,
     handshake_permit: OwnedSemaphorePermit,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -35,7 +37,7 @@ pub async fn serve<S>(
         write_half.flush().await?;
         read_frame(&mut reader, Limits::HANDSHAKE).await
     };
-    let hello = match timeout(timing.handshake_timeout, handshake).await {
+    let hello = match timeout_at(deadline, handshake).await {
         Ok(Ok(Some(frame))) => frame.message,
         _ => return,
     };
@@ -47,17 +49,22 @@ pub async fn serve<S>(
     else {
         return;
     };
+    let Some(Member {
+        state,
+        timing,
+        mut shutdown,
+        ..
+    }) = route(&members, &credential, &nonce, &proof)
+    else {
+        return;
+    };
     let link = Arc::new(Link::new(write_half));
     let joined = {
         let mut state = lock(&state);
-        if state.authenticate(&credential, &nonce, &proof) {
-            let welcome_bytes = state.welcome.clone();
-            state
-                .join(link.clone(), pid)
-                .map(|joined| (joined, welcome_bytes))
-        } else {
-            None
-        }
+        let welcome_bytes = state.welcome.clone();
+        state
+            .join(link.clone(), pid)
+            .map(|joined| (joined, welcome_bytes))
     };
     drop(handshake_permit);
     let Some(((worker_id, stream), welcome_bytes)) = joined else {

@@ -30,6 +30,7 @@ pub fn dispatcher_with(
         tls,
         certificate,
         welcome: Vec::new(),
+        tls_settings: String::new(),
     })
     .unwrap()
 }
