@@ -40,15 +40,21 @@ vignette_run <- function(directory, label, lines, kind) {
   out
 }
 
-crew_test("the TLS vignette's custom certificates work as printed", {
+# A fresh directory for the chunks, removed when the calling test ends.
+vignette_directory <- function(envir = parent.frame()) {
   crew_test_skip()
   if (!nzchar(Sys.which("openssl"))) {
     testthat::skip("needs openssl")
   }
-  lines <- vignette_tls_source()
   directory <- tempfile()
   dir.create(directory)
-  on.exit(unlink(directory, recursive = TRUE))
+  withr::defer(unlink(directory, recursive = TRUE), envir = envir)
+  directory
+}
+
+crew_test("the TLS vignette's custom certificates work as printed", {
+  directory <- vignette_directory()
+  lines <- vignette_tls_source()
   withr::local_envvar(CREW_KEY_PASSWORD = "a password for the test")
   vignette_run(directory, "custom-recipe", lines, "bash")
   expect_true(all(file.exists(
@@ -60,14 +66,8 @@ crew_test("the TLS vignette's custom certificates work as printed", {
 })
 
 crew_test("the TLS vignette's mutual TLS recipe works as printed", {
-  crew_test_skip()
-  if (!nzchar(Sys.which("openssl"))) {
-    testthat::skip("needs openssl")
-  }
+  directory <- vignette_directory()
   lines <- vignette_tls_source()
-  directory <- tempfile()
-  dir.create(directory)
-  on.exit(unlink(directory, recursive = TRUE))
   vignette_run(directory, "mutual-recipe", lines, "bash")
   out <- vignette_run(directory, "mutual-controller", lines, "r")
   expect_match(out$stdout, "vignette chunk done")

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{dispatcher, spawn_echo_worker, timing, wait_for, worker_config};
-use crew_core::dispatcher::{Config, Dispatcher, CODE_CRASH};
+use common::{dispatcher, spawn_echo_worker, wait_for, worker_config};
+use crew_core::dispatcher::{Dispatcher, CODE_CRASH};
 use crew_core::protocol::{read_frame, write_frame, Credential, ExitReason, Limits, Message};
 use crew_core::worker::{address_from_url, Event, WorkerClient};
 use std::io::{Read, Write};
@@ -301,16 +301,7 @@ fn terminate_frees_the_port_at_once() {
     let d = dispatcher();
     let port = d.port();
     d.terminate();
-    let again = Dispatcher::start(Config {
-        host: "127.0.0.1".into(),
-        port,
-        timing: timing(),
-        tls: None,
-        certificate: None,
-        welcome: Vec::new(),
-        tls_settings: String::new(),
-    })
-    .unwrap();
+    let again = common::dispatcher_on(port, "").unwrap();
     assert_eq!(again.port(), port);
     again.terminate();
 }

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{spawn_echo_worker, timing, wait_for, worker_config};
-use crew_core::dispatcher::{Config, Dispatcher};
+use common::{dispatcher_on, spawn_echo_worker, wait_for, worker_config};
+use crew_core::dispatcher::Dispatcher;
 use crew_core::protocol::ExitReason;
 use crew_core::worker::WorkerClient;
 use crew_core::Error;
@@ -18,22 +18,12 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn on_port(port: u16, tls_settings: &str) -> crew_core::Result<Dispatcher> {
-    Dispatcher::start(Config {
-        host: "127.0.0.1".into(),
-        port,
-        timing: timing(),
-        tls: None,
-        certificate: None,
-        welcome: Vec::new(),
-        tls_settings: tls_settings.into(),
-    })
-}
-
 #[test]
 fn dispatchers_on_one_port_keep_their_own_workers_and_tasks() {
     let port = free_port();
-    let dispatchers: Vec<Dispatcher> = (0..3).map(|_| on_port(port, "plain").unwrap()).collect();
+    let dispatchers: Vec<Dispatcher> = (0..3)
+        .map(|_| dispatcher_on(port, "plain").unwrap())
+        .collect();
     assert!(dispatchers.iter().all(|d| d.port() == port));
     assert!(dispatchers.iter().all(|d| d.url() == dispatchers[0].url()));
     let workers: Vec<_> = dispatchers
@@ -86,13 +76,13 @@ fn dispatchers_on_one_port_keep_their_own_workers_and_tasks() {
 #[test]
 fn other_tls_settings_on_a_shared_port_are_refused() {
     let port = free_port();
-    let first = on_port(port, "plain").unwrap();
-    match on_port(port, "automatic") {
+    let first = dispatcher_on(port, "plain").unwrap();
+    match dispatcher_on(port, "automatic") {
         Err(Error::PortShared { port: p, .. }) => assert_eq!(p, port),
         Err(other) => panic!("unexpected error: {other}"),
         Ok(_) => panic!("a dispatcher with other TLS settings shared the port"),
     }
     first.terminate();
     // With the port given up, other settings may take it.
-    on_port(port, "automatic").unwrap().terminate();
+    dispatcher_on(port, "automatic").unwrap().terminate();
 }

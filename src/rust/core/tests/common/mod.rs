@@ -39,6 +39,20 @@ pub fn dispatcher() -> Dispatcher {
     dispatcher_with(None, None)
 }
 
+/// A plain dispatcher on 127.0.0.1:`port`, sharing that port with others
+/// of the same `tls_settings`.
+pub fn dispatcher_on(port: u16, tls_settings: &str) -> crew_core::Result<Dispatcher> {
+    Dispatcher::start(Config {
+        host: "127.0.0.1".into(),
+        port,
+        timing: timing(),
+        tls: None,
+        certificate: None,
+        welcome: Vec::new(),
+        tls_settings: tls_settings.into(),
+    })
+}
+
 pub fn worker_config_with(d: &Dispatcher, token: &str, tls: Option<WorkerTls>) -> WorkerConfig {
     WorkerConfig {
         credential: Credential::parse(token).unwrap(),
