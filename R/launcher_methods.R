@@ -204,7 +204,15 @@ launcher_settings <- function(self, private) {
     },
     rs = if (running) native_dispatcher_stream(profile),
     dialtimeout = private$.seconds_timeout * 1000,
-    credential = if (running) native_dispatcher_credential(profile, private$.launch_size %||% 1L)
+    # A worker must connect within seconds_launch of its launch: later, the
+    # launch counts as failed (and is replaced), so a late worker is refused.
+    credential = if (running) {
+      native_dispatcher_credential(
+        profile,
+        private$.launch_size %||% 1L,
+        private$.seconds_launch
+      )
+    }
   )
 }
 

@@ -227,8 +227,13 @@ native_cancel <- function(dispatcher, names, all) {
   native_unwrap(.Call(wrap__native_cancel, dispatcher, native_utf8(names), isTRUE(all)))
 }
 
-native_dispatcher_credential <- function(profile, uses) {
-  .Call(wrap__native_dispatcher_credential, native_utf8(profile), as.numeric(uses))
+native_dispatcher_credential <- function(profile, uses, seconds = Inf) {
+  .Call(
+    wrap__native_dispatcher_credential,
+    native_utf8(profile),
+    as.numeric(uses),
+    as.numeric(seconds)
+  )
 }
 
 native_dispatcher_stream <- function(profile) {

@@ -215,3 +215,26 @@ crew_test("a worker collects a large task's garbage while it waits for the next"
   }
   expect_true(file.exists(marker))
 })
+
+crew_test("a worker that starts after its launch counted as failed is refused", {
+  crew_test_skip()
+  client <- crew_client(host = "127.0.0.1", seconds_interval = 0.1)
+  launcher <- crew_launcher(name = "late", seconds_interval = 0.1, seconds_launch = 5)
+  controller <- crew_controller(client = client, launcher = launcher)
+  on.exit(controller$terminate(), add = TRUE)
+  controller$start()
+  issued <- Sys.time()
+  late_call <- controller$launcher$call()
+  timely_call <- controller$launcher$call()
+  timely <- crew_test_rscript(timely_call)
+  on.exit(timely$kill(), add = TRUE)
+  expect_true(
+    crew_test_until(~ controller$client$status()[["connections"]] == 1L, seconds_timeout = 30)
+  )
+  Sys.sleep(max(0, 5.5 - as.numeric(difftime(Sys.time(), issued, units = "secs"))))
+  late <- crew_test_rscript(late_call, stdout = "|", stderr = "|")
+  on.exit(late$kill(), add = TRUE)
+  expect_true(crew_test_until(~ !late$is_alive(), seconds_timeout = 30))
+  expect_equal(late$get_exit_status(), 6L)
+  expect_equal(controller$client$status()[["cumulative"]], 1L)
+})

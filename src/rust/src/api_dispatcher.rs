@@ -119,11 +119,14 @@ fn native_dispatcher_status(profile: &str) -> Robj {
     out
 }
 
-/// A launch credential for `uses` workers, or NULL if not running.
+/// A launch credential for `uses` workers that connect within `seconds`
+/// (Inf: no limit), or NULL if not running.
 #[extendr]
-fn native_dispatcher_credential(profile: &str, uses: f64) -> Robj {
+fn native_dispatcher_credential(profile: &str, uses: f64, seconds: f64) -> Robj {
     match running(profile) {
-        Ok(d) => d.issue_credential(uses.clamp(1.0, 1e9) as u64).into(),
+        Ok(d) => d
+            .issue_credential_within(uses.clamp(1.0, 1e9) as u64, duration(seconds))
+            .into(),
         Err(_) => Robj::from(()),
     }
 }

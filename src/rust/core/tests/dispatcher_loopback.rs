@@ -441,3 +441,17 @@ fn backlog_watchers_hear_once_of_tasks_queued_and_workers_come_and_gone() {
     d.on_backlog_change(Box::new(|| panic!("a terminated dispatcher has no news")));
     assert_eq!(heard.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_worker_that_comes_after_its_launch_window_is_refused() {
+    let d = dispatcher();
+    let late = d.issue_credential_within(1, Some(Duration::from_millis(200)));
+    let timely = d.issue_credential_within(1, Some(Duration::from_secs(30)));
+    std::thread::sleep(Duration::from_millis(300));
+    let refused = spawn_echo_worker(worker_config(&d, &late));
+    assert_eq!(refused.join().unwrap(), ExitReason::Rejected);
+    let accepted = spawn_echo_worker(worker_config(&d, &timely));
+    wait_for(|| d.status().connections == 1);
+    d.terminate();
+    assert_eq!(accepted.join().unwrap(), ExitReason::Normal);
+}

@@ -352,6 +352,12 @@ impl Dispatcher {
         self.lock().issue_credential(uses)
     }
 
+    /// A credential token good for `uses` workers that connect within
+    /// `window` (a launch's time to start); later ones are refused.
+    pub fn issue_credential_within(&self, uses: u64, window: Option<Duration>) -> String {
+        self.lock().issue_credential_within(uses, window)
+    }
+
     /// The next RNG stream of this dispatcher.
     pub fn next_stream(&self) -> [i32; 7] {
         self.lock().next_stream()

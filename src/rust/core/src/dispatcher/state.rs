@@ -125,6 +125,8 @@ struct Worker {
 struct Grant {
     credential: Credential,
     uses: u64,
+    /// After this, the launch counts as failed and its workers are refused.
+    expires: Option<std::time::Instant>,
 }
 
 /// Everything the dispatcher knows, behind its one lock.

@@ -6,10 +6,22 @@ use super::{Grant, Outcome, Place, State, Worker, CODE_CRASH, WORKER_SLOTS};
 use crate::protocol::{Credential, Link, ResultMeta};
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 impl State {
     /// Issues a credential good for `uses` workers; returns its token.
     pub fn issue_credential(&mut self, uses: u64) -> String {
+        self.issue_credential_within(uses, None)
+    }
+
+    /// Issues a credential good for `uses` workers that connect within
+    /// `window`: a worker that comes later belongs to a launch the
+    /// launcher counted as failed (and replaced), so it is refused.
+    /// Credentials whose window passed are forgotten here.
+    pub fn issue_credential_within(&mut self, uses: u64, window: Option<Duration>) -> String {
+        let now = Instant::now();
+        self.grants
+            .retain(|_, grant| grant.expires.is_none_or(|expires| expires > now));
         let credential = Credential::generate();
         let token = credential.token();
         self.grants.insert(
@@ -17,6 +29,7 @@ impl State {
             Grant {
                 credential,
                 uses: uses.max(1),
+                expires: window.and_then(|window| now.checked_add(window)),
             },
         );
         token
@@ -27,6 +40,13 @@ impl State {
         let Some(grant) = self.grants.get_mut(id) else {
             return false;
         };
+        if grant
+            .expires
+            .is_some_and(|expires| expires <= Instant::now())
+        {
+            self.grants.remove(id);
+            return false;
+        }
         if !grant.credential.verify(nonce, proof) {
             return false;
         }
