@@ -76,10 +76,6 @@ crew_eval_record <- function(
       set.seed(seed)
     }
   }
-  if (crew_eval_autometric()) {
-    crew_eval_autometric_phase(name)
-    on.exit(crew_eval_autometric_phase(NULL), add = TRUE)
-  }
   if (length(packages)) {
     load_packages(packages = packages, library = library)
   }

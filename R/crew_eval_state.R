@@ -96,36 +96,3 @@ load_packages <- function(packages, library) {
 #' @title Per-process cache of crew_eval() look-ups
 #' @keywords internal
 crew_eval_cache <- new.env(parent = emptyenv())
-
-#' @title Whether task phases can be logged with autometric
-#' @description Checked once per process, because looking for a package
-#'   that is not installed costs file system access on every task.
-#' @keywords internal
-#' @return `TRUE` if autometric (>= 0.1.0) is installed.
-crew_eval_autometric <- function() {
-  available <- crew_eval_cache$autometric
-  if (is.null(available)) {
-    available <- isTRUE(
-      tryCatch(
-        utils::packageVersion("autometric") >= "0.1.0",
-        error = function(condition) FALSE
-      )
-    )
-    crew_eval_cache$autometric <- available
-  }
-  available
-}
-
-#' @title Set or reset the autometric logging phase
-#' @keywords internal
-#' @param phase Character string with the new phase, or `NULL` to reset it.
-#' @return `NULL` (invisibly).
-crew_eval_autometric_phase <- function(phase) {
-  # autometric is optional, so it is reached without a static reference.
-  if (is.null(phase)) {
-    getExportedValue("autometric", "log_phase_reset")()
-  } else {
-    getExportedValue("autometric", "log_phase_set")(phase)
-  }
-  invisible()
-}

@@ -171,7 +171,7 @@ crew_test("crew_client() fixed port appears in the URL and is free after termina
   expect_equal(third$url, paste0("tcp://127.0.0.1:", port))
 })
 
-crew_test("crew_client() a port in use by another client is a crew_error", {
+crew_test("crew_client() a port of another client of this session is shared", {
   crew_test_skip()
   port <- crew_test_port()
   first <- crew_client(host = "127.0.0.1", port = port)
@@ -179,12 +179,25 @@ crew_test("crew_client() a port in use by another client is a crew_error", {
   first$start()
   second <- crew_client(host = "127.0.0.1", port = port)
   on.exit(second$terminate(), add = TRUE)
-  expect_crew_error(second$start())
-  expect_false(second$started)
-  expect_null(second$url)
-  # The failed start did not disturb the first client.
+  second$start()
+  expect_true(second$started)
+  expect_equal(second$url, first$url)
+  # Terminating one leaves the other listening.
+  second$terminate()
   expect_true(first$started)
   expect_true(all(first$status() == 0L))
+})
+
+crew_test("crew_client() a port in use by another process is a crew_error", {
+  crew_test_skip()
+  port <- crew_test_port()
+  socket <- serverSocket(port)
+  on.exit(close(socket), add = TRUE)
+  client <- crew_client(host = "127.0.0.1", port = port)
+  on.exit(client$terminate(), add = TRUE)
+  expect_crew_error(client$start())
+  expect_false(client$started)
+  expect_null(client$url)
 })
 
 crew_test("crew_client() profile conflicts", {

@@ -1,21 +1,9 @@
 # Controllers of one R session on one port share its listening socket: a
 # worker's credential says which controller it belongs to.
 
-shared_port_free <- function() {
-  for (attempt in seq_len(50L)) {
-    port <- sample(41000:48999, 1L)
-    socket <- try(serverSocket(port), silent = TRUE)
-    if (!inherits(socket, "try-error")) {
-      close(socket)
-      return(port)
-    }
-  }
-  stop("no free port found")
-}
-
 crew_test("twenty controllers share one port and keep their own tasks and workers", {
   crew_test_skip()
-  port <- shared_port_free()
+  port <- crew_test_port()
   names <- sprintf("c%02d", seq_len(20L))
   controllers <- lapply(names, function(name) {
     crew_controller_local(
@@ -72,7 +60,7 @@ crew_test("twenty controllers share one port and keep their own tasks and worker
 
 crew_test("controllers with other TLS settings cannot share a port", {
   crew_test_skip()
-  port <- shared_port_free()
+  port <- crew_test_port()
   plain <- crew_controller_local(name = "plain", host = "127.0.0.1", port = port)
   on.exit(plain$terminate(), add = TRUE)
   plain$start()
@@ -88,7 +76,7 @@ crew_test("controllers with other TLS settings cannot share a port", {
 
 crew_test("controllers with automatic TLS share a port and its certificate", {
   crew_test_skip()
-  port <- shared_port_free()
+  port <- crew_test_port()
   controllers <- lapply(c("tls_a", "tls_b"), function(name) {
     crew_controller_local(
       name = name,

@@ -9,7 +9,6 @@ use crew_core::tls::Identity;
 use crew_core::{registry, runtime, Error};
 use extendr_api::prelude::*;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub(crate) fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
     runtime::check_not_forked()?;
@@ -25,8 +24,6 @@ fn native_dispatcher_start(
     profile: &str,
     host: &str,
     port: i32,
-    heartbeat_seconds: f64,
-    heartbeat_timeout: f64,
     tls_mode: &str,
     tls_certificates: &str,
     tls_key: &str,
@@ -40,11 +37,8 @@ fn native_dispatcher_start(
     let Ok(port) = u16::try_from(port) else {
         return error_record("port must be between 0 and 65535");
     };
-    let timing = Timing {
-        heartbeat_interval: duration(heartbeat_seconds).unwrap_or(Duration::from_secs(1)),
-        heartbeat_timeout: duration(heartbeat_timeout).unwrap_or(Duration::from_secs(10)),
-        ..Timing::default()
-    };
+    // The core's timings; workers learn them in their welcome.
+    let timing = Timing::default();
     let identity = match tls_mode {
         "none" => None,
         "automatic" => Some(Identity::automatic(host)),

@@ -8,6 +8,7 @@ use crate::records;
 use crate::serial::{self, Serialized};
 use crate::serial_hooks::{self, Hooks};
 use crate::sexp::{self, Protect};
+use crew_core::dispatcher::Timing;
 use crew_core::protocol::{Credential, ResultMeta, Seed};
 use crew_core::runtime;
 use crew_core::tls;
@@ -98,8 +99,9 @@ fn native_worker_start(
         } else {
             0
         },
-        heartbeat_interval: Duration::from_secs(1),
-        heartbeat_timeout: Duration::from_secs(10),
+        // Until the dispatcher's welcome names its own.
+        heartbeat_interval: Timing::default().heartbeat_interval,
+        heartbeat_timeout: Timing::default().heartbeat_timeout,
         exit_signal: (exit_signal > 0).then_some(exit_signal),
         interrupt_signal: Some(libc::SIGINT),
         tls,

@@ -68,6 +68,8 @@ fn random_message(rng: &mut Rng) -> Message {
         2 => Message::Welcome {
             worker: rng.next(),
             stream: std::array::from_fn(|_| rng.next() as i32),
+            heartbeat_interval_ms: rng.next(),
+            heartbeat_timeout_ms: rng.next(),
         },
         3 => Message::Task {
             id: rng.next(),

@@ -6,10 +6,9 @@ mod common;
 
 use common::{dispatcher, spawn_echo_worker, wait_for, worker_config};
 use crew_core::protocol::frame::encode_prefix;
-use crew_core::protocol::{read_frame, ExitReason, Limits, Message};
+use crew_core::protocol::{ExitReason, Message};
 use crew_core::worker::{Event, Payload, WorkerClient, WorkerConfig};
 use std::io::Write;
-use std::net::TcpListener;
 use std::time::Duration;
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
@@ -43,38 +42,7 @@ fn large_tasks_arrive_in_pieces_and_come_back_whole() {
 /// A dispatcher of the test's own that welcomes the worker, announces a
 /// task of `announced` bytes, sends `sent` of them and hangs up.
 fn hang_up_mid_task(announced: usize, sent: usize) -> WorkerConfig {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("tcp://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let (mut socket, _) = listener.accept().unwrap();
-        let write = |socket: &mut std::net::TcpStream, message: &Message, payload: &[u8]| {
-            let prefix = encode_prefix(message, payload.len()).unwrap();
-            socket.write_all(&prefix).unwrap();
-            socket.write_all(payload).unwrap();
-        };
-        write(&mut socket, &Message::Challenge { nonce: [7; 32] }, &[]);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let hello = runtime.block_on(async {
-            let std = socket.try_clone().unwrap();
-            std.set_nonblocking(true).unwrap();
-            let mut stream = tokio::net::TcpStream::from_std(std).unwrap();
-            read_frame(&mut stream, Limits::HANDSHAKE).await
-        });
-        assert!(matches!(
-            hello,
-            Ok(Some(frame)) if matches!(frame.message, Message::Hello { .. })
-        ));
-        write(
-            &mut socket,
-            &Message::Welcome {
-                worker: 1,
-                stream: [0; 7],
-            },
-            &[],
-        );
+    common::fake_dispatcher((1000, 2000), move |socket| {
         let task = Message::Task {
             id: 1,
             name: "big".into(),
@@ -85,8 +53,7 @@ fn hang_up_mid_task(announced: usize, sent: usize) -> WorkerConfig {
         socket.write_all(&vec![1u8; sent]).unwrap();
         socket.flush().unwrap();
         std::thread::sleep(Duration::from_millis(200));
-    });
-    common::worker_config_for_address(&url)
+    })
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub use tally::Tally;
 use crate::protocol::Limits;
 use crate::runtime::runtime;
 use crate::signal::Signal;
-use crate::{Error, Result};
+use crate::Result;
 use deliver::{deliver, deliver_blocking};
 use listener::Listener;
 use state::State;
@@ -400,11 +400,5 @@ impl Drop for Dispatcher {
 async fn futures_join_all<F: std::future::Future<Output = ()>>(futures: impl Iterator<Item = F>) {
     for future in futures {
         future.await;
-    }
-}
-
-impl From<tokio::task::JoinError> for Error {
-    fn from(e: tokio::task::JoinError) -> Error {
-        Error::Runtime(e.to_string())
     }
 }

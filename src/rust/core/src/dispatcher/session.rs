@@ -73,6 +73,8 @@ pub async fn serve<S>(
     let welcome = Message::Welcome {
         worker: worker_id,
         stream,
+        heartbeat_interval_ms: timing.heartbeat_interval.as_millis() as u64,
+        heartbeat_timeout_ms: timing.heartbeat_timeout.as_millis() as u64,
     };
     if link.send(&welcome, &welcome_bytes).await.is_err() {
         lock(&state).leave(worker_id, false);

@@ -89,10 +89,17 @@ pub enum Message {
         proof: Vec<u8>,
         pid: u32,
     },
-    /// Dispatcher to worker: accepted; the worker's own RNG stream. The
-    /// payload is what the dispatcher gives every worker before its first
-    /// task (a controller's serialization settings), often empty.
-    Welcome { worker: u64, stream: [i32; 7] },
+    /// Dispatcher to worker: accepted; the worker's own RNG stream, and
+    /// the heartbeat interval and timeout (milliseconds) the dispatcher
+    /// keeps, which the worker keeps too. The payload is what the
+    /// dispatcher gives every worker before its first task (a controller's
+    /// serialization settings), often empty.
+    Welcome {
+        worker: u64,
+        stream: [i32; 7],
+        heartbeat_interval_ms: u64,
+        heartbeat_timeout_ms: u64,
+    },
     /// Dispatcher to worker: run this task. With `part` 0 the payload is
     /// the whole serialized task; otherwise it is the task's own items, to
     /// be joined with the part of that id (sent before in a `Part` frame,

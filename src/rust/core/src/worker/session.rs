@@ -97,10 +97,19 @@ pub(crate) async fn run(
     }
 }
 
+/// What the dispatcher said when it accepted the worker.
+struct Welcomed {
+    stream: [i32; 7],
+    setup: Vec<u8>,
+    /// The dispatcher's heartbeat interval and timeout, which the worker
+    /// keeps for the rest of the session.
+    heartbeat_interval: Duration,
+    heartbeat_timeout: Duration,
+}
+
 /// How a handshake ended.
 enum Handshake {
-    /// Accepted, with the worker's RNG stream and the welcome's bytes.
-    Welcomed([i32; 7], Vec<u8>),
+    Welcomed(Welcomed),
     /// The connection closed or stayed silent before any challenge, as when
     /// the dispatcher is busy with a flood of handshakes: worth dialling again.
     NoChallenge,
@@ -143,11 +152,28 @@ async fn handshake(
             .ok()
             .flatten()
     };
+    // A dispatcher that names no usable timing leaves the worker's own.
+    let or_own = |ms: u64, own: Duration| {
+        Some(Duration::from_millis(ms))
+            .filter(|d| !d.is_zero())
+            .unwrap_or(own)
+    };
     match timeout(config.heartbeat_timeout, welcome).await {
         Ok(Some(Frame {
-            message: Message::Welcome { stream, .. },
+            message:
+                Message::Welcome {
+                    stream,
+                    heartbeat_interval_ms,
+                    heartbeat_timeout_ms,
+                    ..
+                },
             payload,
-        })) => Handshake::Welcomed(stream, payload),
+        })) => Handshake::Welcomed(Welcomed {
+            stream,
+            setup: payload,
+            heartbeat_interval: or_own(heartbeat_interval_ms, config.heartbeat_interval),
+            heartbeat_timeout: or_own(heartbeat_timeout_ms, config.heartbeat_timeout),
+        }),
         _ => Handshake::Refused,
     }
 }
@@ -353,14 +379,14 @@ async fn session(
     shared: &Arc<Shared>,
 ) -> ExitReason {
     let deadline = Instant::now() + config.connect_timeout;
-    let (reader, write_half, stream) = loop {
+    let (reader, write_half, welcomed) = loop {
         let (read_half, mut write_half) = match dial(config, deadline).await {
             Ok(halves) => halves,
             Err(reason) => return reason,
         };
         let mut reader = BufReader::with_capacity(64 * 1024, read_half);
         match handshake(config, &mut reader, &mut write_half).await {
-            Handshake::Welcomed(stream, setup) => break (reader, write_half, (stream, setup)),
+            Handshake::Welcomed(welcomed) => break (reader, write_half, welcomed),
             Handshake::Refused => return ExitReason::Rejected,
             Handshake::NoChallenge if Instant::now() < deadline => {
                 sleep(Duration::from_millis(100)).await;
@@ -372,10 +398,15 @@ async fn session(
     let _ = shared.link.set(link.clone());
     {
         let mut line = shared.line();
-        line.ready = Some(stream);
+        line.ready = Some((welcomed.stream, welcomed.setup));
         shared.nudge(&line);
     }
-    let reader_task = tokio::spawn(read_loop(reader, config.heartbeat_timeout, shared.clone()));
+    let heartbeat_interval = welcomed.heartbeat_interval;
+    let reader_task = tokio::spawn(read_loop(
+        reader,
+        welcomed.heartbeat_timeout,
+        shared.clone(),
+    ));
 
     let far = Instant::now() + Duration::from_secs(86_400 * 365);
     let deadline =
@@ -385,7 +416,7 @@ async fn session(
     // again from what the line says, so results cost the session nothing.
     let mut idle_at = timers_from.map_or(far, |from| deadline(config.idle, from));
     let mut wall_at = timers_from.map_or(far, |from| deadline(config.wall, from));
-    let mut ticker = tokio::time::interval(config.heartbeat_interval);
+    let mut ticker = tokio::time::interval(heartbeat_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let reason = loop {
         tokio::select! {
@@ -423,7 +454,7 @@ async fn session(
                 }
             },
             _ = ticker.tick() => {
-                if link.heartbeat(config.heartbeat_interval).await.is_err() {
+                if link.heartbeat(heartbeat_interval).await.is_err() {
                     break ExitReason::Lost;
                 }
             }

@@ -147,3 +147,53 @@ pub fn spawn_sleepy_worker(config: WorkerConfig) -> std::thread::JoinHandle<Exit
         }
     })
 }
+
+/// A dispatcher of the test's own on 127.0.0.1: it challenges the worker,
+/// takes any Hello, welcomes it with `heartbeat` (interval and timeout in
+/// milliseconds), then hands the socket to `then`. Returns the settings of
+/// a worker that dials it.
+pub fn fake_dispatcher(
+    heartbeat: (u64, u64),
+    then: impl FnOnce(&mut std::net::TcpStream) + Send + 'static,
+) -> WorkerConfig {
+    use crew_core::protocol::frame::encode_prefix;
+    use crew_core::protocol::{read_frame, Limits, Message};
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("tcp://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let write = |socket: &mut std::net::TcpStream, message: &Message| {
+            socket
+                .write_all(&encode_prefix(message, 0).unwrap())
+                .unwrap();
+        };
+        write(&mut socket, &Message::Challenge { nonce: [7; 32] });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let hello = runtime.block_on(async {
+            let std = socket.try_clone().unwrap();
+            std.set_nonblocking(true).unwrap();
+            let mut stream = tokio::net::TcpStream::from_std(std).unwrap();
+            read_frame(&mut stream, Limits::HANDSHAKE).await
+        });
+        assert!(matches!(
+            hello,
+            Ok(Some(frame)) if matches!(frame.message, Message::Hello { .. })
+        ));
+        socket.set_nonblocking(false).unwrap();
+        write(
+            &mut socket,
+            &Message::Welcome {
+                worker: 1,
+                stream: [0; 7],
+                heartbeat_interval_ms: heartbeat.0,
+                heartbeat_timeout_ms: heartbeat.1,
+            },
+        );
+        then(&mut socket);
+    });
+    worker_config_for_address(&url)
+}
