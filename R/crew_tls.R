@@ -260,7 +260,7 @@ tls_validate <- function(self, private, test) {
         crew_error(
           paste(
             "the TLS key, password and certificates cannot be used:",
-            sub("^invalid argument: ", "", conditionMessage(condition))
+            conditionMessage(condition)
           )
         )
       }

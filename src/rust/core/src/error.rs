@@ -22,7 +22,9 @@ pub enum Error {
         "the task is {bytes} bytes, more than the {limit} bytes one frame of a connection carries"
     )]
     TooLarge { bytes: u64, limit: u64 },
-    #[error("invalid argument: {0}")]
+    /// The message says which argument and what is wrong with it, in words
+    /// R shows as they are.
+    #[error("{0}")]
     InvalidArgument(String),
     #[error("the crew background runtime cannot be used in a forked child process (for example parallel::mclapply); use a PSOCK cluster or a crew controller instead")]
     Forked,
