@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test test-rust test-r valgrind bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -26,11 +26,17 @@ demo: install
 	$(RSCRIPT) demo/map.R
 
 # The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh);
-# the browser tests drive headless Chromium through the Shiny apps.
+# the browser tests drive headless Chromium through the Shiny apps; the
+# native boundary's test files then run again under valgrind.
 test: install
-	@bash tools/install-deps.sh --slurm --browser
+	@bash tools/install-deps.sh --slurm --browser --valgrind
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(RSCRIPT) tools/run-tests.R
+	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
+
+valgrind: install
+	@bash tools/install-deps.sh --valgrind
+	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
 
 test-rust: deps
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core

@@ -34,6 +34,9 @@ for option in "$@"; do
     # Shiny, headless Chromium with its WebDriver, and curl, for the tests
     # that click through the Shiny apps in inst/shiny.
     --browser) packages+=(r-cran-shiny r-cran-httpuv r-cran-jsonlite chromium chromium-driver curl) ;;
+    # Valgrind, for the native boundary's tests under memcheck
+    # (tools/valgrind-tests.sh).
+    --valgrind) packages+=(valgrind) ;;
     # What other builds of crew import beyond this package's dependencies,
     # for `make bench COMPARE=...`.
     --compare) packages+=(r-cran-data.table) ;;

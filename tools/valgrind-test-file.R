@@ -1,0 +1,15 @@
+# One test file of tests/testthat against the installed package, for
+# tools/valgrind-tests.sh; exits with status 1 if a test failed.
+file <- commandArgs(trailingOnly = TRUE)[[1L]]
+results <- suppressPackageStartupMessages(
+  testthat::test_file(
+    file.path("tests/testthat", file),
+    package = "crew",
+    load_package = "installed",
+    reporter = "silent"
+  )
+)
+frame <- as.data.frame(results)
+failed <- sum(frame$failed) + sum(frame$error)
+cat(sprintf("%s: %d passed, %d failed\n", file, sum(frame$passed), failed))
+quit(status = if (failed > 0L) 1L else 0L)
