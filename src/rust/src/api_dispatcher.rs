@@ -5,7 +5,7 @@ use crate::api_signal::signal_robj;
 use crate::api_tls::password;
 use crate::convert::{duration, error_record, named};
 use crew_core::dispatcher::{Config, Dispatcher, Timing};
-use crew_core::tls::Identity;
+use crew_core::tls;
 use crew_core::{registry, runtime, Error};
 use extendr_api::prelude::*;
 use std::sync::Arc;
@@ -39,38 +39,25 @@ fn native_dispatcher_start(
     };
     // The core's timings; workers learn them in their welcome.
     let timing = Timing::default();
-    let identity = match tls_mode {
-        "none" => None,
-        "automatic" => Some(Identity::automatic(host)),
-        "custom" => Some(
-            Identity::custom(tls_certificates, tls_key, password(tls_password))
-                .and_then(|identity| identity.check_host(host).map(|()| identity)),
-        ),
-        other => return error_record(format!("unknown TLS mode '{other}'")),
+    let settings = tls::serving::Settings {
+        mode: tls_mode,
+        certificates: tls_certificates,
+        key: tls_key,
+        password: password(tls_password),
+        workers_ca: (!tls_workers_ca.is_empty()).then_some(tls_workers_ca),
     };
-    let identity = match identity.transpose() {
-        Ok(identity) => identity,
-        Err(error) => return error_record(error),
-    };
-    let workers_ca = (!tls_workers_ca.is_empty()).then_some(tls_workers_ca);
-    let tls = match identity
-        .as_ref()
-        .map(|i| i.server_config(workers_ca))
-        .transpose()
-    {
-        Ok(tls) => tls,
+    let served = match tls::serving::serve(&settings, host) {
+        Ok(served) => served,
         Err(error) => return error_record(error),
     };
     let config = Config {
         host: host.to_string(),
         port,
         timing,
-        tls,
-        certificate: identity.map(|i| i.certificate_pem().to_string()),
+        tls: served.config,
+        certificate: served.certificate,
         welcome: welcome.as_slice().to_vec(),
-        // Controllers that share a port serve workers through one TLS
-        // identity, so they must agree on how workers are served.
-        tls_settings: format!("{tls_mode}\n{tls_certificates}\n{tls_workers_ca}"),
+        tls_settings: served.description,
     };
     match registry::start(profile, config) {
         Ok(d) => named(

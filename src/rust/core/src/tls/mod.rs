@@ -8,6 +8,7 @@
 
 mod pem;
 mod pinned;
+pub mod serving;
 mod validity;
 
 pub use pem::{certificates, private_key};
