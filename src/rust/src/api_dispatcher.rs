@@ -1,19 +1,12 @@
 //! The dispatcher as R sees it: one per compute profile, addressed by the
 //! profile's name.
 
-use crate::api_signal::signal_robj;
-use crate::api_tls::password;
-use crate::convert::{duration, error_record, named};
-use crew_core::dispatcher::{Config, Dispatcher, Timing};
+use crate::convert::{duration, error_record, named, password, running};
+use crate::signal_handles::signal_robj;
+use crew_core::dispatcher::{Config, Timing};
 use crew_core::tls;
-use crew_core::{registry, runtime, Error};
+use crew_core::{registry, runtime};
 use extendr_api::prelude::*;
-use std::sync::Arc;
-
-pub(crate) fn running(profile: &str) -> crew_core::Result<Arc<Dispatcher>> {
-    runtime::check_not_forked()?;
-    registry::get(profile).ok_or_else(|| Error::ProfileNotRunning(profile.to_string()))
-}
 
 /// Starts listening for workers under `profile`; returns `list(url, port)`.
 /// `welcome` is what every worker receives before its first task (the

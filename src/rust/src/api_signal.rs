@@ -4,34 +4,10 @@
 //! condition variable of another package, which may carry the same class,
 //! or a signal read back with `readRDS()`, is refused with an error.
 
-use crate::convert::{duration, error_record, interrupt_record, wait_sliced, Waited};
-use crate::sexp;
+use crate::convert::{duration, interrupt_record, wait_sliced, Waited};
+use crate::signal_handles::{signal, signal_robj};
 use crew_core::signal::Signal;
 use extendr_api::prelude::*;
-use std::sync::Arc;
-
-/// An R handle on a signal.
-pub struct SignalHandle(pub Arc<Signal>);
-
-thread_local! {
-    static TAG: extendr_ffi::SEXP = sexp::symbol(c"crew_signal");
-    static CLASS: extendr_ffi::SEXP = sexp::preserved_strings(&["crew_signal", "conditionVariable"]);
-}
-
-/// Wraps a signal as an R external pointer of class `crew_signal`.
-pub fn signal_robj(signal: Arc<Signal>) -> Robj {
-    let x = sexp::external(SignalHandle(signal), TAG.with(|t| *t), false);
-    let robj = unsafe { Robj::from_sexp(x) };
-    sexp::set_class(x, CLASS.with(|c| *c));
-    robj
-}
-
-/// The signal behind `x`, or the error record naming `argument`.
-fn signal<'a>(x: &Robj, argument: &str) -> std::result::Result<&'a Arc<Signal>, Robj> {
-    sexp::external_ref::<SignalHandle>(unsafe { x.get() }, TAG.with(|t| *t))
-        .map(|handle| &handle.0)
-        .ok_or_else(|| error_record(format!("{argument} must be a signal of this package")))
-}
 
 /// A new signal with a zero count.
 #[extendr]

@@ -1,22 +1,17 @@
 //! TLS as R sees it: checking a user's certificates and key, and the
 //! certificate that workers of a running profile must trust.
 
-use crate::api_dispatcher::running;
-use crate::convert::error_record;
+use crate::convert::{error_record, password, running};
 use crew_core::tls::Identity;
 use extendr_api::prelude::*;
-
-pub(crate) fn password(value: &str) -> Option<&str> {
-    (!value.is_empty()).then_some(value)
-}
 
 /// Checks PEM certificates (leaf first) and a PEM key: they parse, the key
 /// belongs to the leaf, the chain holds and every certificate is valid
 /// now. NULL if so, otherwise an error record. An empty `password` means
 /// none.
 #[extendr]
-fn native_tls_check(certificates: &str, key: &str, password: &str) -> Robj {
-    match Identity::custom(certificates, key, self::password(password)) {
+fn native_tls_check(certificates: &str, key: &str, password_text: &str) -> Robj {
+    match Identity::custom(certificates, key, password(password_text)) {
         Ok(_) => Robj::from(()),
         Err(error) => error_record(error),
     }

@@ -139,7 +139,7 @@ fn worker_tls(
         Some(tls::Identity::worker(
             certificates,
             key,
-            crate::api_tls::password(password),
+            crate::convert::password(password),
         )?)
     };
     let host = address.rsplit_once(':').map_or(address, |(host, _)| host);

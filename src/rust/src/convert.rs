@@ -4,8 +4,9 @@ use extendr_api::prelude::*;
 use std::ffi::c_void;
 use std::time::{Duration, Instant};
 
+use crate::sexp::ffi::R_ToplevelExec;
+
 extern "C" {
-    fn R_ToplevelExec(fun: Option<unsafe extern "C" fn(*mut c_void)>, data: *mut c_void) -> i32;
     fn R_CheckUserInterrupt();
 }
 
@@ -17,6 +18,21 @@ unsafe extern "C" fn check_interrupt(_: *mut c_void) {
 /// over Rust frames; R_ToplevelExec catches the jump and reports it.
 fn user_interrupt_pending() -> bool {
     unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) == 0 }
+}
+
+/// A password from R: the empty string means none.
+pub fn password(value: &str) -> Option<&str> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// The dispatcher of a running compute profile (never in a forked child,
+/// where the runtime's threads do not exist).
+pub fn running(
+    profile: &str,
+) -> crew_core::Result<std::sync::Arc<crew_core::dispatcher::Dispatcher>> {
+    crew_core::runtime::check_not_forked()?;
+    crew_core::registry::get(profile)
+        .ok_or_else(|| crew_core::Error::ProfileNotRunning(profile.to_string()))
 }
 
 /// A named list.

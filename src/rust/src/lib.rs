@@ -26,6 +26,7 @@ mod serial_hooks;
 mod serial_read;
 mod serial_write;
 mod sexp;
+mod signal_handles;
 mod task_arguments;
 mod task_handles;
 mod task_promises;

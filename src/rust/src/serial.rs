@@ -10,6 +10,7 @@
 
 use crate::serial_hooks;
 use crate::serial_read::{Bytes, Slice};
+use crate::sexp::ffi::R_ToplevelExec;
 use crew_core::worker::{Cursor, Incoming};
 use extendr_ffi::{
     R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
@@ -26,7 +27,6 @@ type Hook = Option<unsafe extern "C" fn(SEXP, SEXP) -> SEXP>;
 
 #[allow(improper_ctypes)]
 extern "C" {
-    fn R_ToplevelExec(fun: Option<unsafe extern "C" fn(*mut c_void)>, data: *mut c_void) -> c_int;
     fn R_InitOutPStream(
         stream: R_outpstream_t,
         data: *mut c_void,

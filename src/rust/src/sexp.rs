@@ -27,6 +27,12 @@ pub mod ffi {
     use std::ffi::{c_char, c_int};
 
     extern "C" {
+        /// Runs `fun(data)`, catching any R error or interrupt (long jump)
+        /// inside it; returns 0 if one happened.
+        pub fn R_ToplevelExec(
+            fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
+            data: *mut std::ffi::c_void,
+        ) -> std::ffi::c_int;
         pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
         pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
         pub fn Rf_ScalarReal(x: f64) -> SEXP;
