@@ -195,16 +195,8 @@ walk_plan <- function(
   )
   check_task_name_lengths(task_names)
   # Started only now, so a wrong argument leaves no dispatcher listening.
+  # The core refuses a name it already holds, before it queues anything.
   self$start()
-  held <- if (is.null(task_names)) FALSE else controller_holds(private, task_names)
-  if (any(held)) {
-    crew_error(
-      paste0(
-        "task name \"", task_names[held][1L], "\" already exists in the controller. ",
-        "Pop or collect that task first."
-      )
-    )
-  }
   seeds <- if (!is.null(seed)) {
     if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
   }

@@ -96,6 +96,16 @@ crew_test("tasks of a walk are found by name like pushed tasks", {
   task_names <- names(handles)
   expect_equal(names(controller$tasks), task_names)
   expect_crew_error(controller$push(1, name = task_names[[2L]], scale = FALSE))
+  # A walk that reuses a held name is refused whole.
+  expect_crew_error(
+    controller$walk(
+      x,
+      iterate = list(x = 1:2, id = c("fresh", task_names[[1L]])),
+      names = "id",
+      scale = FALSE
+    )
+  )
+  expect_equal(names(controller$tasks), task_names)
   controller$cancel(names = task_names[[3L]])
   cancelled <- controller$pop(scale = FALSE)
   expect_equal(cancelled$name, task_names[[3L]])
