@@ -248,7 +248,10 @@ crew_class_controller <- R6::R6Class(
       }
       controller_scale_now(self, private, throttle)
     },
-    #' @description Scale repeatedly in the background of a `later` loop.
+    #' @description Scale in the background of a `later` loop: now, then
+    #'   whenever a task is queued or a worker connects or leaves, and on a
+    #'   timer only while launched workers are still expected. Nothing runs
+    #'   while there is nothing to scale for.
     #' @param loop A `later` event loop.
     #' @param controllers Unused; for compatibility with groups.
     #' @return `NULL` (invisibly).
