@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r valgrind bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test test-rust test-r valgrind sanitize bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -31,8 +31,20 @@ demo: install
 test: install
 	@bash tools/install-deps.sh --slurm --browser --valgrind
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
+	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
 	$(RSCRIPT) tools/run-tests.R
 	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
+
+# The core's tests again, built with the address sanitizer (which also
+# checks for leaks at exit). RUSTC_BOOTSTRAP=1 lets the stable toolchain
+# take the unstable -Zsanitizer flag, for this build alone, in a target
+# directory of its own.
+SANITIZE := RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zsanitizer=address" \
+	CARGO_TARGET_DIR=$(CURDIR)/src/rust/target/asan
+SANITIZE_ARGS := --target x86_64-unknown-linux-gnu
+
+sanitize: deps
+	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
 
 valgrind: install
 	@bash tools/install-deps.sh --valgrind
