@@ -160,8 +160,14 @@ pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
 /// `object` as the writer of `serial_write.rs` serializes it, or `None`
 /// where it leaves the object to R's serializer.
 pub fn serialize_natively(object: SEXP) -> Option<Vec<u8>> {
+    with_header(|header| crate::serial_write::write(object, header).ok()).flatten()
+}
+
+/// `f(header)` with the header of R's serializer in this session, or
+/// `None` if it could not be read (the package's writer is then unused).
+fn with_header<T>(f: impl FnOnce(&[u8]) -> T) -> Option<T> {
     let header = HEADER.with(|h| h.clone());
-    crate::serial_write::write(object, header.as_deref()?).ok()
+    header.as_deref().map(f)
 }
 
 /// An object serialized by `serialize_up_to`.
@@ -176,17 +182,17 @@ pub enum Serialized {
 /// larger than `limit`; R's serializer, where the object needs it, always
 /// writes into a buffer.
 pub fn serialize_up_to(object: SEXP, limit: usize) -> std::result::Result<Serialized, String> {
-    let header = HEADER.with(|h| h.clone());
-    let Some(header) = header.as_deref() else {
-        return serialize_with_r(object).map(Serialized::Bytes);
-    };
-    match crate::serial_write::write_up_to(object, header, limit) {
-        Ok(Some(bytes)) => Ok(Serialized::Bytes(bytes)),
-        Ok(None) => match crate::serial_write::size(object, header) {
-            Ok(len) => Ok(Serialized::Large(len)),
-            Err(_) => serialize_with_r(object).map(Serialized::Bytes),
-        },
-        Err(_) => serialize_with_r(object).map(Serialized::Bytes),
+    let native = with_header(|header| {
+        match crate::serial_write::write_up_to(object, header, limit).ok()? {
+            Some(bytes) => Some(Serialized::Bytes(bytes)),
+            None => crate::serial_write::size(object, header)
+                .ok()
+                .map(Serialized::Large),
+        }
+    });
+    match native.flatten() {
+        Some(serialized) => Ok(serialized),
+        None => serialize_with_r(object).map(Serialized::Bytes),
     }
 }
 
@@ -194,11 +200,7 @@ pub fn serialize_up_to(object: SEXP, limit: usize) -> std::result::Result<Serial
 /// in pieces (the data of a large vector straight from R's memory); false
 /// if that failed part way.
 pub fn serialize_natively_to(object: SEXP, put: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-    let header = HEADER.with(|h| h.clone());
-    match header.as_deref() {
-        Some(header) => crate::serial_write::write_pieces(object, header, put),
-        None => false,
-    }
+    with_header(|header| crate::serial_write::write_pieces(object, header, put)).unwrap_or(false)
 }
 
 thread_local! {
