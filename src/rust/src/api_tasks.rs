@@ -4,128 +4,35 @@
 //! beside the extendr functions in `lib.rs`, and each says what it costs.
 //!
 //! Each takes the controller's dispatcher handle, an external pointer made
-//! by `wrap__native_dispatcher_handle`, instead of looking the profile up.
+//! by `wrap__native_dispatcher_handle` (see `dispatcher_handles.rs`),
+//! instead of looking the profile up.
 
 use crate::convert::Waited;
-use crate::later_loop;
+use crate::dispatcher_handles::{dispatcher, dispatcher_ref};
 use crate::records::{closed_record, error_record, interrupt_record, with_guard};
 use crate::result_rows::rows;
 use crate::serial;
-use crate::serial_hooks::{self, Hooks};
 use crate::sexp::{self, Protect};
 use crate::task_arguments::{
     check_task, flag, is_flag, seconds, serialized_task, timeout, TaskArguments,
 };
 use crate::task_handles;
-use crew_core::dispatcher::{Cells, Dispatcher, Tally};
-use crew_core::{registry, Error};
+use crew_core::dispatcher::{Cells, Tally};
+use crew_core::Error;
 use extendr_ffi::{
     Rf_ScalarInteger, Rf_allocVector, INTEGER, LOGICAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
 };
-use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::sexp::ffi::Rf_ScalarLogical;
 use crate::walk_items::{Column, Names, WalkItems};
 
-/// A controller's hold on its dispatcher, with what every task of the
-/// controller shares: its four reset settings and its name (a character
-/// vector kept from the garbage collector for as long as this lives).
-pub struct DispatcherRef {
-    dispatcher: Arc<Dispatcher>,
-    resets: [bool; 4],
-    controller: SEXP,
-    cells: task_handles::CellArena,
-    hooks: Option<Rc<Hooks>>,
-}
-
-impl Drop for DispatcherRef {
-    fn drop(&mut self) {
-        // Dropped by the handle's finalizer, on R's thread.
-        unsafe { extendr_ffi::R_ReleaseObject(self.controller) };
-    }
-}
-
-/// R objects made once per session.
-struct Constants {
-    dispatcher_tag: SEXP,
-    summary_names: SEXP,
-}
-
 thread_local! {
-    static CONSTANTS: Constants = Constants {
-        dispatcher_tag: sexp::symbol(c"crew_dispatcher_handle"),
-        summary_names: sexp::preserved_strings(&[
-            "seconds", "success", "error", "crash", "cancel", "warning",
-        ]),
-    };
-}
-
-fn with_constants<T>(f: impl FnOnce(&Constants) -> T) -> T {
-    CONSTANTS.with(f)
-}
-
-/// The dispatcher behind a handle, or the error record to return: for a
-/// value that is not such a handle, or in a forked child (the runtime's
-/// threads do not survive fork(), so the dispatcher cannot be used there).
-fn dispatcher<'a>(x: SEXP) -> Result<&'a Arc<Dispatcher>, SEXP> {
-    dispatcher_ref(x).map(|d| &d.dispatcher)
-}
-
-/// The handle behind `x`, whose serialization hooks it makes the ones in
-/// force (every entry point that serializes tasks or reads results starts
-/// here).
-fn dispatcher_ref<'a>(x: SEXP) -> Result<&'a DispatcherRef, SEXP> {
-    let tag = with_constants(|c| c.dispatcher_tag);
-    let d = sexp::external_ref::<DispatcherRef>(x, tag).ok_or_else(|| {
-        error_record(
-            "dispatcher must be the dispatcher handle of a started controller of this package",
-        )
-    })?;
-    crew_core::runtime::check_not_forked().map_err(|e| error_record(&e.to_string()))?;
-    serial_hooks::use_hooks(d.hooks.clone());
-    Ok(d)
-}
-
-/// A controller's handle on the dispatcher of `profile`, carrying the
-/// controller's reset settings, name and serialization settings (NULL or a
-/// configuration list); NULL if no dispatcher runs.
-#[no_mangle]
-pub extern "C" fn wrap__native_dispatcher_handle(
-    profile: SEXP,
-    reset_globals: SEXP,
-    reset_packages: SEXP,
-    reset_options: SEXP,
-    garbage_collection: SEXP,
-    controller: SEXP,
-    serialization: SEXP,
-) -> SEXP {
-    with_guard(|| {
-        let hooks = match Hooks::from_config(serialization) {
-            Ok(hooks) => hooks,
-            Err(message) => return error_record(&message),
-        };
-        let Some(d) = sexp::scalar_string(profile).and_then(registry::get) else {
-            return sexp::nil();
-        };
-        let controller = single_string(controller);
-        unsafe { extendr_ffi::R_PreserveObject(controller) };
-        let handle = DispatcherRef {
-            dispatcher: d,
-            resets: [
-                is_flag(reset_globals) && flag(reset_globals),
-                is_flag(reset_packages) && flag(reset_packages),
-                is_flag(reset_options) && flag(reset_options),
-                is_flag(garbage_collection) && flag(garbage_collection),
-            ],
-            controller,
-            cells: task_handles::CellArena::default(),
-            hooks,
-        };
-        let tag = with_constants(|c| c.dispatcher_tag);
-        sexp::external(handle, tag, true)
-    })
+    /// Names of the columns of `summary()`'s counts.
+    static SUMMARY_NAMES: SEXP = sexp::preserved_strings(&[
+        "seconds", "success", "error", "crash", "cancel", "warning",
+    ]);
 }
 
 /// The longest task name (R's limit on variable names, since the controller
@@ -215,17 +122,6 @@ pub extern "C" fn wrap__native_push(
             Err(error) => push_error(error),
         }
     })
-}
-
-/// `x` if it is a string, NA otherwise.
-fn single_string(x: SEXP) -> SEXP {
-    if sexp::type_of(x) == SEXPTYPE::STRSXP && sexp::len(x) == 1 {
-        x
-    } else {
-        let out = sexp::strings(1);
-        sexp::set_string(out, 0, sexp::charsxp_or_na(None));
-        out
-    }
 }
 
 fn string_vector(values: &[Arc<str>]) -> SEXP {
@@ -408,7 +304,7 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
         for (i, value) in values.into_iter().enumerate() {
             unsafe { SET_VECTOR_ELT(out, i as isize, value) };
         }
-        sexp::set_names(out, with_constants(|c| c.summary_names));
+        sexp::set_names(out, SUMMARY_NAMES.with(|n| *n));
         out
     })
 }
@@ -538,61 +434,11 @@ pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all:
     })
 }
 
-thread_local! {
-    static AUTOSCALE_WAKE: SEXP = sexp::symbol(c"autoscale_wake");
-}
-
-/// Runs on R's main thread from a `later` loop: wakes autoscale loop `id`.
-extern "C" fn autoscale_wake(data: *mut std::ffi::c_void) {
-    AUTOSCALE_WAKE.with(|function| later_loop::call_in_namespace(*function, data as usize as f64));
-}
-
-/// Has `autoscale_wake(id)` run on later loop `loop_id` at the dispatcher's
-/// next task queued or worker come or gone, once; TRUE when armed.
-#[no_mangle]
-pub extern "C" fn wrap__native_backlog_watch(
-    dispatcher_handle: SEXP,
-    id: SEXP,
-    loop_id: SEXP,
-) -> SEXP {
-    with_guard(|| {
-        let d = match dispatcher(dispatcher_handle) {
-            Ok(d) => d,
-            Err(record) => return record,
-        };
-        let Some(id) = later_loop::whole_number(id) else {
-            return error_record("id must be a positive whole number");
-        };
-        if sexp::type_of(loop_id) != SEXPTYPE::INTSXP || sexp::len(loop_id) != 1 {
-            return error_record("loop_id must be the id of a later loop");
-        }
-        let loop_id = unsafe { *INTEGER(loop_id) };
-        let Some(scheduler) = later_loop::scheduler() else {
-            return error_record("the later package's C interface is not available");
-        };
-        AUTOSCALE_WAKE.with(|_| {});
-        d.on_backlog_change(Box::new(move || {
-            scheduler.schedule(autoscale_wake, id, loop_id)
-        }));
-        unsafe { Rf_ScalarLogical(1) }
-    })
-}
-
 /// The raw entry points of this module, for registration: name, function,
 /// number of arguments.
 pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
     vec![
-        (
-            "wrap__native_dispatcher_handle",
-            wrap__native_dispatcher_handle as *const u8,
-            7,
-        ),
         ("wrap__native_push", wrap__native_push as *const u8, 12),
-        (
-            "wrap__native_backlog_watch",
-            wrap__native_backlog_watch as *const u8,
-            3,
-        ),
         ("wrap__native_walk", wrap__native_walk as *const u8, 8),
         ("wrap__native_take", wrap__native_take as *const u8, 3),
         ("wrap__native_summary", wrap__native_summary as *const u8, 1),

@@ -7,6 +7,7 @@
 //! (`api_tasks.rs`, the worker loop in `api_worker.rs`) are plain `.Call`
 //! functions on raw R objects, registered here beside extendr's.
 
+mod api_autoscale;
 mod api_dispatcher;
 mod api_metrics;
 mod api_process;
@@ -16,6 +17,7 @@ mod api_tls;
 mod api_util;
 mod api_worker;
 mod convert;
+mod dispatcher_handles;
 mod idle_collection;
 mod later_loop;
 mod records;
@@ -55,6 +57,8 @@ pub unsafe extern "C" fn R_init_crew_routines(info: *mut extendr_api::DllInfo) {
     let mut metadata = get_crew_metadata();
     let raw = api_tasks::routines()
         .into_iter()
+        .chain(dispatcher_handles::routines())
+        .chain(api_autoscale::routines())
         .chain(api_worker::routines())
         .chain(task_handles::routines())
         .chain(task_promises::routines());
