@@ -10,6 +10,7 @@
 //! client.
 
 mod incoming;
+mod reader;
 mod session;
 
 pub use incoming::{Broken, Cursor, Incoming, Payload};
