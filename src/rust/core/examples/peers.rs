@@ -96,6 +96,9 @@ fn run(peers: usize, tasks: usize) -> f64 {
         .spawn()
         .expect("peers process");
     while (d.status().connections as usize) < peers {
+        if let Some(status) = child.try_wait().expect("peers process") {
+            panic!("the peers process ended before all {peers} connected: {status}");
+        }
         std::thread::sleep(Duration::from_millis(10));
     }
     let start = Instant::now();
