@@ -9,6 +9,7 @@
 
 use crate::convert::Waited;
 use crate::dispatcher_handles::{dispatcher, dispatcher_ref};
+use crate::early_values::wait_reading;
 use crate::records::{closed_record, error_record, interrupt_record, with_guard};
 use crate::result_rows::rows;
 use crate::serial;
@@ -251,8 +252,8 @@ fn walk_items(columns: SEXP, names: SEXP, prefix: SEXP, seeds: SEXP) -> Result<W
 #[no_mangle]
 pub extern "C" fn wrap__native_take(dispatcher_handle: SEXP, names: SEXP, max: SEXP) -> SEXP {
     with_guard(|| {
-        let (d, controller) = match dispatcher_ref(dispatcher_handle) {
-            Ok(d) => (&d.dispatcher, d.controller),
+        let (d, controller, early) = match dispatcher_ref(dispatcher_handle) {
+            Ok(d) => (&d.dispatcher, d.controller, &d.early),
             Err(record) => return record,
         };
         if d.is_closed() {
@@ -274,7 +275,7 @@ pub extern "C" fn wrap__native_take(dispatcher_handle: SEXP, names: SEXP, max: S
             d.take_resolved(max)
         };
         let mut tally = Tally::default();
-        let out = rows(&taken, controller, Some(&mut tally));
+        let out = rows(&taken, controller, Some(&mut tally), Some(early));
         d.tally().absorb(&tally);
         out
     })
@@ -396,16 +397,15 @@ pub extern "C" fn wrap__native_wait(
     seconds_wait: SEXP,
 ) -> SEXP {
     with_guard(|| {
-        let d = match dispatcher(dispatcher_handle) {
-            Ok(d) => d,
+        let (d, early) = match dispatcher_ref(dispatcher_handle) {
+            Ok(d) => (&d.dispatcher, &d.early),
             Err(record) => return record,
         };
         let any = is_flag(any) && flag(any);
         let total = seconds(seconds_wait)
             .filter(|s| *s >= 0.0 && s.is_finite())
             .map(Duration::from_secs_f64);
-        let waited =
-            crate::convert::wait_sliced(total, |slice| d.wait_for(any, slice).then_some(()));
+        let waited = crate::convert::wait_sliced(total, |slice| wait_reading(d, early, any, slice));
         match waited {
             Waited::Done(()) => unsafe { Rf_ScalarLogical(1) },
             Waited::TimedOut => unsafe { Rf_ScalarLogical(d.wait_for(any, Duration::ZERO) as i32) },

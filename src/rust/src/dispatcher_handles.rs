@@ -3,6 +3,7 @@
 //! instead of looking the compute profile up, and which carries what every
 //! task of the controller shares.
 
+use crate::early_values::EarlyValues;
 use crate::records::{error_record, with_guard};
 use crate::serial_hooks::{self, Hooks};
 use crate::sexp;
@@ -23,6 +24,7 @@ pub struct DispatcherRef {
     pub controller: SEXP,
     pub cells: task_handles::CellArena,
     pub hooks: Option<Rc<Hooks>>,
+    pub early: EarlyValues,
 }
 
 impl Drop for DispatcherRef {
@@ -92,6 +94,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
             controller,
             cells: task_handles::CellArena::default(),
             hooks,
+            early: EarlyValues::default(),
         };
         let tag = DISPATCHER_TAG.with(|t| *t);
         sexp::external(handle, tag, true)

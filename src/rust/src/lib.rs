@@ -18,6 +18,7 @@ mod api_util;
 mod api_worker;
 mod convert;
 mod dispatcher_handles;
+mod early_values;
 mod idle_collection;
 mod later_loop;
 mod records;

@@ -2,10 +2,12 @@
 //! pass: what `pop()`, `collect()`, `map()` and a task handle's `$data`
 //! return.
 
+use crate::early_values::EarlyValues;
 use crate::serial;
 use crate::sexp::ffi::Rf_ScalarLogical;
 use crate::sexp::{self, Protect};
 use crew_core::dispatcher::{Outcome, Taken, Tally};
+use crew_core::incoming::Payload;
 use crew_core::protocol::{codes, Seed};
 use extendr_ffi::{Rf_allocVector, Rf_setAttrib, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 
@@ -72,7 +74,12 @@ fn row_text(outcome: &Outcome) -> RowText {
 /// of its worker, the tibble carries an attribute `crew_pids` (one integer
 /// per row, NA elsewhere) for R to say how that process ended.
 /// Cost: about a microsecond per row, most of it the value.
-pub fn rows(taken: &[Taken], controller: SEXP, mut tally: Option<&mut Tally>) -> SEXP {
+pub fn rows(
+    taken: &[Taken],
+    controller: SEXP,
+    mut tally: Option<&mut Tally>,
+    early: Option<&EarlyValues>,
+) -> SEXP {
     let n = taken.len();
     let mut protect = Protect::new();
     let column = |protect: &mut Protect, kind: SEXPTYPE| {
@@ -111,12 +118,15 @@ pub fn rows(taken: &[Taken], controller: SEXP, mut tally: Option<&mut Tally>) ->
     for (i, t) in taken.iter().enumerate() {
         let outcome = &t.outcome;
         let mut text = row_text(outcome);
-        let value = match outcome.meta {
-            Some(_) if outcome.payload.is_empty() => {
+        let value = match (&outcome.meta, &outcome.payload) {
+            (Some(_), payload) if payload.is_empty() => {
                 Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) })
             }
-            Some(_) => serial::unserialize_sexp(&outcome.payload),
-            None => Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) }),
+            (Some(_), Payload::Whole(bytes)) => serial::unserialize_sexp(bytes),
+            (Some(_), Payload::Arriving(incoming)) => early
+                .and_then(|early| early.take(incoming))
+                .map_or_else(|| serial::unserialize_arriving(incoming), Ok),
+            (None, _) => Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) }),
         };
         let value = value.unwrap_or_else(|problem| {
             text = RowText {

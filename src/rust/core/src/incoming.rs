@@ -1,18 +1,46 @@
-//! A task's bytes that are still arriving.
+//! Bytes that are still arriving.
 //!
-//! A large task joins the worker's line as soon as its frame header is
-//! read, and the evaluating thread reads its bytes while the rest arrive:
-//! unserializing a 100 MB object then overlaps with receiving it instead of
-//! following it. Chunks stay until the task is dropped, so a reader that
-//! gives up can start again from the first byte.
+//! A large frame's payload is handed on as soon as its header is read, and
+//! the thread that uses it reads its bytes while the rest arrive: a worker
+//! unserializing a 100 MB task, or the client a 100 MB result, then
+//! overlaps with receiving it instead of following it. Chunks stay until
+//! the payload is dropped, so a reader that gives up can start again from
+//! the first byte.
 
+use crate::protocol::frame::read_exactly;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+use tokio::io::AsyncRead;
+use tokio::time::timeout;
+
+/// Payloads at least this large are handed on before their bytes arrive.
+pub const ARRIVING_MIN: usize = 4 << 20;
+/// The pieces in which such a payload's bytes are read.
+const ARRIVING_CHUNK: usize = 1 << 20;
 
 /// A task's bytes, whole or arriving.
 #[derive(Debug)]
 pub enum Payload {
     Whole(Vec<u8>),
     Arriving(Arc<Incoming>),
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(bytes: Vec<u8>) -> Payload {
+        Payload::Whole(bytes)
+    }
+}
+
+/// Whole payloads are equal by their bytes, arriving ones only to
+/// themselves.
+impl PartialEq for Payload {
+    fn eq(&self, other: &Payload) -> bool {
+        match (self, other) {
+            (Payload::Whole(a), Payload::Whole(b)) => a == b,
+            (Payload::Arriving(a), Payload::Arriving(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl Payload {
@@ -30,6 +58,18 @@ impl Payload {
 }
 
 impl Payload {
+    /// A copy of all the bytes, once they have arrived.
+    pub fn to_vec(&self) -> Result<Vec<u8>, Broken> {
+        match self {
+            Payload::Whole(bytes) => Ok(bytes.clone()),
+            Payload::Arriving(incoming) => {
+                let mut bytes = vec![0u8; incoming.len()];
+                Cursor::new(incoming).copy_to(&mut bytes)?;
+                Ok(bytes)
+            }
+        }
+    }
+
     /// All the bytes in one buffer, once they have arrived.
     pub fn into_vec(self) -> Result<Vec<u8>, Broken> {
         match self {
@@ -127,6 +167,37 @@ impl Incoming {
                 .unwrap_or_else(|e| e.into_inner());
         }
     }
+}
+
+/// Marks arriving bytes broken unless all of them were read, so the thread
+/// using them never waits for bytes that cannot come, even when the reader
+/// stops.
+struct Filling(Arc<Incoming>);
+
+impl Drop for Filling {
+    fn drop(&mut self) {
+        self.0.fail();
+    }
+}
+
+/// Reads the announced bytes of `incoming` from `reader` in pieces, each
+/// within `patience`. False if the connection failed or stalled first.
+pub(crate) async fn fill<R: AsyncRead + Unpin>(
+    reader: &mut R,
+    incoming: Arc<Incoming>,
+    patience: Duration,
+) -> bool {
+    let filling = Filling(incoming);
+    let mut left = filling.0.len();
+    while left > 0 {
+        let n = left.min(ARRIVING_CHUNK);
+        match timeout(patience, read_exactly(reader, n)).await {
+            Ok(Ok(chunk)) => filling.0.push(chunk),
+            _ => return false,
+        }
+        left -= n;
+    }
+    true
 }
 
 /// Reads an `Incoming` from its first byte, waiting for bytes that have not

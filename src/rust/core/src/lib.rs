@@ -5,6 +5,7 @@
 pub mod discard;
 pub mod dispatcher;
 pub mod error;
+pub mod incoming;
 pub mod metrics;
 pub mod net;
 pub mod process;

@@ -29,7 +29,7 @@ fn tasks_round_trip_over_two_workers() {
         let i: u32 = t.name[1..].parse().unwrap();
         let mut expected = i.to_le_bytes().to_vec();
         expected.reverse();
-        assert_eq!(t.outcome.payload, expected);
+        assert_eq!(t.outcome.payload.to_vec().unwrap(), expected);
     }
     let status = d.status();
     assert_eq!(

@@ -52,7 +52,7 @@ fn tasks_round_trip_over_automatic_tls() {
     assert_eq!(taken.len(), 200);
     assert!(taken
         .iter()
-        .all(|t| t.outcome.payload.iter().all(|b| *b == 7)));
+        .all(|t| t.outcome.payload.to_vec().unwrap().iter().all(|b| *b == 7)));
     d.terminate();
     assert_eq!(worker.join().unwrap(), ExitReason::Normal);
 }

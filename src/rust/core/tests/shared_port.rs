@@ -41,7 +41,10 @@ fn dispatchers_on_one_port_keep_their_own_workers_and_tasks() {
         for taken in d.take_resolved(usize::MAX) {
             // The echo worker reverses the payload: its last byte says
             // which dispatcher queued the task.
-            assert_eq!(taken.outcome.payload.last(), Some(&(index as u8)));
+            assert_eq!(
+                taken.outcome.payload.to_vec().unwrap().last(),
+                Some(&(index as u8))
+            );
         }
     }
 

@@ -5,6 +5,8 @@
 mod common;
 
 use common::{dispatcher, spawn_echo_worker, wait_for, worker_config};
+use crew_core::dispatcher::Woken;
+use crew_core::incoming::Cursor;
 use crew_core::protocol::frame::encode_prefix;
 use crew_core::protocol::{ExitReason, Message};
 use crew_core::worker::{Event, Payload, WorkerClient, WorkerConfig};
@@ -33,8 +35,44 @@ fn large_tasks_arrive_in_pieces_and_come_back_whole() {
     for (i, t) in taken.iter().enumerate() {
         let mut expected = pattern(sizes[i], i as u8);
         expected.reverse();
-        assert!(t.outcome.payload == expected, "task {i} came back changed");
+        let payload = t.outcome.payload.to_vec().unwrap();
+        assert!(payload == expected, "task {i} came back changed");
     }
+    d.terminate();
+    assert_eq!(worker.join().unwrap(), ExitReason::Normal);
+}
+
+#[test]
+fn a_waiting_client_is_handed_a_large_result_while_it_arrives() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let worker = spawn_echo_worker(worker_config(&d, &token));
+    let size = 24 << 20;
+    d.push(Some("big"), pattern(size, 7), None, None).unwrap();
+    let incoming = loop {
+        match d.wait_or_arriving(true, Duration::from_secs(30)) {
+            Woken::Arriving(incoming) => break incoming,
+            Woken::Holds => panic!("the result resolved without being handed out first"),
+            Woken::TimedOut => panic!("no result arrived"),
+        }
+    };
+    let mut read = vec![0u8; incoming.len()];
+    Cursor::new(&incoming).copy_to(&mut read).unwrap();
+    let mut expected = pattern(size, 7);
+    expected.reverse();
+    assert!(read == expected, "the early read differs from the result");
+    assert!(
+        matches!(
+            d.wait_or_arriving(true, Duration::from_secs(30)),
+            Woken::Holds
+        ),
+        "each result is handed out once"
+    );
+    let taken = d.take_resolved(usize::MAX);
+    assert!(
+        matches!(&taken[0].outcome.payload, Payload::Arriving(kept) if std::sync::Arc::ptr_eq(kept, &incoming)),
+        "the resolved task keeps the bytes that were read early"
+    );
     d.terminate();
     assert_eq!(worker.join().unwrap(), ExitReason::Normal);
 }

@@ -18,6 +18,18 @@ pub use outcome::{Cells, Outcome, Taken, TaskCell, Waker, CODE_CANCEL, CODE_CRAS
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
+/// How [`Dispatcher::wait_or_arriving`] ended.
+#[derive(Debug)]
+pub enum Woken {
+    /// The condition waited for holds.
+    Holds,
+    /// The time ran out first.
+    TimedOut,
+    /// A large result started to arrive.
+    Arriving(Arc<Incoming>),
+}
+
+use crate::incoming::Incoming;
 use crate::protocol::Limits;
 use crate::runtime::runtime;
 use crate::signal::Signal;
@@ -258,19 +270,37 @@ impl Dispatcher {
     /// thread sleeps on a condition variable that each resolution signals;
     /// it never polls, so it leaves the CPU to the workers.
     pub fn wait_for(&self, any: bool, timeout: Duration) -> bool {
+        matches!(self.wait(any, timeout, false), Woken::Holds)
+    }
+
+    /// [`Dispatcher::wait_for`] that also ends when a large result starts
+    /// to arrive, handing its bytes to the caller to read while the rest
+    /// comes. Each such result is handed out once.
+    pub fn wait_or_arriving(&self, any: bool, timeout: Duration) -> Woken {
+        self.wait(any, timeout, true)
+    }
+
+    fn wait(&self, any: bool, timeout: Duration, early: bool) -> Woken {
         let deadline = std::time::Instant::now() + timeout;
-        let holds = |state: &State| {
-            if any {
+        let check = |state: &mut State| {
+            let holds = if any {
                 state.has_resolved()
             } else {
                 let s = state.status();
                 s.awaiting + s.executing == 0
+            };
+            if holds {
+                return Some(Woken::Holds);
             }
+            if early {
+                return state.take_arriving().map(Woken::Arriving);
+            }
+            None
         };
         let generation = self.signal.generation();
         let mut state = self.lock();
-        if holds(&state) {
-            return true;
+        if let Some(woken) = check(&mut state) {
+            return woken;
         }
         let in_flight = {
             let s = state.status();
@@ -284,19 +314,19 @@ impl Dispatcher {
                 std::hint::spin_loop();
             }
             state = self.lock();
-            if holds(&state) {
-                return true;
+            if let Some(woken) = check(&mut state) {
+                return woken;
             }
         }
         let changed = state.changed();
         state.wait_begin(any);
-        let held = loop {
-            if holds(&state) {
-                break true;
+        let woken = loop {
+            if let Some(woken) = check(&mut state) {
+                break woken;
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
-                break false;
+                break Woken::TimedOut;
             }
             state = changed
                 .wait_timeout(state, left)
@@ -304,7 +334,7 @@ impl Dispatcher {
                 .0;
         };
         state.wait_end(any);
-        held
+        woken
     }
 
     /// Cancels the named tasks, or all of them.

@@ -1,5 +1,6 @@
 //! How a task ended, and what a task handle sees of it.
 
+use crate::incoming::Payload;
 use crate::protocol::ResultMeta;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -12,14 +13,15 @@ pub const CODE_CANCEL: i32 = 20;
 pub const CODE_TIMEOUT: i32 = 5;
 
 /// How a task ended.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub struct Outcome {
     /// 0 or -1 from the worker; 19 crash, 20 cancel, 5 timeout otherwise.
     pub code: i32,
     /// The worker's metadata, absent when the task never finished there.
     pub meta: Option<ResultMeta>,
-    /// The serialized value, empty when `meta` is absent.
-    pub payload: Vec<u8>,
+    /// The serialized value, empty when `meta` is absent; a large one is
+    /// kept in the pieces it arrived in.
+    pub payload: Payload,
     /// For a crash, the process id the worker reported when it joined, so
     /// the caller can ask the operating system how that process ended.
     pub worker_pid: Option<u32>,
@@ -30,7 +32,7 @@ impl Outcome {
         Outcome {
             code,
             meta: None,
-            payload: Vec::new(),
+            payload: Payload::Whole(Vec::new()),
             worker_pid: None,
         }
     }

@@ -5,6 +5,8 @@
 use super::listener::{route, Member, Members};
 use super::state::State;
 use super::{deliver, Timing};
+use crate::incoming::{fill, Incoming, Payload, ARRIVING_MIN};
+use crate::protocol::frame::{read_announced, read_head};
 use crate::protocol::{auth, read_frame, write_frame, Limits, Link, Message};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -91,18 +93,41 @@ pub async fn serve<S>(
     let mut goodbye = false;
     loop {
         let next = tokio::select! {
-            frame = timeout(timing.heartbeat_timeout, read_frame(&mut reader, Limits::AUTHENTICATED)) => frame,
+            head = timeout(timing.heartbeat_timeout, read_head(&mut reader, Limits::AUTHENTICATED)) => head,
             _ = shutdown.changed() => break,
         };
-        let frame = match next {
-            Ok(Ok(Some(frame))) => frame,
+        let (message, payload_len) = match next {
+            Ok(Ok(Some(head))) => head,
             _ => break,
         };
-        match frame.message {
+        let payload = match &message {
+            Message::Result { id, .. } if payload_len >= ARRIVING_MIN => {
+                let incoming = Incoming::new(payload_len);
+                lock(&state).arriving(worker_id, *id, &incoming);
+                let filled = tokio::select! {
+                    filled = fill(&mut reader, incoming.clone(), timing.heartbeat_timeout) => filled,
+                    _ = shutdown.changed() => false,
+                };
+                if !filled {
+                    break;
+                }
+                Payload::Arriving(incoming)
+            }
+            _ => match timeout(
+                timing.heartbeat_timeout,
+                read_announced(&mut reader, payload_len),
+            )
+            .await
+            {
+                Ok(Ok(bytes)) => Payload::Whole(bytes),
+                _ => break,
+            },
+        };
+        match message {
             Message::Result { id, meta } => {
                 let out = {
                     let mut state = lock(&state);
-                    state.result(worker_id, id, meta, frame.payload);
+                    state.result(worker_id, id, meta, payload);
                     state.take_outgoing()
                 };
                 deliver(out).await;

@@ -25,6 +25,7 @@ use super::backlog_watch::BacklogWatch;
 use super::batch::{Batch, Items};
 use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 use super::slab::Slab;
+use crate::incoming::Incoming;
 use crate::protocol::{Credential, Link, Message};
 use crate::rng::Stream;
 use crate::signal::Signal;
@@ -175,6 +176,8 @@ pub struct State {
     waiting_any: usize,
     waiting_all: usize,
     outgoing: Vec<Delivery>,
+    /// Large results whose bytes began to arrive, for an early reader.
+    arriving: VecDeque<Weak<Incoming>>,
 }
 
 impl State {
@@ -209,6 +212,7 @@ impl State {
             waiting_any: 0,
             waiting_all: 0,
             outgoing: Vec::new(),
+            arriving: VecDeque::new(),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::dispatcher::Cells;
+use crate::incoming::Payload;
 use crate::protocol::{ResultMeta, Seed};
 
 pub(super) fn meta(code: i32) -> ResultMeta {
@@ -74,7 +75,7 @@ fn fifo_assignment_and_counters() {
     let taken = s.take_resolved(10);
     assert_eq!(taken.len(), 1);
     assert_eq!(&*taken[0].name, "a");
-    assert_eq!(taken[0].outcome.payload, vec![9]);
+    assert_eq!(taken[0].outcome.payload, Payload::Whole(vec![9]));
     assert!(!s.has_resolved());
 }
 
@@ -339,9 +340,9 @@ fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
     assert!(cell.outcome().is_none());
     task_id(&mut s);
     s.result(w, id, meta(0), vec![42]);
-    assert_eq!(cell.outcome().unwrap().payload, vec![42]);
+    assert_eq!(cell.outcome().unwrap().payload, Payload::Whole(vec![42]));
     assert_eq!(s.take_resolved(1).len(), 1);
-    assert_eq!(cell.outcome().unwrap().payload, vec![42]);
+    assert_eq!(cell.outcome().unwrap().payload, Payload::Whole(vec![42]));
     // A handle made later for a held task sees the same outcome.
     s.push(Some("u"), vec![], None).unwrap();
     let (later, index) = s.cell("u").unwrap();

@@ -3,6 +3,7 @@
 //! tasks a worker held when its connection ends.
 
 use super::{Grant, Outcome, Place, State, Worker, CODE_CRASH, WORKER_SLOTS};
+use crate::incoming::{Incoming, Payload};
 use crate::protocol::{Credential, Link, ResultMeta};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -103,18 +104,51 @@ impl State {
     }
 
     /// A worker returned a result.
-    pub fn result(&mut self, worker_id: u64, task_id: u64, meta: ResultMeta, payload: Vec<u8>) {
+    pub fn result(
+        &mut self,
+        worker_id: u64,
+        task_id: u64,
+        meta: ResultMeta,
+        payload: impl Into<Payload>,
+    ) {
         if self.answered(worker_id, task_id).is_some() {
             let outcome = Outcome {
                 code: meta.code,
                 meta: Some(meta),
-                payload,
+                payload: payload.into(),
                 worker_pid: None,
             };
             self.resolve(task_id, outcome);
         }
         self.file(worker_id);
         self.assign();
+    }
+
+    /// A large result of the task a worker runs started to arrive: a
+    /// waiting thread may read it while the rest comes (see
+    /// [`State::take_arriving`]). Only a weak reference is kept, so a
+    /// result nobody reads early costs nothing here once it is dropped.
+    pub fn arriving(&mut self, worker_id: u64, task_id: u64, incoming: &Arc<Incoming>) {
+        if self.place(task_id) != Some(Place::Running(worker_id)) {
+            return;
+        }
+        self.arriving.retain(|weak| weak.strong_count() > 0);
+        self.arriving.push_back(Arc::downgrade(incoming));
+        self.signal.notify();
+        if self.waiting_any + self.waiting_all > 0 {
+            self.changed.notify_all();
+        }
+    }
+
+    /// The oldest large result still arriving or arrived that no thread
+    /// took for reading yet.
+    pub fn take_arriving(&mut self) -> Option<Arc<Incoming>> {
+        while let Some(weak) = self.arriving.pop_front() {
+            if let Some(incoming) = weak.upgrade() {
+                return Some(incoming);
+            }
+        }
+        None
     }
 
     /// A worker gave back a task it never started.

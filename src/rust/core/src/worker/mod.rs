@@ -9,11 +9,10 @@
 //! runs, it signals its own process so the worker never outlives its
 //! client.
 
-mod incoming;
 mod reader;
 mod session;
 
-pub use incoming::{Broken, Cursor, Incoming, Payload};
+pub use crate::incoming::{Broken, Cursor, Incoming, Payload};
 
 use crate::dispatcher::CODE_CANCEL;
 use crate::protocol::link::Put;

@@ -5,7 +5,8 @@
 
 use super::session::ReadHalf;
 use super::{Control, Incoming, Payload, Shared, Waiting};
-use crate::protocol::frame::{read_announced, read_exactly, read_head};
+use crate::incoming::{fill, ARRIVING_MIN};
+use crate::protocol::frame::{read_announced, read_head};
 use crate::protocol::{Limits, Message};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -85,42 +86,6 @@ fn enqueue(shared: &Shared, tasks: impl IntoIterator<Item = Waiting>) {
         line.queue.extend(tasks);
         shared.nudge(&line);
     }
-}
-
-/// Tasks at least this large join the line before their bytes arrive.
-const ARRIVING_MIN: usize = 4 << 20;
-/// The pieces in which such a task's bytes are read.
-const ARRIVING_CHUNK: usize = 1 << 20;
-
-/// Marks an arriving task's bytes broken unless all of them were read, so
-/// the evaluating thread never waits for bytes that cannot come, even when
-/// the reader stops.
-struct Filling(Arc<Incoming>);
-
-impl Drop for Filling {
-    fn drop(&mut self) {
-        self.0.fail();
-    }
-}
-
-/// Reads an arriving task's bytes in pieces, each within the heartbeat
-/// timeout.
-async fn fill(
-    reader: &mut BufReader<ReadHalf>,
-    incoming: Arc<Incoming>,
-    patience: Duration,
-) -> bool {
-    let filling = Filling(incoming);
-    let mut left = filling.0.len();
-    while left > 0 {
-        let n = left.min(ARRIVING_CHUNK);
-        match timeout(patience, read_exactly(reader, n)).await {
-            Ok(Ok(chunk)) => filling.0.push(chunk),
-            _ => return false,
-        }
-        left -= n;
-    }
-    true
 }
 
 /// Reads frames: tasks join the line, cancellations and revocations act
