@@ -37,6 +37,8 @@ pub mod ffi {
         pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
         pub fn Rf_ScalarReal(x: f64) -> SEXP;
         pub fn Rf_getAttrib(x: SEXP, name: SEXP) -> SEXP;
+        pub fn R_MakeWeakRef(key: SEXP, value: SEXP, finalizer: SEXP, onexit: c_int) -> SEXP;
+        pub fn R_WeakRefKey(weak: SEXP) -> SEXP;
         pub static R_NamesSymbol: SEXP;
         pub static R_ClassSymbol: SEXP;
         pub static R_RowNamesSymbol: SEXP;

@@ -17,6 +17,7 @@
 use crate::records::{error_record, with_guard};
 use crate::result_rows::rows;
 use crate::serial_hooks::{self, Hooks};
+use crate::sexp::ffi::{R_MakeWeakRef, R_WeakRefKey};
 use crate::sexp::{self, Protect};
 use crew_core::dispatcher::{Cells, Taken};
 use extendr_ffi::{
@@ -25,7 +26,7 @@ use extendr_ffi::{
 };
 use std::ffi::c_void;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 struct Owner {
     cells: Arc<Cells>,
@@ -67,20 +68,24 @@ pub fn handle(owner: SEXP, index: usize, name: SEXP) -> SEXP {
 }
 
 /// How many cells a chunk of the arena has: a chunk lives while any of its
-/// handles does, so a kept handle keeps 2 KB.
+/// handles does, so a kept handle keeps 2 KB and the outcomes of the
+/// chunk's tasks.
 const CHUNK: usize = 256;
 
 /// Cells for the handles of tasks pushed one at a time, handed out in
-/// chunks that share one owner.
+/// chunks that share one owner. The arena holds the current chunk only
+/// weakly, and so does the dispatcher handle its owner: once the handles
+/// of a chunk are gone, the garbage collector frees it, and with it the
+/// results its tasks returned, which nothing else can read any more.
 #[derive(Default)]
 pub struct CellArena {
-    current: std::cell::RefCell<Option<(Arc<Cells>, usize)>>,
+    current: std::cell::RefCell<Option<(Weak<Cells>, usize)>>,
 }
 
 impl CellArena {
     /// The next free cell and the owner its handle must keep. `holder` is
-    /// an external pointer whose protected value keeps the owner of the
-    /// current chunk alive until the next chunk replaces it.
+    /// an external pointer whose protected value is a weak reference to
+    /// the owner of the current chunk.
     pub fn next(
         &self,
         holder: SEXP,
@@ -88,18 +93,37 @@ impl CellArena {
         hooks: &Option<Rc<Hooks>>,
     ) -> (Arc<Cells>, usize, SEXP) {
         let mut current = self.current.borrow_mut();
-        if let Some((cells, next)) = current.as_mut() {
-            let owner = unsafe { R_ExternalPtrProtected(holder) };
-            if *next < cells.len() && is_owner_of(owner, cells) {
-                *next += 1;
-                return (cells.clone(), *next - 1, owner);
+        if let Some((weak, next)) = current.as_mut() {
+            if let Some(cells) = weak.upgrade() {
+                let owner = current_owner(holder);
+                if *next < cells.len() && is_owner_of(owner, &cells) {
+                    *next += 1;
+                    return (cells, *next - 1, owner);
+                }
             }
         }
         let cells = Cells::new(CHUNK);
-        let owner = owner(cells.clone(), controller, hooks.clone());
-        unsafe { extendr_ffi::R_SetExternalPtrProtected(holder, owner) };
-        *current = Some((cells.clone(), 1));
+        let mut protect = Protect::new();
+        let owner = protect.keep(owner(cells.clone(), controller, hooks.clone()));
+        unsafe {
+            let weak = R_MakeWeakRef(owner, sexp::nil(), sexp::nil(), 0);
+            extendr_ffi::R_SetExternalPtrProtected(holder, weak);
+        }
+        *current = Some((Arc::downgrade(&cells), 1));
         (cells, 0, owner)
+    }
+}
+
+/// The owner of the current chunk, if the garbage collector has not freed
+/// it: the key of the weak reference `holder` keeps.
+fn current_owner(holder: SEXP) -> SEXP {
+    unsafe {
+        let weak = R_ExternalPtrProtected(holder);
+        if TYPEOF(weak) == SEXPTYPE::WEAKREFSXP {
+            R_WeakRefKey(weak)
+        } else {
+            sexp::nil()
+        }
     }
 }
 
@@ -164,7 +188,7 @@ pub extern "C" fn wrap__native_task_row(x: SEXP) -> SEXP {
             name: Arc::from(sexp::charsxp_str(name).unwrap_or("")),
             outcome,
         }];
-        rows(&taken, controller, None)
+        rows(&taken, controller, None, None)
     })
 }
 
