@@ -441,6 +441,18 @@ impl State {
         self.queued += 1;
     }
 
+    /// Frees a task's serialized bytes once no worker can need them again.
+    pub(super) fn free_payload(&mut self, task_id: u64) {
+        let Some(task) = self.tasks.get_mut(task_id) else {
+            return;
+        };
+        if let Source::Own(own) = &mut task.source {
+            let payload = std::mem::replace(&mut own.payload, self.empty.clone());
+            let bytes = payload.len();
+            crate::discard::discard(payload, bytes);
+        }
+    }
+
     fn resolve(&mut self, task_id: u64, outcome: Outcome) {
         let Some(task) = self.tasks.get_mut(task_id) else {
             return;
@@ -459,11 +471,7 @@ impl State {
             cells.fill(task.cell as usize, outcome.clone());
         }
         task.phase = Phase::Resolved(outcome);
-        if let Source::Own(own) = &mut task.source {
-            let payload = std::mem::replace(&mut own.payload, self.empty.clone());
-            let bytes = payload.len();
-            crate::discard::discard(payload, bytes);
-        }
+        self.free_payload(task_id);
         self.resolved.push_back(task_id);
         self.waiting += 1;
         self.status.completed += 1;

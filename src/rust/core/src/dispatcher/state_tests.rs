@@ -428,3 +428,29 @@ fn closing_cancels_the_tasks_still_waiting() {
     assert_eq!(cells.get(1).unwrap().outcome().map(|o| o.code), Some(0));
     assert_eq!(s.status().awaiting + s.status().executing, 0);
 }
+
+#[test]
+fn a_large_result_is_handed_out_once_and_frees_its_task() {
+    let mut s = State::new(Signal::new());
+    let a = push(&mut s, "a", vec![1; 100]).unwrap();
+    let b = push(&mut s, "b", vec![2; 100]).unwrap();
+    let w = worker(&mut s);
+    assert_eq!(tasks_sent(&mut s), vec![a, b]);
+    let own_len = |s: &State, id: u64| match &s.tasks.get(id).unwrap().source {
+        Source::Own(own) => own.payload.len(),
+        Source::Batch(_) => panic!("a pushed task"),
+    };
+    let held = crate::incoming::Incoming::new(10);
+    s.arriving(w, b, &held);
+    assert!(s.take_arriving().is_none(), "b is held, not running");
+    assert_eq!(own_len(&s, b), 100);
+    let incoming = crate::incoming::Incoming::new(10);
+    s.arriving(w, a, &incoming);
+    assert_eq!(own_len(&s, a), 0, "a can only resolve now");
+    let handed = s.take_arriving().expect("the arriving result");
+    assert!(Arc::ptr_eq(&handed, &incoming));
+    assert!(s.take_arriving().is_none(), "handed out once");
+    s.result(w, a, meta(0), Payload::Arriving(incoming.clone()));
+    let taken = s.take_resolved(10);
+    assert_eq!(taken[0].outcome.payload, Payload::Arriving(incoming));
+}

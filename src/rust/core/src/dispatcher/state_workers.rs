@@ -128,10 +128,14 @@ impl State {
     /// waiting thread may read it while the rest comes (see
     /// [`State::take_arriving`]). Only a weak reference is kept, so a
     /// result nobody reads early costs nothing here once it is dropped.
+    /// The task can now only resolve (its worker cannot say goodbye in the
+    /// middle of a frame), so its own bytes go: the client then holds the
+    /// object, the result and its value, not the task's bytes as well.
     pub fn arriving(&mut self, worker_id: u64, task_id: u64, incoming: &Arc<Incoming>) {
         if self.place(task_id) != Some(Place::Running(worker_id)) {
             return;
         }
+        self.free_payload(task_id);
         self.arriving.retain(|weak| weak.strong_count() > 0);
         self.arriving.push_back(Arc::downgrade(incoming));
         self.signal.notify();
