@@ -126,8 +126,18 @@ figures <- list(
     "ours:map_2:seconds", "the same map without TLS"),
   list("100 MB in and out", "MB/s", "large", "mb_per_s", "higher",
     "floors:serialize_large_mb_per_s", "R serialize + unserialize"),
+  list("100 MB in (small result)", "MB/s", "large", "in_mb_per_s", "higher",
+    "floors:serialize_large_mb_per_s", "R serialize + unserialize"),
+  list("100 MB out (small task, run time excluded)", "MB/s", "large", "out_mb_per_s", "higher",
+    "floors:serialize_large_mb_per_s", "R serialize + unserialize"),
+  list("client peak RSS, 100 MB in and out", "MB", "large", "peak_rss_mb", "lower",
+    NA, "above RSS before the object; goal <= 350 MB"),
   list("100 MB in and out, automatic TLS", "MB/s", "large_tls", "mb_per_s", "higher",
     "ours:large:mb_per_s", "the same transfer without TLS"),
+  list("100 MB in, automatic TLS", "MB/s", "large_tls", "in_mb_per_s", "higher",
+    "ours:large:in_mb_per_s", "the same transfer without TLS"),
+  list("100 MB out, automatic TLS", "MB/s", "large_tls", "out_mb_per_s", "higher",
+    "ours:large:out_mb_per_s", "the same transfer without TLS"),
   list("core loopback 100 MB in and out", "MB/s", NA_character_, NA_character_, "higher",
     NA, "")
 )

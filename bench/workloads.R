@@ -192,18 +192,51 @@ workload_idle <- function(seconds = 10) {
   )
 }
 
-# 100 MB into a task and the same 100 MB back.
+# 100 MB into a task and the same 100 MB back, with the client's peak RSS
+# above what it had before the object existed; then each direction on its
+# own: 100 MB in with a small result, and a small task whose result is
+# 100 MB (timed without the task's own run time, which makes the object).
 workload_large <- function(megabytes = 100, tls = crew::crew_tls()) {
   controller <- started_controller(1L, tls)
   on.exit(controller$terminate())
+  invisible(gc())
+  rss_before <- status_mb("VmRSS")
   x <- as.raw(seq_len(megabytes * 1e6) %% 256L)
+  # Making x passed through a 400 MB integer vector: start the peak from
+  # here (writing 5 to clear_refs resets VmHWM to the current RSS).
+  invisible(gc())
+  writeLines("5", "/proc/self/clear_refs")
   start <- now()
   controller$push(x, data = list(x = x), scale = FALSE)
   controller$wait(scale = FALSE)
   result <- controller$pop(scale = FALSE)
   elapsed <- now() - start
+  peak_rss <- status_mb("VmHWM") - rss_before
   stopifnot(identical(result$result[[1]], x))
-  report(mb_per_s = 2 * megabytes / elapsed)
+  rm(result)
+  start <- now()
+  controller$push(length(x), data = list(x = x), scale = FALSE)
+  controller$wait(scale = FALSE)
+  result <- controller$pop(scale = FALSE)
+  elapsed_in <- now() - start
+  stopifnot(identical(result$result[[1]], length(x)))
+  rm(x)
+  start <- now()
+  controller$push(
+    as.raw(seq_len(n) %% 256L),
+    data = list(n = megabytes * 1e6),
+    scale = FALSE
+  )
+  controller$wait(scale = FALSE)
+  result <- controller$pop(scale = FALSE)
+  elapsed_out <- now() - start - result$seconds
+  stopifnot(length(result$result[[1]]) == megabytes * 1e6)
+  report(
+    mb_per_s = 2 * megabytes / elapsed,
+    in_mb_per_s = megabytes / elapsed_in,
+    out_mb_per_s = megabytes / elapsed_out,
+    peak_rss_mb = peak_rss
+  )
 }
 
 # The scale workloads of bench/scale.R. walk() of n tasks while no worker
