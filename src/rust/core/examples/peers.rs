@@ -2,10 +2,14 @@
 //! dispatcher and P test peers (worker sessions whose loop echoes each
 //! task back), moving N tasks queued as one batch, as walk() queues them.
 //! The peers run in a child process of their own, as workers do, so the
-//! dispatcher's runtime serves only its side of the connections. Prints
-//! one `peers=P tasks=N tasks_per_second=X` line per peer count.
+//! dispatcher's runtime serves only its side of the connections, and the
+//! CPU this process spent per task is the dispatcher's own cost (both
+//! processes share the machine's cores, so the rate also pays for the
+//! peers). Prints one `peers=P tasks=N tasks_per_second=X
+//! dispatcher_us_per_task=Y` line per run, the peer counts taken in turn
+//! `--rounds` times.
 //!
-//!   cargo run --release --example peers -- --peers 8,100,1000 --tasks 200000
+//!   cargo run --release --example peers -- --peers 8,100,1000 --tasks 200000 --rounds 3
 
 use crew_core::dispatcher::{Config, Dispatcher, Items, Timing};
 use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
@@ -79,7 +83,16 @@ fn peer(url: &str, token: &str) -> std::thread::JoinHandle<ExitReason> {
         .expect("thread")
 }
 
-fn run(peers: usize, tasks: usize) -> f64 {
+/// CPU seconds this process has used, user and system.
+fn cpu_seconds() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// Tasks per second and the dispatcher's CPU microseconds per task.
+fn run(peers: usize, tasks: usize) -> (f64, f64) {
     let d = Dispatcher::start(Config {
         host: "127.0.0.1".into(),
         port: 0,
@@ -102,16 +115,18 @@ fn run(peers: usize, tasks: usize) -> f64 {
         std::thread::sleep(Duration::from_millis(10));
     }
     let start = Instant::now();
+    let cpu_start = cpu_seconds();
     d.push_batch(vec![0u8; 64], Box::new(Numbered(tasks)), None, false)
         .expect("push");
     // As wait(mode = "all") does: woken once, when the last task resolves.
     while !d.wait_for(false, Duration::from_secs(1)) {}
     let taken = d.take_resolved(usize::MAX).len();
     let rate = tasks as f64 / start.elapsed().as_secs_f64();
+    let cpu_per_task = (cpu_seconds() - cpu_start) * 1e6 / tasks as f64;
     assert_eq!(taken, tasks);
     d.terminate();
     let _ = child.wait();
-    rate
+    (rate, cpu_per_task)
 }
 
 /// The child: `peers` test peers of the dispatcher at `url`, on one
@@ -137,9 +152,14 @@ fn main() {
             .unwrap_or_else(|| default.to_string())
     };
     let tasks: usize = value("--tasks", "200000").parse().expect("--tasks");
-    for peers in value("--peers", "8,100,1000").split(',') {
-        let peers: usize = peers.parse().expect("--peers");
-        let rate = run(peers, tasks);
-        println!("peers={peers} tasks={tasks} tasks_per_second={rate:.0}");
+    let rounds: usize = value("--rounds", "1").parse().expect("--rounds");
+    for _ in 0..rounds {
+        for peers in value("--peers", "8,100,1000").split(',') {
+            let peers: usize = peers.parse().expect("--peers");
+            let (rate, cpu) = run(peers, tasks);
+            println!(
+                "peers={peers} tasks={tasks} tasks_per_second={rate:.0} dispatcher_us_per_task={cpu:.2}"
+            );
+        }
     }
 }

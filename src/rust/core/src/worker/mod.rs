@@ -170,9 +170,13 @@ impl Shared {
         self.line.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Wakes the evaluating thread if it sleeps; called with the line locked.
-    pub fn nudge(&self, line: &Line) {
-        if line.sleeping {
+    /// Wakes the evaluating thread if it sleeps, after unlocking the line:
+    /// woken while the lock is still held, it would only block on the lock
+    /// and sleep again, two context switches per task instead of one.
+    pub fn nudge(&self, line: MutexGuard<'_, Line>) {
+        let sleeping = line.sleeping;
+        drop(line);
+        if sleeping {
             self.wake.notify_one();
         }
     }

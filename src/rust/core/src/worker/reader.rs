@@ -84,7 +84,7 @@ fn enqueue(shared: &Shared, tasks: impl IntoIterator<Item = Waiting>) {
     // dispatcher to queue the task again.
     if !line.leaving {
         line.queue.extend(tasks);
-        shared.nudge(&line);
+        shared.nudge(line);
     }
 }
 

@@ -83,8 +83,7 @@ pub(crate) async fn run(
     let busy = line.running.is_some();
     line.leaving = true;
     line.exit = Some(reason);
-    shared.nudge(&line);
-    drop(line);
+    shared.nudge(line);
     if busy && matches!(reason, ExitReason::Lost | ExitReason::Normal) {
         // The evaluating thread is inside a task and cannot hear us: end
         // the process, as the dispatcher that wanted the result is gone.
@@ -203,7 +202,7 @@ async fn session(
     {
         let mut line = shared.line();
         line.ready = Some((welcomed.stream, welcomed.setup));
-        shared.nudge(&line);
+        shared.nudge(line);
     }
     let heartbeat_interval = welcomed.heartbeat_interval;
     let reader_task = tokio::spawn(read_loop(
