@@ -54,21 +54,31 @@ run <- function(library, workload, n) {
 }
 
 # The Rust core alone moving n tasks (one batch) between `peers` test
-# peers: src/rust/core/examples/peers.rs. Returns one tasks/s per peer count.
-core_rates <- function(n, peers) {
+# peers: src/rust/core/examples/peers.rs, each peer count taken in turn
+# `rounds` times. Returns the median tasks/s and dispatcher CPU per task
+# (microseconds) per peer count, as a matrix with one column per count.
+core_rates <- function(n, peers, rounds = 3L) {
   manifest <- file.path(root, "src", "rust", "Cargo.toml")
   out <- suppressWarnings(tryCatch(
     system2(
       "cargo",
       c("run", "--quiet", "--release", "--example", "peers", "-p", "crew-core",
         "--manifest-path", shQuote(manifest), "--", "--peers", paste(peers, collapse = ","),
-        "--tasks", n),
+        "--tasks", n, "--rounds", rounds),
       stdout = TRUE
     ),
     error = function(e) character(0)
   ))
-  rates <- as.numeric(sub("^.*tasks_per_second=", "", grep("tasks_per_second=", out, value = TRUE)))
-  if (length(rates) == length(peers)) rates else rep(NA_real_, length(peers))
+  lines <- grep("tasks_per_second=", out, value = TRUE)
+  field <- function(name) as.numeric(sub(paste0("^.*", name, "=([0-9.]+).*$"), "\\1", lines))
+  counts <- field("peers")
+  out <- vapply(peers, function(count) {
+    c(
+      rate = stats::median(field("tasks_per_second")[counts == count]),
+      us = stats::median(field("dispatcher_us_per_task")[counts == count])
+    )
+  }, c(rate = 0, us = 0))
+  out
 }
 
 versions <- vapply(libraries, function(library) {
@@ -86,7 +96,7 @@ for (index in seq_along(libraries)) {
 
 rows <- list()
 for (n in sizes) {
-  core <- core_rates(n, 2L)
+  core <- core_rates(n, 2L, rounds = 1L)["rate", 1L]
   for (workload in c("scale_walk", "scale_push")) {
     if (identical(workload, "scale_push") && n > push_max) {
       next
@@ -134,10 +144,11 @@ cat("core floor s: the Rust core moving the same number of tasks between 2 of it
 peer_counts <- as.integer(strsplit(option("peers", "8,100,1000"), ",")[[1]])
 peer_tasks <- as.integer(option("peer-tasks", "200000"))
 rates <- core_rates(peer_tasks, peer_counts)
-cat(sprintf("\ncore alone, %d tasks, one dispatcher:\n", peer_tasks))
+cat(sprintf("\ncore alone, %d tasks, one dispatcher, median of 3 runs each:\n", peer_tasks))
 for (i in seq_along(peer_counts)) {
-  cat(sprintf("  %5d peers: %8.0f tasks/s (%3.0f%% of %d peers)\n", peer_counts[[i]], rates[[i]],
-    100 * rates[[i]] / rates[[1]], peer_counts[[1]]))
+  cat(sprintf("  %5d peers: %8.0f tasks/s (%3.0f%% of %d peers), dispatcher CPU %.2f us/task\n",
+    peer_counts[[i]], rates["rate", i], 100 * rates["rate", i] / rates["rate", 1], peer_counts[[1]],
+    rates["us", i]))
 }
 many <- run(libraries[[1]], "many_workers", 20000L)
 cat(sprintf(
