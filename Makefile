@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r valgrind sanitize bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test test-rust test-r valgrind sanitize soak bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -26,12 +26,14 @@ demo: install
 	$(RSCRIPT) demo/map.R
 
 # The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh);
-# the browser tests drive headless Chromium through the Shiny apps; the
-# native boundary's test files then run again under valgrind.
+# the browser tests drive headless Chromium through the Shiny apps; a minute
+# of the soak runs before them; the native boundary's test files then run
+# again under valgrind.
 test: install
-	@bash tools/install-deps.sh --slurm --browser --valgrind
+	@bash tools/install-deps.sh --slurm --browser --valgrind --netns
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
+	$(SOAK) --seconds=60
 	$(RSCRIPT) tools/run-tests.R
 	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
 
@@ -45,6 +47,18 @@ SANITIZE_ARGS := --target x86_64-unknown-linux-gnu
 
 sanitize: deps
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
+
+# The soak (tools/soak.R): 100,000 tasks per 10 minutes through 8 workers in
+# network namespaces (tools/netns.sh, so as root), reached through the fault
+# proxy, while workers are killed and frozen, connections stalled and reset,
+# strangers connect and tasks are cancelled; then its invariants.
+SOAK_SECONDS ?= 600
+SOAK = cargo build --quiet --manifest-path $(CARGO_MANIFEST) -p crew-core --bin fault_proxy && \
+	$(RSCRIPT) tools/soak.R --proxy=src/rust/target/debug/fault_proxy
+
+soak: install
+	@bash tools/install-deps.sh --netns
+	$(SOAK) --seconds=$(SOAK_SECONDS)
 
 valgrind: install
 	@bash tools/install-deps.sh --valgrind

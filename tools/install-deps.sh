@@ -37,6 +37,9 @@ for option in "$@"; do
     # Valgrind, for the native boundary's tests under memcheck
     # (tools/valgrind-tests.sh).
     --valgrind) packages+=(valgrind) ;;
+    # ip, for the network namespaces of the multi-host tests and the soak
+    # (tools/netns.sh).
+    --netns) packages+=(iproute2) ;;
     # What other builds of crew import beyond this package's dependencies,
     # for `make bench COMPARE=...`.
     --compare) packages+=(r-cran-data.table) ;;

@@ -46,7 +46,14 @@ crew_test_netns_left <- function(tag) {
 crew_test_netns_launcher_class <- R6::R6Class(
   classname = "crew_test_netns_launcher",
   inherit = crew::crew_class_launcher,
-  private = list(.namespaces = NULL, .dial = NULL, .directory = NULL, .turn = 0L),
+  private = list(
+    .namespaces = NULL, .dial = NULL, .directory = NULL, .turn = 0L, .calls = character(0L)
+  ),
+  active = list(
+    # The calls of every launch, as given (before `dial` replaced the
+    # address): what a stranger could copy from a process listing.
+    calls = function() private$.calls
+  ),
   public = list(
     initialize = function(..., namespaces, dial = NULL, directory) {
       super$initialize(...)
@@ -57,6 +64,7 @@ crew_test_netns_launcher_class <- R6::R6Class(
     launch_worker = function(call) {
       private$.turn <- private$.turn %% length(private$.namespaces) + 1L
       namespace <- private$.namespaces[[private$.turn]]
+      private$.calls <- c(private$.calls, call)
       if (!is.null(private$.dial)) {
         call <- sub("(tcp://)[^\"]+\"", paste0("\\1", private$.dial, "\""), call)
       }
