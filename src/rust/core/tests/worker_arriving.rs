@@ -77,6 +77,49 @@ fn a_waiting_client_is_handed_a_large_result_while_it_arrives() {
     assert_eq!(worker.join().unwrap(), ExitReason::Normal);
 }
 
+#[test]
+fn a_large_result_that_breaks_off_ends_the_early_read_and_crashes_its_task() {
+    let d = dispatcher();
+    let token = d.issue_credential(1);
+    let config = worker_config(&d, &token);
+    let worker = std::thread::spawn(move || {
+        let client = WorkerClient::start(config).unwrap();
+        loop {
+            match client.next_event(Duration::from_secs(30), || {}) {
+                Some(Event::Task { id, .. }) => {
+                    // 12 MB announced, 5 MB written, then the producer fails:
+                    // the connection closes part way through the frame.
+                    let sent = client.send_result_produced(id, common::meta(0), 12 << 20, |put| {
+                        put(&vec![7u8; 5 << 20]);
+                        false
+                    });
+                    assert!(!sent);
+                }
+                Some(Event::Ready { .. }) => {}
+                Some(Event::Exit(reason)) => return reason,
+                None => return ExitReason::Lost,
+            }
+        }
+    });
+    d.push(Some("big"), vec![1], None, None).unwrap();
+    let incoming = loop {
+        match d.wait_or_arriving(true, Duration::from_secs(30)) {
+            Woken::Arriving(incoming) => break incoming,
+            Woken::Holds => panic!("resolved without arriving first"),
+            Woken::TimedOut => panic!("no result arrived"),
+        }
+    };
+    let mut read = vec![0u8; incoming.len()];
+    assert!(
+        Cursor::new(&incoming).copy_to(&mut read).is_err(),
+        "the early read ends instead of waiting"
+    );
+    assert!(d.wait_for(true, Duration::from_secs(30)));
+    let taken = d.take_resolved(usize::MAX);
+    assert_eq!(taken[0].outcome.code, crew_core::dispatcher::CODE_CRASH);
+    assert_ne!(worker.join().unwrap(), ExitReason::Normal);
+}
+
 /// A dispatcher of the test's own that welcomes the worker, announces a
 /// task of `announced` bytes, sends `sent` of them and hangs up.
 fn hang_up_mid_task(announced: usize, sent: usize) -> WorkerConfig {
