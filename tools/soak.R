@@ -39,7 +39,8 @@ usage <- function() {
   c(
     fds = length(list.files("/proc/self/fd")),
     threads = status_field("Threads"),
-    rss_mb = status_field("VmRSS") / 1024
+    rss_mb = status_field("VmRSS") / 1024,
+    r_heap_mb = sum(gc()[, 2L])
   )
 }
 
@@ -371,9 +372,10 @@ result <- tryCatch({
   say("workers launched %d, joins %d; leftovers: workers %d, copied-credential peers %d, namespace processes %d, namespaces or links %d",
     length(launched), cumulative, leftover_workers, leftover_copies, namespace_processes, leftover_namespaces)
   first <- if (is.null(sampled_first)) sampled_last else sampled_first
-  say("client at %.0f s and at the end: fds %d -> %d, threads %d -> %d, RSS %.0f -> %.0f MB",
+  say("client at %.0f s and at the end: fds %d -> %d, threads %d -> %d, RSS %.0f -> %.0f MB (R's heap %.0f -> %.0f MB)",
     min(60, seconds / 6), first[["fds"]], sampled_last[["fds"]], first[["threads"]],
-    sampled_last[["threads"]], first[["rss_mb"]], sampled_last[["rss_mb"]])
+    sampled_last[["threads"]], first[["rss_mb"]], sampled_last[["rss_mb"]],
+    first[["r_heap_mb"]], sampled_last[["r_heap_mb"]])
   checks <- c(
     "every task has exactly one row" = lost == 0L && duplicated == 0L && unfinished == 0L,
     "every value is right" = wrong == 0L,
