@@ -592,6 +592,7 @@ crew_class_controller <- R6::R6Class(
     #' @return `NULL` (invisibly).
     terminate = function(controllers = NULL) {
       .summary <<- controller_summary_list(private)
+      launcher_cancel_unconnected(.launcher)
       .client$terminate()
       .launcher$terminate()
       .dispatcher <<- NULL

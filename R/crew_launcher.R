@@ -104,7 +104,8 @@ crew_class_launcher <- R6::R6Class(
     .throttle = NULL,
     .failed = 0L,
     .launch_size = NULL,
-    .launch_settings = NULL
+    .launch_settings = NULL,
+    .unconnected = list()
   ),
   active = list(
     #' @field name Launcher name.
@@ -308,6 +309,7 @@ crew_class_launcher <- R6::R6Class(
       private$.profile <- profile %|||% crew_random_name()
       private$.launches <- launches_empty()
       private$.failed <- 0L
+      private$.unconnected <- list()
       invisible()
     },
     #' @description Forget the client. Workers exit on their own when the
@@ -317,6 +319,7 @@ crew_class_launcher <- R6::R6Class(
       private$.url <- NULL
       private$.profile <- NULL
       private$.failed <- 0L
+      private$.unconnected <- list()
       private$.throttle$reset()
       invisible()
     },

@@ -232,6 +232,14 @@ native_dispatcher_credential <- function(profile, uses, seconds = Inf) {
   )
 }
 
+native_dispatcher_unspent <- function(profile, credentials) {
+  .Call(
+    wrap__native_dispatcher_unspent,
+    native_utf8(profile),
+    native_utf8(as.character(credentials))
+  )
+}
+
 native_dispatcher_stream <- function(profile) {
   .Call(wrap__native_dispatcher_stream, native_utf8(profile))
 }

@@ -311,6 +311,49 @@ crew_test("slurm: pending and refused jobs fail after seconds_launch and are rep
   expect_equal(queue$state[queue$job == pending$job], "PENDING")
 })
 
+# A plugin that still has terminate_worker() (as plugins for crew before
+# 1.0 did) gets the handle of every launch that never connected when the
+# controller terminates, so a job still queued is cancelled.
+crew_test_slurm_held_class <- R6::R6Class(
+  classname = "crew_test_slurm_held_launcher",
+  inherit = crew_test_slurm_launcher_class,
+  public = list(
+    launch_worker = function(call) {
+      self$submit(call = call, n = 1L, options = c(self$options, "--hold"))
+    },
+    terminate_worker = function(handle) {
+      system2("scancel", handle$job)
+    }
+  )
+)
+
+crew_test("slurm: terminate() cancels held jobs through terminate_worker()", {
+  crew_test_slurm_skip()
+  controller <- crew_test_slurm_controller(
+    directory = crew_test_slurm_directory(),
+    workers = 1L,
+    seconds_launch = 2,
+    class = crew_test_slurm_held_class
+  )
+  on.exit(crew_test_slurm_cleanup(controller))
+  launcher <- controller$launcher
+  controller$push(TRUE, name = "task", throttle = FALSE)
+  # The first launch expires and is replaced: two held jobs, one past its
+  # launch window.
+  expect_true(crew_test_until(
+    function() {
+      controller$scale(throttle = FALSE)
+      nrow(crew_test_slurm_jobs(launcher$name)) == 2L
+    },
+    seconds_timeout = 30
+  ))
+  expect_equal(crew_test_slurm_jobs(launcher$name)$state, c("PENDING", "PENDING"))
+  start <- Sys.time()
+  controller$terminate()
+  expect_true(crew_test_slurm_gone(launcher$name, seconds_timeout = 10))
+  crew_test_slurm_report("held jobs gone from squeue after terminate()", start)
+})
+
 crew_test("slurm: a job array whose second element never connects is topped up", {
   crew_test_slurm_skip()
   directory <- crew_test_slurm_directory()

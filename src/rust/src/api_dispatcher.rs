@@ -105,6 +105,28 @@ fn native_dispatcher_credential(profile: &str, uses: f64, seconds: f64) -> Robj 
     }
 }
 
+/// How many workers of each launch credential in `tokens` never
+/// connected (NA for NA), or NULL if not running.
+#[extendr]
+fn native_dispatcher_unspent(profile: &str, tokens: Strings) -> Robj {
+    match running(profile) {
+        Ok(d) => {
+            let counts: Vec<Rint> = tokens
+                .iter()
+                .map(|token| {
+                    if token.is_na() {
+                        Rint::na()
+                    } else {
+                        Rint::from(d.unspent(token).min(i32::MAX as u64) as i32)
+                    }
+                })
+                .collect();
+            Integers::from_values(counts).into()
+        }
+        Err(_) => Robj::from(()),
+    }
+}
+
 /// The profile's next L'Ecuyer-CMRG stream as `.Random.seed`, or NULL.
 #[extendr]
 fn native_dispatcher_stream(profile: &str) -> Robj {
@@ -129,6 +151,7 @@ extendr_module! {
     fn native_dispatcher_stop;
     fn native_dispatcher_status;
     fn native_dispatcher_credential;
+    fn native_dispatcher_unspent;
     fn native_dispatcher_stream;
     fn native_dispatcher_signal;
 }

@@ -452,6 +452,11 @@ fn a_worker_that_comes_after_its_launch_window_is_refused() {
     assert_eq!(refused.join().unwrap(), ExitReason::Rejected);
     let accepted = spawn_echo_worker(worker_config(&d, &timely));
     wait_for(|| d.status().connections == 1);
+    // The late launch's worker never joined: it still counts as unspent,
+    // for terminate() to hand to the launcher; the timely one is spent.
+    assert_eq!(d.unspent(&late), 1);
+    assert_eq!(d.unspent(&timely), 0);
+    assert_eq!(d.unspent("not a credential"), 0);
     d.terminate();
     assert_eq!(accepted.join().unwrap(), ExitReason::Normal);
 }

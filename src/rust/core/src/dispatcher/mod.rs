@@ -30,7 +30,7 @@ pub enum Woken {
 }
 
 use crate::incoming::Incoming;
-use crate::protocol::Limits;
+use crate::protocol::{Credential, Limits};
 use crate::runtime::runtime;
 use crate::signal::Signal;
 use crate::Result;
@@ -386,6 +386,16 @@ impl Dispatcher {
     /// `window` (a launch's time to start); later ones are refused.
     pub fn issue_credential_within(&self, uses: u64, window: Option<Duration>) -> String {
         self.lock().issue_credential_within(uses, window)
+    }
+
+    /// How many workers of the launch credential `token` never connected
+    /// (0 for a spent, unknown or malformed one): their launch may still
+    /// be queued on a cluster, for the launcher to cancel.
+    pub fn unspent(&self, token: &str) -> u64 {
+        match Credential::parse(token) {
+            Some(credential) => self.lock().unspent(&credential.id),
+            None => 0,
+        }
     }
 
     /// The next RNG stream of this dispatcher.

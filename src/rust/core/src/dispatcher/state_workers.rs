@@ -17,12 +17,11 @@ impl State {
 
     /// Issues a credential good for `uses` workers that connect within
     /// `window`: a worker that comes later belongs to a launch the
-    /// launcher counted as failed (and replaced), so it is refused.
-    /// Credentials whose window passed are forgotten here.
+    /// launcher counted as failed (and replaced), so it is refused. A
+    /// credential is forgotten once spent; until then, even past its
+    /// window, [`State::unspent`] counts the workers that never came.
     pub fn issue_credential_within(&mut self, uses: u64, window: Option<Duration>) -> String {
         let now = Instant::now();
-        self.grants
-            .retain(|_, grant| grant.expires.is_none_or(|expires| expires > now));
         let credential = Credential::generate();
         let token = credential.token();
         self.grants.insert(
@@ -45,7 +44,6 @@ impl State {
             .expires
             .is_some_and(|expires| expires <= Instant::now())
         {
-            self.grants.remove(id);
             return false;
         }
         if !grant.credential.verify(nonce, proof) {
@@ -56,6 +54,12 @@ impl State {
             self.grants.remove(id);
         }
         true
+    }
+
+    /// How many workers of the credential with this id never connected:
+    /// 0 once it is spent (or for an id never issued).
+    pub fn unspent(&self, id: &str) -> u64 {
+        self.grants.get(id).map_or(0, |grant| grant.uses)
     }
 
     /// The next independent RNG stream, in R's `.Random.seed` layout.
