@@ -42,6 +42,7 @@ crew_test("a handle still reads a large result that pop() took", {
 })
 
 crew_test("the client lets go of large results whose handles are gone", {
+  crew_test_skip()
   controller <- crew_controller_local(workers = 1L, seconds_idle = 60)
   on.exit(controller$terminate())
   controller$start()
