@@ -272,55 +272,6 @@ launcher_launch <- function(self, private, n) {
   invisible()
 }
 
-# Launches whose workers may not have connected yet, by credential, for
-# launcher_cancel_unconnected(); spent ones are dropped as launches come.
-launcher_remember_launch <- function(self, private, handle) {
-  credential <- .subset2(private, ".launch_settings")$credential
-  profile <- .subset2(private, ".profile")
-  if (!is.character(credential) || is.null(profile)) {
-    return(invisible())
-  }
-  kept <- private$.unconnected
-  if (length(kept)) {
-    unspent <- native_dispatcher_unspent(profile, vapply(kept, `[[`, "", "credential"))
-    kept <- kept[!is.na(unspent) & unspent > 0L]
-  }
-  private$.unconnected <- c(kept, list(list(credential = credential, handle = handle)))
-  invisible()
-}
-
-# At terminate(), while the dispatcher still runs: a plugin that still has
-# terminate_worker(handle) gets the handle of every launch whose workers
-# did not all connect, so a job still queued on a cluster is cancelled
-# rather than started after its client is gone. A launch handle that is an
-# unnamed list (what launch_workers() makes of one launch_worker() handle
-# per worker) gives each of its elements. Errors become warnings.
-launcher_cancel_unconnected <- function(launcher) {
-  private <- launcher$.__enclos_env__$private
-  terminate_worker <- launcher$terminate_worker
-  pending <- private$.unconnected
-  private$.unconnected <- list()
-  profile <- private$.profile
-  if (!is.function(terminate_worker) || !length(pending) || is.null(profile)) {
-    return(invisible())
-  }
-  unspent <- native_dispatcher_unspent(profile, vapply(pending, `[[`, "", "credential"))
-  for (index in which(!is.na(unspent) & unspent > 0L)) {
-    launch <- pending[[index]]
-    handle <- launch$handle
-    handles <- if (is.list(handle) && is.null(names(handle))) handle else list(handle)
-    for (handle in handles) {
-      tryCatch(
-        terminate_worker(handle),
-        error = function(condition) {
-          crew_warning(paste("terminate_worker() failed:", conditionMessage(condition)))
-        }
-      )
-    }
-  }
-  invisible()
-}
-
 launcher_status_names <- c("connections", "cumulative", "awaiting", "executing")
 
 launcher_scale <- function(self, private, status) {
