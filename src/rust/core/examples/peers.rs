@@ -108,7 +108,16 @@ fn run(peers: usize, tasks: usize) -> (f64, f64) {
         .args(["--serve", &d.url(), &token, &peers.to_string()])
         .spawn()
         .expect("peers process");
+    let waiting = Instant::now();
     while (d.status().connections as usize) < peers {
+        if waiting.elapsed() > Duration::from_secs(60) {
+            let status = d.status();
+            let _ = child.kill();
+            panic!(
+                "after 60 s only {} of {peers} peers were connected ({} joined in all)",
+                status.connections, status.cumulative
+            );
+        }
         if let Some(status) = child.try_wait().expect("peers process") {
             panic!("the peers process ended before all {peers} connected: {status}");
         }
@@ -119,7 +128,9 @@ fn run(peers: usize, tasks: usize) -> (f64, f64) {
     d.push_batch(vec![0u8; 64], Box::new(Numbered(tasks)), None, false)
         .expect("push");
     // As wait(mode = "all") does: woken once, when the last task resolves.
-    while !d.wait_for(false, Duration::from_secs(1)) {}
+    while !d.wait_for(false, Duration::from_secs(10)) {
+        eprintln!("still waiting for the tasks: {:?}", d.status());
+    }
     let taken = d.take_resolved(usize::MAX).len();
     let rate = tasks as f64 / start.elapsed().as_secs_f64();
     let cpu_per_task = (cpu_seconds() - cpu_start) * 1e6 / tasks as f64;
@@ -134,8 +145,15 @@ fn run(peers: usize, tasks: usize) -> (f64, f64) {
 fn serve(url: &str, token: &str, peers: usize) {
     crew_core::runtime::prefer_threads(1);
     let threads: Vec<_> = (0..peers).map(|_| peer(url, token)).collect();
+    let mut reasons = std::collections::BTreeMap::new();
     for thread in threads {
-        let _ = thread.join();
+        let reason = thread
+            .join()
+            .map_or("panicked".to_string(), |r| format!("{r:?}"));
+        *reasons.entry(reason).or_insert(0) += 1;
+    }
+    if reasons.keys().any(|r| r != "Normal") {
+        eprintln!("how the peers ended: {reasons:?}");
     }
 }
 
