@@ -33,11 +33,12 @@ use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Weak};
 
-/// How many tasks a worker may hold at once: the running one and, while
-/// the queue is deep, up to two behind it. A worker is refilled once it is
-/// down to its running task, with two tasks in one write when the queue
-/// has enough for every worker, so frames and wake-ups come in pairs.
-const WORKER_SLOTS: usize = 3;
+/// How many tasks a worker may hold at once: the running one, one behind
+/// it whenever a task is queued, and while the queue has more than one
+/// task per worker, up to three behind it, refilled as each result comes.
+/// A worker that had to wait for its next task would sleep and be woken
+/// for it: with tiny tasks, the round trip of a refill outlasts the task.
+const WORKER_SLOTS: usize = 4;
 
 /// The dispatcher's counters, as `client$status()` reports them.
 /// `awaiting` counts tasks queued here or held by a worker behind the task
@@ -157,7 +158,7 @@ pub struct State {
     /// Workers with nothing assigned (`idle_workers` counts them exactly).
     idle: VecDeque<u64>,
     idle_workers: usize,
-    /// Workers running one task, which may hold one more.
+    /// Workers running a task that have room behind it.
     open: VecDeque<u64>,
     /// Workers holding a task behind the one they run.
     holders: VecDeque<u64>,

@@ -1,5 +1,5 @@
 //! Pairing queued tasks with workers: idle workers first, then (while
-//! tasks remain queued) workers that run one task and may hold the next,
+//! tasks remain queued) workers that run a task and have room behind it,
 //! and, with nothing queued, taking held tasks back for idle workers. Each
 //! worker is filed under what it can do next, in queues whose stale entries
 //! are skipped when popped, so every step is O(1).
@@ -7,6 +7,12 @@
 use super::{Delivery, Place, Source, State, WORKER_SLOTS};
 use crate::protocol::Message;
 use std::sync::Arc;
+
+/// Whether a worker running a task with `assigned` tasks in its line may
+/// take another (behind the running one).
+fn has_room(assigned: usize) -> bool {
+    (1..WORKER_SLOTS).contains(&assigned)
+}
 
 impl State {
     /// A worker that can take a task now, if any.
@@ -23,14 +29,14 @@ impl State {
         None
     }
 
-    /// A worker that runs one task and may hold the next, if any.
+    /// A worker that runs a task and has room behind it, if any.
     fn pop_open(&mut self) -> Option<u64> {
         while let Some(id) = self.open.pop_front() {
             let Some(w) = self.workers.get_mut(&id) else {
                 continue;
             };
             w.in_open = false;
-            if w.assigned.len() == 1 && w.revoking.is_none() && !w.link.is_closed() {
+            if has_room(w.assigned.len()) && w.revoking.is_none() && !w.link.is_closed() {
                 return Some(id);
             }
         }
@@ -56,20 +62,18 @@ impl State {
         let Some(w) = self.workers.get_mut(&worker_id) else {
             return;
         };
-        match w.assigned.len() {
-            0 if !w.in_idle => {
-                w.in_idle = true;
-                self.idle.push_back(worker_id);
-            }
-            1 if !w.in_open => {
-                w.in_open = true;
-                self.open.push_back(worker_id);
-            }
-            n if n >= 2 && !w.in_holders => {
-                w.in_holders = true;
-                self.holders.push_back(worker_id);
-            }
-            _ => {}
+        let n = w.assigned.len();
+        if n == 0 && !w.in_idle {
+            w.in_idle = true;
+            self.idle.push_back(worker_id);
+        }
+        if has_room(n) && !w.in_open {
+            w.in_open = true;
+            self.open.push_back(worker_id);
+        }
+        if n >= 2 && !w.in_holders {
+            w.in_holders = true;
+            self.holders.push_back(worker_id);
         }
     }
 
@@ -134,26 +138,26 @@ impl State {
             };
             self.send(worker_id, task_id);
         }
+        // Workers that already hold a task get more only while the queue
+        // is deep; they are filed again once this pass is over.
+        let mut shallow = Vec::new();
         while self.queued > 0 {
             let Some(worker_id) = self.pop_open() else {
                 break;
             };
+            let held = self.workers.get(&worker_id).map_or(0, |w| w.assigned.len());
+            if held >= 2 && self.queued <= self.workers.len() {
+                shallow.push(worker_id);
+                continue;
+            }
             let Some(task_id) = self.pop_queued() else {
                 self.file(worker_id);
                 break;
             };
             self.send(worker_id, task_id);
-            // A second held task when every worker can have its refill.
-            let deep = self.queued > self.workers.len();
-            let room = self
-                .workers
-                .get(&worker_id)
-                .is_some_and(|w| w.assigned.len() < WORKER_SLOTS && w.revoking.is_none());
-            if deep && room {
-                if let Some(task_id) = self.pop_queued() {
-                    self.send(worker_id, task_id);
-                }
-            }
+        }
+        for worker_id in shallow {
+            self.file(worker_id);
         }
         if self.queued == 0 {
             while self.idle_workers > self.revocations {

@@ -382,31 +382,46 @@ fn cancelling_queued_tasks_costs_what_it_cancels() {
     let first = tasks_sent(&mut s);
     assert_eq!(
         first.len(),
-        3,
-        "with a deep queue a worker holds two behind its running task"
+        4,
+        "with a deep queue a worker holds three behind its running task"
     );
     s.result(w, first[0], meta(0), vec![]);
     assert_eq!(s.take(&["q5000".into()]).len(), 1);
 }
 
 #[test]
-fn a_worker_is_refilled_in_pairs_once_down_to_its_running_task() {
+fn a_worker_is_kept_full_while_the_queue_is_deep() {
     let mut s = State::new(Signal::new());
     for i in 0..20 {
         push(&mut s, &format!("r{i}"), vec![]).unwrap();
     }
     let w = worker(&mut s);
     let first = tasks_sent(&mut s);
-    assert_eq!(first.len(), 3);
-    s.result(w, first[0], meta(0), vec![]);
+    assert_eq!(first.len(), WORKER_SLOTS);
+    // Each result is answered with the next task at once, so the worker
+    // never waits for one.
+    for (round, done) in first.iter().enumerate() {
+        s.result(w, *done, meta(0), vec![]);
+        assert_eq!(tasks_sent(&mut s).len(), 1, "round {round}");
+    }
+    // Once the queue holds no more than one task per worker, a worker that
+    // holds one behind its running task gets no more.
+    let mut s = State::new(Signal::new());
+    let w = worker(&mut s);
+    let x = push(&mut s, "x", vec![]).unwrap();
+    let y = push(&mut s, "y", vec![]).unwrap();
+    assert_eq!(tasks_sent(&mut s), vec![x, y]);
+    push(&mut s, "z", vec![]).unwrap();
     assert!(
         tasks_sent(&mut s).is_empty(),
-        "still holds one behind its running task"
+        "one queued task for one worker"
     );
-    s.result(w, first[1], meta(0), vec![]);
-    let refill = s.take_outgoing();
-    assert_eq!(refill.len(), 2, "two tasks at once");
-    assert!(Arc::ptr_eq(&refill[0].link, &refill[1].link));
+    s.result(w, x, meta(0), vec![]);
+    assert_eq!(
+        tasks_sent(&mut s).len(),
+        1,
+        "down to one task, it gets the next"
+    );
 }
 
 #[test]
