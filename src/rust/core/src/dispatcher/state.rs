@@ -3,19 +3,20 @@
 //! counters R reads are always exact and every transition is testable
 //! without sockets.
 //!
-//! A worker holds at most two tasks: the one it runs and, when the queue is
-//! deeper than the number of idle workers, the next one, so that it never
-//! waits a network round trip between tasks. A held task that has not
+//! A worker holds a few tasks at most (see `WORKER_SLOTS`): the one it runs
+//! and, while tasks are queued, the next ones, so that it never waits a
+//! network round trip between tasks. A held task that has not
 //! started is taken back (revoked) as soon as another worker goes idle with
 //! nothing queued, so holding never makes a task wait that another worker
 //! could run. Every task sent to a worker is answered exactly once: a
 //! result, or "released" for a task that never started there.
 //!
-//! The pairing of tasks with workers lives in `state_pairing.rs`, workers
-//! joining and leaving in `state_workers.rs`, and taking tasks back out in
-//! `state_taking.rs`. Tasks of
-//! a batch (`walk()`) make their names and payloads from the batch only
-//! when they are needed (see `batch.rs`).
+//! Queuing tasks lives in `state_submitting.rs`, the pairing of tasks with
+//! workers in `state_pairing.rs`, workers joining and leaving in
+//! `state_workers.rs`, tasks ending in `state_ending.rs`, and taking them
+//! back out in `state_taking.rs`. Tasks of a batch (`walk()`) make their
+//! names and payloads from the batch only when they are needed (see
+//! `batch.rs`).
 //!
 //! Cost: every operation is O(1) in the number of tasks and workers, apart
 //! from the ones that return or scan what they were asked for (`cancel`,
@@ -268,114 +269,6 @@ impl State {
         self.tasks.len()
     }
 
-    /// A name of the form `unnamed_task_<12 hex digits>` that no held task
-    /// has.
-    fn fresh_name(&mut self) -> Arc<str> {
-        loop {
-            let n = self.names_from & 0xffff_ffff_ffff;
-            self.names_from = self.names_from.wrapping_add(1);
-            let name: Arc<str> = Arc::from(format!("unnamed_task_{n:012x}"));
-            if self.find(&name).is_none() {
-                return name;
-            }
-        }
-    }
-
-    /// Queues a task under `name` (a fresh name if `None`) and hands it to a
-    /// worker if one can take it. With `cell` (cells and an index), the
-    /// task's outcome is also kept in that cell once it resolves.
-    pub fn push(
-        &mut self,
-        name: Option<&str>,
-        payload: Vec<u8>,
-        cell: Option<(&Arc<Cells>, usize)>,
-    ) -> Result<(u64, Arc<str>)> {
-        if self.closed {
-            return Err(Error::ProfileNotRunning("(terminated)".into()));
-        }
-        let name = match name {
-            Some(name) if self.find(name).is_some() => {
-                return Err(Error::DuplicateName(name.to_string()))
-            }
-            Some(name) => Arc::from(name),
-            None => self.fresh_name(),
-        };
-        let mut payload = payload;
-        if payload.capacity() > payload.len() + payload.len() / 8 {
-            payload.shrink_to_fit();
-        }
-        let id = self.tasks.insert(Task {
-            source: Source::Own(Box::new(Own {
-                name: name.clone(),
-                payload: Arc::new(payload),
-            })),
-            phase: Phase::Waiting(Place::Queued),
-            cells: cell.map_or_else(Weak::new, |(cells, _)| Arc::downgrade(cells)),
-            cell: cell.map_or(0, |(_, index)| index as u32),
-        });
-        self.by_name.insert(name.clone(), id);
-        self.queue.push_back((id, id + 1));
-        self.queued += 1;
-        self.status.awaiting += 1;
-        self.assign();
-        self.backlog.changed();
-        Ok((id, name))
-    }
-
-    /// Queues every task of a batch whose tasks share `shared`, under the
-    /// names `items` gives them, and hands tasks to the workers that can
-    /// take them. With `cells`, returns cells for the tasks, in order. Cost:
-    /// O(1) per task, plus one name lookup per task when other tasks are
-    /// held (to refuse a name already taken).
-    pub fn push_batch(
-        &mut self,
-        shared: Vec<u8>,
-        items: Box<dyn Items>,
-        cells: bool,
-    ) -> Result<(u64, Option<Arc<Cells>>)> {
-        if self.closed {
-            return Err(Error::ProfileNotRunning("(terminated)".into()));
-        }
-        let n = items.len();
-        if self.tasks.len() > 0 {
-            if let Some(name) = (0..n)
-                .map(|i| items.name(i))
-                .find(|name| self.find(name).is_some())
-            {
-                return Err(Error::DuplicateName(name));
-            }
-        }
-        let part = self.next_part;
-        self.next_part += 1;
-        let first = self.tasks.next_id();
-        let batch = Arc::new(Batch {
-            part,
-            shared: Arc::new(shared),
-            items,
-            first,
-        });
-        self.batches.retain(|b| b.strong_count() > 0);
-        self.batches.push(Arc::downgrade(&batch));
-        self.tasks.reserve(n);
-        let cells = cells.then(|| Cells::new(n));
-        let weak = cells.as_ref().map_or_else(Weak::new, Arc::downgrade);
-        for i in 0..n {
-            let id = self.tasks.insert(Task {
-                source: Source::Batch(batch.clone()),
-                phase: Phase::Waiting(Place::Queued),
-                cells: weak.clone(),
-                cell: i as u32,
-            });
-            debug_assert_eq!(id, first + i as u64);
-        }
-        self.queue.push_back((first, first + n as u64));
-        self.queued += n;
-        self.status.awaiting += n as u64;
-        self.assign();
-        self.backlog.changed();
-        Ok((first, cells))
-    }
-
     /// The id of the held task of this name.
     fn find(&self, name: &str) -> Option<u64> {
         if let Some(id) = self.by_name.get(name) {
@@ -441,116 +334,13 @@ impl State {
         self.queue.push_front((task_id, task_id + 1));
         self.queued += 1;
     }
-
-    /// Frees a task's serialized bytes once no worker can need them again.
-    pub(super) fn free_payload(&mut self, task_id: u64) {
-        let Some(task) = self.tasks.get_mut(task_id) else {
-            return;
-        };
-        if let Source::Own(own) = &mut task.source {
-            let payload = std::mem::replace(&mut own.payload, self.empty.clone());
-            let bytes = payload.len();
-            crate::discard::discard(payload, bytes);
-        }
-    }
-
-    fn resolve(&mut self, task_id: u64, outcome: Outcome) {
-        let Some(task) = self.tasks.get_mut(task_id) else {
-            return;
-        };
-        match task.phase {
-            Phase::Waiting(Place::Queued) => {
-                self.status.awaiting -= 1;
-                self.queued -= 1;
-            }
-            Phase::Waiting(Place::Held(_)) => self.status.awaiting -= 1,
-            Phase::Waiting(Place::Running(_)) => self.status.executing -= 1,
-            Phase::Resolved(_) => return,
-        }
-        let outcome = Arc::new(outcome);
-        if let Some(cells) = task.cells.upgrade() {
-            cells.fill(task.cell as usize, outcome.clone());
-        }
-        task.phase = Phase::Resolved(outcome);
-        self.free_payload(task_id);
-        self.resolved.push_back(task_id);
-        self.waiting += 1;
-        self.status.completed += 1;
-        self.signal.notify();
-        let all_done = self.status.awaiting + self.status.executing == 0;
-        if self.waiting_any > 0 || (self.waiting_all > 0 && all_done) {
-            self.changed.notify_all();
-        }
-    }
-
-    fn stop(&mut self, task_id: u64, code: i32) -> bool {
-        match self.place(task_id) {
-            None => return false,
-            Some(Place::Queued) => {}
-            Some(Place::Running(worker) | Place::Held(worker)) => {
-                // The worker keeps the task in its line until it answers, so
-                // it gets no other task while it is still being interrupted.
-                if let Some(w) = self.workers.get(&worker) {
-                    self.outgoing.push(Delivery::control(
-                        w.link.clone(),
-                        Message::Cancel { id: task_id },
-                    ));
-                }
-            }
-        }
-        self.resolve(task_id, Outcome::code_only(code));
-        true
-    }
-
-    /// Cancels the named tasks (or all); returns how many were cancelled.
-    pub fn cancel(&mut self, names: &[String], all: bool) -> usize {
-        let ids: Vec<u64> = if all {
-            self.tasks.iter().map(|(id, _)| id).collect()
-        } else {
-            names.iter().filter_map(|n| self.find(n)).collect()
-        };
-        let count = ids
-            .into_iter()
-            .filter(|id| self.stop(*id, CODE_CANCEL))
-            .count();
-        if self.queued == 0 {
-            self.queue.clear();
-        }
-        count
-    }
-
-    /// A task's own deadline passed.
-    pub fn expire(&mut self, task_id: u64) {
-        self.stop(task_id, CODE_TIMEOUT);
-    }
-
-    /// Closes the dispatcher: no new worker or task is accepted, and every
-    /// task still waiting resolves as cancelled, so a handle or promise on
-    /// it learns that it will never run. Returns the links of the connected
-    /// workers, for the caller to close.
-    pub fn close(&mut self) -> Vec<Arc<Link>> {
-        let waiting: Vec<u64> = self
-            .tasks
-            .iter()
-            .filter(|(_, task)| matches!(task.phase, Phase::Waiting(_)))
-            .map(|(id, _)| id)
-            .collect();
-        for id in waiting {
-            self.resolve(id, Outcome::code_only(CODE_CANCEL));
-        }
-        self.closed = true;
-        self.idle.clear();
-        self.open.clear();
-        self.holders.clear();
-        self.grants.clear();
-        self.outgoing.clear();
-        self.backlog.clear();
-        self.workers
-            .drain()
-            .map(|(_, worker)| worker.link)
-            .collect()
-    }
 }
+
+#[path = "state_submitting.rs"]
+mod submitting;
+
+#[path = "state_ending.rs"]
+mod ending;
 
 #[path = "state_pairing.rs"]
 mod pairing;
