@@ -74,11 +74,7 @@ impl Payload {
     pub fn into_vec(self) -> Result<Vec<u8>, Broken> {
         match self {
             Payload::Whole(bytes) => Ok(bytes),
-            Payload::Arriving(incoming) => {
-                let mut bytes = vec![0u8; incoming.len()];
-                Cursor::new(&incoming).copy_to(&mut bytes)?;
-                Ok(bytes)
-            }
+            arriving => arriving.to_vec(),
         }
     }
 

@@ -5,12 +5,13 @@
 mod common;
 
 use common::{dispatcher, spawn_echo_worker, wait_for, worker_config};
-use crew_core::dispatcher::Woken;
-use crew_core::incoming::Cursor;
+use crew_core::dispatcher::{Dispatcher, Woken};
+use crew_core::incoming::{Cursor, Incoming};
 use crew_core::protocol::frame::encode_prefix;
 use crew_core::protocol::{ExitReason, Message};
 use crew_core::worker::{Event, Payload, WorkerClient, WorkerConfig};
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
@@ -42,6 +43,16 @@ fn large_tasks_arrive_in_pieces_and_come_back_whole() {
     assert_eq!(worker.join().unwrap(), ExitReason::Normal);
 }
 
+/// The first large result the dispatcher hands out while it arrives; the
+/// task must not resolve before that.
+fn first_arriving(d: &Dispatcher) -> Arc<Incoming> {
+    match d.wait_or_arriving(true, Duration::from_secs(30)) {
+        Woken::Arriving(incoming) => incoming,
+        Woken::Holds => panic!("the result resolved without being handed out first"),
+        Woken::TimedOut => panic!("no result arrived"),
+    }
+}
+
 #[test]
 fn a_waiting_client_is_handed_a_large_result_while_it_arrives() {
     let d = dispatcher();
@@ -49,13 +60,7 @@ fn a_waiting_client_is_handed_a_large_result_while_it_arrives() {
     let worker = spawn_echo_worker(worker_config(&d, &token));
     let size = 24 << 20;
     d.push(Some("big"), pattern(size, 7), None, None).unwrap();
-    let incoming = loop {
-        match d.wait_or_arriving(true, Duration::from_secs(30)) {
-            Woken::Arriving(incoming) => break incoming,
-            Woken::Holds => panic!("the result resolved without being handed out first"),
-            Woken::TimedOut => panic!("no result arrived"),
-        }
-    };
+    let incoming = first_arriving(&d);
     let mut read = vec![0u8; incoming.len()];
     Cursor::new(&incoming).copy_to(&mut read).unwrap();
     let mut expected = pattern(size, 7);
@@ -70,7 +75,7 @@ fn a_waiting_client_is_handed_a_large_result_while_it_arrives() {
     );
     let taken = d.take_resolved(usize::MAX);
     assert!(
-        matches!(&taken[0].outcome.payload, Payload::Arriving(kept) if std::sync::Arc::ptr_eq(kept, &incoming)),
+        matches!(&taken[0].outcome.payload, Payload::Arriving(kept) if Arc::ptr_eq(kept, &incoming)),
         "the resolved task keeps the bytes that were read early"
     );
     d.terminate();
@@ -102,13 +107,7 @@ fn a_large_result_that_breaks_off_ends_the_early_read_and_crashes_its_task() {
         }
     });
     d.push(Some("big"), vec![1], None, None).unwrap();
-    let incoming = loop {
-        match d.wait_or_arriving(true, Duration::from_secs(30)) {
-            Woken::Arriving(incoming) => break incoming,
-            Woken::Holds => panic!("resolved without arriving first"),
-            Woken::TimedOut => panic!("no result arrived"),
-        }
-    };
+    let incoming = first_arriving(&d);
     let mut read = vec![0u8; incoming.len()];
     assert!(
         Cursor::new(&incoming).copy_to(&mut read).is_err(),

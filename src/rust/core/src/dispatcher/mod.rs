@@ -18,17 +18,6 @@ pub use outcome::{Cells, Outcome, Taken, TaskCell, Waker, CODE_CANCEL, CODE_CRAS
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
-/// How [`Dispatcher::wait_or_arriving`] ended.
-#[derive(Debug)]
-pub enum Woken {
-    /// The condition waited for holds.
-    Holds,
-    /// The time ran out first.
-    TimedOut,
-    /// A large result started to arrive.
-    Arriving(Arc<Incoming>),
-}
-
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Limits};
 use crate::runtime::runtime;
@@ -40,6 +29,17 @@ use state::State;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::watch;
+
+/// How [`Dispatcher::wait_or_arriving`] ended.
+#[derive(Debug)]
+pub enum Woken {
+    /// The condition waited for holds.
+    Holds,
+    /// The time ran out first.
+    TimedOut,
+    /// A large result started to arrive.
+    Arriving(Arc<Incoming>),
+}
 
 /// Connections allowed to be in their handshake at once; more are refused
 /// at accept so a flood cannot exhaust memory or file descriptors.
