@@ -10,12 +10,18 @@ launcher_remember_launch <- function(self, private, handle) {
     return(invisible())
   }
   kept <- private$.unconnected
-  if (length(kept)) {
-    unspent <- native_dispatcher_unspent(profile, vapply(kept, `[[`, "", "credential"))
-    kept <- kept[!is.na(unspent) & unspent > 0L]
-  }
+  kept <- kept[launcher_outstanding(profile, kept)]
   private$.unconnected <- c(kept, list(list(credential = credential, handle = handle)))
   invisible()
+}
+
+# Which of `launches` still have workers that never connected.
+launcher_outstanding <- function(profile, launches) {
+  if (!length(launches)) {
+    return(logical(0L))
+  }
+  unspent <- native_dispatcher_unspent(profile, vapply(launches, `[[`, "", "credential"))
+  !is.na(unspent) & unspent > 0L
 }
 
 # At terminate(), while the dispatcher still runs: a plugin that still has
@@ -33,9 +39,7 @@ launcher_cancel_unconnected <- function(launcher) {
   if (!is.function(terminate_worker) || !length(pending) || is.null(profile)) {
     return(invisible())
   }
-  unspent <- native_dispatcher_unspent(profile, vapply(pending, `[[`, "", "credential"))
-  for (index in which(!is.na(unspent) & unspent > 0L)) {
-    launch <- pending[[index]]
+  for (launch in pending[launcher_outstanding(profile, pending)]) {
     handle <- launch$handle
     handles <- if (is.list(handle) && is.null(names(handle))) handle else list(handle)
     for (handle in handles) {

@@ -26,7 +26,7 @@ if (!nzchar(proxy_binary) || !file.exists(proxy_binary)) {
 }
 
 suppressPackageStartupMessages(library(crew))
-for (helper in c("helper-peers.R", "helper-netns.R")) {
+for (helper in c("helper-peers.R", "helper-plugins.R", "helper-netns.R")) {
   source(file.path("tests", "testthat", helper))
 }
 now <- function() as.numeric(Sys.time())

@@ -79,26 +79,15 @@ crew_test_slurm_controller <- function(
   tls = crew::crew_tls(),
   class = crew_test_slurm_launcher_class
 ) {
-  launcher <- class$new(
-    name = name,
-    workers = workers,
-    seconds_interval = 0.1,
-    seconds_timeout = seconds_timeout,
-    seconds_launch = seconds_launch,
-    seconds_idle = 60,
-    seconds_wall = Inf,
-    tasks_max = Inf,
-    tasks_timers = 0L,
-    tls = tls,
-    r_arguments = c("--no-save", "--no-restore"),
-    options_metrics = crew::crew_options_metrics(),
+  crew_test_plugin_controller(
+    class,
     directory = directory,
     options = options,
-    script_lines = script_lines
+    script_lines = script_lines,
+    name = name,
+    workers = workers,
+    seconds_timeout = seconds_timeout,
+    seconds_launch = seconds_launch,
+    tls = tls
   )
-  launcher$validate()
-  client <- crew::crew_client(host = NULL, tls = tls, seconds_interval = 0.1)
-  controller <- crew::crew_controller(client = client, launcher = launcher)
-  controller$validate()
-  controller
 }

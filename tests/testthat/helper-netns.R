@@ -110,28 +110,19 @@ crew_test_netns_controller <- function(
   crashes_max = 5L,
   seconds_idle = 120
 ) {
-  launcher <- crew_test_netns_launcher_class$new(
-    name = "netns",
-    workers = workers,
-    seconds_interval = 0.1,
-    seconds_timeout = 10,
-    seconds_launch = 30,
-    seconds_idle = seconds_idle,
-    seconds_wall = Inf,
-    tasks_max = Inf,
-    tasks_timers = 0L,
-    tls = tls,
-    r_arguments = c("--no-save", "--no-restore"),
-    options_metrics = crew::crew_options_metrics(),
+  crew_test_plugin_controller(
+    crew_test_netns_launcher_class,
     namespaces = namespaces,
     dial = dial,
-    directory = directory
+    directory = directory,
+    name = "netns",
+    workers = workers,
+    seconds_idle = seconds_idle,
+    tls = tls,
+    host = interface,
+    port = port,
+    crashes_max = crashes_max
   )
-  launcher$validate()
-  client <- crew::crew_client(host = interface, port = port, tls = tls, seconds_interval = 0.1)
-  controller <- crew::crew_controller(client = client, launcher = launcher, crashes_max = crashes_max)
-  controller$validate()
-  controller
 }
 
 crew_test_pids_alive <- function(pids) {

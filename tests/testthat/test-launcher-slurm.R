@@ -217,11 +217,11 @@ crew_test("slurm: when the client is killed with SIGKILL, every job ends within 
   name <- crew_random_name(n = 4L)
   ready <- file.path(directory, "ready")
   script <- file.path(directory, "client.R")
-  helper <- normalizePath(testthat::test_path("helper-launcher-slurm.R"))
+  helpers <- normalizePath(testthat::test_path(c("helper-plugins.R", "helper-launcher-slurm.R")))
   writeLines(
     c(
       "library(crew)",
-      sprintf("source(%s)", deparse(helper)),
+      sprintf("source(%s)", vapply(helpers, deparse, "")),
       sprintf(
         "controller <- crew_test_slurm_controller(directory = %s, name = %s, workers = 2L)",
         deparse(directory),
