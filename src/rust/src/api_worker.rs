@@ -22,7 +22,8 @@ use extendr_ffi::{
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::sexp::ffi::{R_interrupts_pending, Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
+use crate::interrupts::{evaluator_interrupt, forget_stale_interrupt};
+use crate::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
 
 /// Values that serialize to more than this are written to the connection
 /// in pieces as they are serialized, not copied into one buffer first.
@@ -103,7 +104,7 @@ fn native_worker_start(
         heartbeat_interval: Timing::default().heartbeat_interval,
         heartbeat_timeout: Timing::default().heartbeat_timeout,
         exit_signal: (exit_signal > 0).then_some(exit_signal),
-        interrupt_signal: Some(libc::SIGINT),
+        interrupt: Some(evaluator_interrupt()),
         tls,
     };
     match WorkerClient::start(config) {
@@ -144,18 +145,6 @@ fn worker_tls(
     };
     let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
     tls::worker(trusted, host, identity.as_ref()).map(Some)
-}
-
-/// Drops an interrupt that is still pending when a new task starts: it was
-/// meant for the task before (a cancellation that arrived as that task
-/// ended). A signal sent to this thread is delivered when it next returns
-/// from a system call, so one cheap call first makes sure none is in
-/// flight.
-fn forget_stale_interrupt() {
-    unsafe {
-        libc::syscall(libc::SYS_getppid);
-        R_interrupts_pending = 0;
-    }
 }
 
 fn named_list(names: SEXP, values: &[SEXP]) -> SEXP {

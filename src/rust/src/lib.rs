@@ -20,6 +20,7 @@ mod convert;
 mod dispatcher_handles;
 mod early_values;
 mod idle_collection;
+mod interrupts;
 mod later_loop;
 mod records;
 mod result_rows;

@@ -44,6 +44,13 @@ pub mod ffi {
         pub static R_RowNamesSymbol: SEXP;
         pub static mut R_interrupts_pending: c_int;
     }
+
+    #[cfg(windows)]
+    extern "C" {
+        /// R's user-break flag on Windows, which its event processing turns
+        /// into an interrupt.
+        pub static mut UserBreak: c_int;
+    }
 }
 use ffi::{R_ClassSymbol, R_NamesSymbol, R_RowNamesSymbol, Rf_translateCharUTF8};
 

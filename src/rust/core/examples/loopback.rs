@@ -35,7 +35,7 @@ fn echo_worker(d: &Dispatcher, token: &str) -> std::thread::JoinHandle<ExitReaso
         heartbeat_interval: Duration::from_secs(1),
         heartbeat_timeout: Duration::from_secs(10),
         exit_signal: None,
-        interrupt_signal: None,
+        interrupt: None,
         tls: None,
     };
     std::thread::spawn(move || {

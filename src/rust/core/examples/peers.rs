@@ -62,7 +62,7 @@ fn peer(url: &str, token: &str) -> std::thread::JoinHandle<ExitReason> {
         heartbeat_interval: Duration::from_secs(5),
         heartbeat_timeout: Duration::from_secs(60),
         exit_signal: None,
-        interrupt_signal: None,
+        interrupt: None,
         tls: None,
     };
     std::thread::Builder::new()
@@ -85,10 +85,7 @@ fn peer(url: &str, token: &str) -> std::thread::JoinHandle<ExitReason> {
 
 /// CPU seconds this process has used, user and system.
 fn cpu_seconds() -> f64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
-    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    crew_core::os::process_cpu_seconds()
 }
 
 /// Tasks per second and the dispatcher's CPU microseconds per task.

@@ -8,6 +8,7 @@ pub mod error;
 pub mod incoming;
 pub mod metrics;
 pub mod net;
+pub mod os;
 pub mod process;
 pub mod protocol;
 pub mod random;

@@ -384,7 +384,12 @@ mod tests {
                 ("2.0.0", pid.as_str(), "worker", "0")
             );
             assert!(row[8].parse::<u64>().unwrap() > 0);
-            assert!(row[9].parse::<u64>().unwrap() >= row[8].parse::<u64>().unwrap());
+            // On Unix virtual memory includes what is resident. On Windows
+            // sysinfo reports committed private bytes as virtual, which can
+            // be less than the working set, and Wine reports none at all.
+            if cfg!(unix) {
+                assert!(row[9].parse::<u64>().unwrap() >= row[8].parse::<u64>().unwrap());
+            }
         }
         let busy: Vec<&Vec<&str>> = rows.iter().filter(|r| r[10] == "busy_task").collect();
         assert!(busy.len() >= 3);

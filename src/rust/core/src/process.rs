@@ -1,7 +1,8 @@
 //! Local processes: find a user's processes by their command line, and end
-//! processes with SIGTERM, then SIGKILL once a grace period has passed.
+//! processes: asked first (SIGTERM on Unix), then forced (SIGKILL, or
+//! TerminateProcess on Windows) once a grace period has passed.
 
-use std::ffi::CString;
+use crate::os::{self, Refusal};
 use std::sync::Once;
 use std::time::{Duration, Instant};
 use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System, UpdateKind};
@@ -9,7 +10,7 @@ use sysinfo::{Pid, ProcessRefreshKind, ProcessStatus, ProcessesToUpdate, System,
 /// How often a terminating process is checked.
 const POLL: Duration = Duration::from_millis(10);
 
-/// How long to wait for a process to vanish after SIGKILL.
+/// How long to wait for a process to vanish after it was forced to end.
 const KILL_WAIT: Duration = Duration::from_secs(2);
 
 /// A process table that holds no file open after a refresh. By default
@@ -21,33 +22,6 @@ fn system() -> System {
         sysinfo::set_open_files_limit(0);
     });
     System::new()
-}
-
-/// The user id of a user name, `None` if there is no such user.
-pub fn user_id(name: &str) -> Option<u32> {
-    let name = CString::new(name).ok()?;
-    let mut buffer = vec![0 as libc::c_char; 4096];
-    loop {
-        // SAFETY: every pointer refers to memory owned by this frame, and
-        // `buffer.len()` is its true size.
-        let (code, uid) = unsafe {
-            let mut entry: libc::passwd = std::mem::zeroed();
-            let mut found: *mut libc::passwd = std::ptr::null_mut();
-            let code = libc::getpwnam_r(
-                name.as_ptr(),
-                &mut entry,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-                &mut found,
-            );
-            (code, (!found.is_null()).then_some(entry.pw_uid))
-        };
-        if code == libc::ERANGE && buffer.len() < (1 << 20) {
-            buffer.resize(buffer.len() * 2, 0);
-            continue;
-        }
-        return uid;
-    }
 }
 
 fn command_line(process: &sysinfo::Process) -> String {
@@ -63,9 +37,9 @@ fn command_line(process: &sysinfo::Process) -> String {
 /// joined with spaces) contains `pattern`, limited to those of `user` (a
 /// user name) unless it is `None`. An unknown user has no processes.
 pub fn find(user: Option<&str>, pattern: &str) -> Vec<u32> {
-    let uid = match user {
-        Some(name) => match user_id(name) {
-            Some(uid) => Some(uid),
+    let owner = match user {
+        Some(name) => match os::user(name) {
+            Some(owner) => Some(owner),
             None => return Vec::new(),
         },
         None => None,
@@ -84,7 +58,9 @@ pub fn find(user: Option<&str>, pattern: &str) -> Vec<u32> {
         .values()
         .filter(|process| process.thread_kind().is_none())
         .filter(|process| {
-            uid.is_none_or(|uid| process.user_id().is_some_and(|owner| **owner == uid))
+            owner
+                .as_ref()
+                .is_none_or(|owner| os::owned_by(process, owner))
         })
         .filter(|process| command_line(process).contains(pattern))
         .map(|process| process.pid().as_u32())
@@ -123,15 +99,16 @@ pub fn running(pids: &[u32]) -> Vec<bool> {
 /// What happened to a process that was asked to terminate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ending {
-    /// It exited within the grace period after SIGTERM.
+    /// It exited within the grace period after it was asked to.
     Terminated,
-    /// It outlived the grace period and was ended with SIGKILL.
+    /// It outlived the grace period and was forced to end.
     Killed,
     /// There was no such running process.
     NotFound,
     /// This process may not signal it.
     Denied,
-    /// It was still there after SIGKILL, for example stuck in the kernel.
+    /// It was still there after it was forced to end, for example stuck
+    /// in the kernel.
     Survived,
 }
 
@@ -153,17 +130,10 @@ impl Ending {
     }
 }
 
-fn send(pid: u32, signal: i32) -> std::result::Result<(), Ending> {
-    let Ok(raw) = libc::pid_t::try_from(pid) else {
-        return Err(Ending::NotFound);
-    };
-    // SAFETY: kill() only reads its arguments.
-    if unsafe { libc::kill(raw, signal) } == 0 {
-        return Ok(());
-    }
-    match std::io::Error::last_os_error().raw_os_error() {
-        Some(libc::EPERM) => Err(Ending::Denied),
-        _ => Err(Ending::NotFound),
+fn refused(refusal: Refusal) -> Ending {
+    match refusal {
+        Refusal::NotFound => Ending::NotFound,
+        Refusal::Denied => Ending::Denied,
     }
 }
 
@@ -186,8 +156,8 @@ fn wait_gone(pids: &[u32], identity: &[Option<u64>], wait: Duration) -> Vec<bool
     }
 }
 
-/// Sends SIGTERM to each process, waits up to `grace` for them all to
-/// exit, then sends SIGKILL to the ones left. A pid that comes to name a
+/// Asks each process to end (see [`os::ask_to_end`]), waits up to `grace`
+/// for them all to exit, then forces the ones left to end. A pid that comes to name a
 /// different process in the meantime is never signalled again. Returns
 /// what happened to each process, in the order given.
 pub fn terminate(pids: &[u32], grace: Duration) -> Vec<Ending> {
@@ -199,9 +169,9 @@ pub fn terminate(pids: &[u32], grace: Duration) -> Vec<Ending> {
             endings[index] = Some(Ending::NotFound);
             continue;
         }
-        match send(*pid, libc::SIGTERM) {
+        match os::ask_to_end(*pid) {
             Ok(()) => pending.push(index),
-            Err(ending) => endings[index] = Some(ending),
+            Err(refusal) => endings[index] = Some(refused(refusal)),
         }
     }
     let pending_pids: Vec<u32> = pending.iter().map(|i| pids[*i]).collect();
@@ -211,10 +181,10 @@ pub fn terminate(pids: &[u32], grace: Duration) -> Vec<Ending> {
     for (slot, index) in pending.iter().enumerate() {
         if !left[slot] {
             endings[*index] = Some(Ending::Terminated);
-        } else if send(pids[*index], libc::SIGKILL).is_ok() {
+        } else if os::force_end(pids[*index]).is_ok() {
             stubborn.push(*index);
         } else {
-            // It exited between the last check and SIGKILL.
+            // It exited between the last check and the forced end.
             endings[*index] = Some(Ending::Terminated);
         }
     }
@@ -237,55 +207,56 @@ pub fn terminate(pids: &[u32], grace: Duration) -> Vec<Ending> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::process::{Child, Command};
+    use std::process::{Child, Command, Stdio};
 
-    /// A child process whose command line carries a unique marker; `trap`
-    /// makes it ignore SIGTERM.
-    /// A shell whose command line holds `marker` and that waits on its
-    /// standard input with a builtin: a loop of `sleep` would fork copies
-    /// of the shell, with the same command line, for a moment each time.
-    fn spawn(marker: &str, ignore_term: bool) -> Child {
-        let trap = if ignore_term { "trap '' TERM; " } else { "" };
-        let script = format!("{trap}: {marker}; while :; do read line || exit 0; done");
-        Command::new("sh")
-            .arg("-c")
-            .arg(script)
-            .stdin(std::process::Stdio::piped())
+    /// A child process with `marker` on its command line that waits for
+    /// its standard input to close: this test program again, running only
+    /// the ignored test `sleeper` (the marker is a second test-name filter,
+    /// which matches nothing). It runs wherever the tests run.
+    fn spawn_sleeper(marker: &str) -> Child {
+        Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "process::tests::sleeper", marker])
+            .env("CREW_TEST_SLEEPER", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
             .spawn()
             .unwrap()
     }
 
-    fn me() -> String {
-        // SAFETY: getpwuid returns a pointer into static storage, read at
-        // once on this thread.
-        unsafe {
-            let entry = libc::getpwuid(libc::getuid());
-            std::ffi::CStr::from_ptr((*entry).pw_name)
-                .to_string_lossy()
-                .into_owned()
+    #[test]
+    #[ignore = "the child process of other tests"]
+    fn sleeper() {
+        if std::env::var_os("CREW_TEST_SLEEPER").is_some() {
+            let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new());
         }
     }
 
-    #[test]
-    fn user_names_resolve() {
-        assert_eq!(user_id("root"), Some(0));
-        assert_eq!(user_id("no-such-user-of-crew"), None);
-        assert_eq!(user_id("nul\0inside"), None);
-        assert!(user_id(&me()).is_some());
+    /// A shell that ignores SIGTERM, with `marker` on its command line,
+    /// waiting on its standard input with a builtin: a loop of `sleep`
+    /// would fork copies of the shell, with the same command line, for a
+    /// moment each time.
+    fn spawn_stubborn_shell(marker: &str) -> Child {
+        let script = format!("trap '' TERM; : {marker}; while :; do read line || exit 0; done");
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap()
     }
 
     #[test]
     fn find_matches_command_lines_of_a_user() {
         let marker = format!("crew-find-{}", crate::random::hex(6));
-        let mut child = spawn(&marker, false);
+        let mut child = spawn_sleeper(&marker);
         let pid = child.id();
-        // Until the child has exec'd, its command line is still the
-        // test binary's.
+        // Until the child has started, its command line is not yet its own.
         let start = Instant::now();
-        while find(None, &marker).is_empty() && start.elapsed() < Duration::from_secs(5) {
+        while find(None, &marker).is_empty() && start.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
         }
-        let mine = find(Some(&me()), &marker);
+        let me = os::current_user_name().unwrap();
+        let mine = find(Some(&me), &marker);
         let anyone = find(None, &marker);
         let nobody = find(Some("no-such-user-of-crew"), &marker);
         let _ = child.kill();
@@ -297,29 +268,41 @@ mod tests {
     }
 
     #[test]
-    fn terminate_reports_sigterm_sigkill_and_missing() {
-        let polite = spawn("crew-terminate-polite", false);
-        let stubborn = spawn("crew-terminate-stubborn", true);
+    fn terminate_ends_a_process_and_reports_missing_ones() {
+        let mut child = spawn_sleeper(&format!("crew-terminate-{}", crate::random::hex(6)));
+        let pids = [child.id(), 0, u32::MAX];
+        let start = Instant::now();
+        while !running(&pids[..1])[0] && start.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert_eq!(running(&pids), vec![true, false, false]);
+        let endings = terminate(&pids, Duration::from_millis(500));
+        // Windows has no request to end that a test program heeds: there
+        // the process outlives the grace period and is forced to end.
+        let asked = if cfg!(windows) {
+            Ending::Killed
+        } else {
+            Ending::Terminated
+        };
+        assert_eq!(endings, vec![asked, Ending::NotFound, Ending::NotFound]);
+        let _ = child.wait();
+        assert!(!running(&pids[..1])[0]);
+    }
+
+    #[test]
+    #[cfg_attr(windows, ignore = "needs a POSIX shell that ignores SIGTERM")]
+    fn terminate_forces_a_process_that_ignores_the_request() {
+        let stubborn = spawn_stubborn_shell("crew-terminate-stubborn");
         // Give the shell time to install its trap.
         std::thread::sleep(Duration::from_millis(300));
-        let pids = [polite.id(), stubborn.id(), 0, u32::MAX];
-        assert_eq!(running(&pids), vec![true, true, false, false]);
+        let pids = [stubborn.id()];
         let start = Instant::now();
         let endings = terminate(&pids, Duration::from_millis(500));
         assert!(start.elapsed() < Duration::from_secs(3));
-        assert_eq!(
-            endings,
-            vec![
-                Ending::Terminated,
-                Ending::Killed,
-                Ending::NotFound,
-                Ending::NotFound
-            ]
-        );
-        // Unreaped children are zombies, which count as ended.
-        assert_eq!(running(&pids[..2]), vec![false, false]);
-        for mut child in [polite, stubborn] {
-            let _ = child.wait();
-        }
+        assert_eq!(endings, vec![Ending::Killed]);
+        // An unreaped child is a zombie, which counts as ended.
+        assert_eq!(running(&pids), vec![false]);
+        let mut stubborn = stubborn;
+        let _ = stubborn.wait();
     }
 }

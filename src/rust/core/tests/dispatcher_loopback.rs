@@ -166,24 +166,10 @@ fn strangers_do_not_disturb_work_in_flight() {
     worker.join().unwrap();
 }
 
-/// Lets this test process hold a few thousand sockets (both ends of a
-/// thousand loopback connections live here).
-fn raise_open_file_limit(wanted: u64) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < wanted {
-            limit.rlim_cur = wanted.min(limit.rlim_max);
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
-}
-
 #[test]
 fn a_thousand_connections_at_once_do_not_stall_work() {
-    raise_open_file_limit(4096);
+    // Both ends of a thousand loopback connections live in this process.
+    crew_core::os::raise_open_files_limit(4096);
     let d = dispatcher();
     let token = d.issue_credential(2);
     let first = spawn_echo_worker(worker_config(&d, &token));

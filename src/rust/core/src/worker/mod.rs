@@ -42,15 +42,35 @@ pub struct WorkerConfig {
     pub timers_after: u64,
     pub heartbeat_interval: Duration,
     pub heartbeat_timeout: Duration,
-    /// Signal sent to the own process if the dispatcher vanishes mid-task.
+    /// How the process ends if the dispatcher vanishes mid-task: this
+    /// signal on Unix, the matching exit status on Windows (see
+    /// `os::end_this_process`).
     pub exit_signal: Option<i32>,
-    /// Signal sent to the evaluating thread to stop a cancelled task (R
-    /// takes SIGINT as a user interrupt); `None` leaves a cancelled task to
-    /// run to its end.
-    pub interrupt_signal: Option<i32>,
+    /// Stops a cancelled task on the evaluating thread; `None` leaves a
+    /// cancelled task to run to its end.
+    pub interrupt: Option<Interrupt>,
     /// How to verify the dispatcher (and present a worker certificate),
     /// for `tls+tcp://` URLs.
     pub tls: Option<crate::tls::WorkerTls>,
+}
+
+/// Interrupts the evaluating thread from another thread, the way its
+/// evaluator takes interrupts (for R: SIGINT to the thread on Unix, the
+/// user-break flag on Windows).
+#[derive(Clone)]
+pub struct Interrupt(Arc<dyn Fn() + Send + Sync>);
+
+impl Interrupt {
+    /// An interrupt that runs `interrupt`.
+    pub fn new(interrupt: impl Fn() + Send + Sync + 'static) -> Interrupt {
+        Interrupt(Arc::new(interrupt))
+    }
+}
+
+impl std::fmt::Debug for Interrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Interrupt")
+    }
 }
 
 /// What the evaluating thread receives.
@@ -160,9 +180,8 @@ pub(crate) struct Shared {
     pub wake: Condvar,
     pub link: OnceLock<Arc<Link>>,
     pub control: UnboundedSender<Control>,
-    /// The evaluating thread, which a cancellation interrupts.
-    pub evaluator: libc::pthread_t,
-    pub interrupt_signal: Option<i32>,
+    /// Stops the task running on the evaluating thread.
+    pub interrupt: Option<Interrupt>,
 }
 
 impl Shared {
@@ -185,10 +204,8 @@ impl Shared {
     /// `running` equal to the cancelled task, so the interrupt is pending on
     /// that thread before it can take another task.
     pub fn interrupt(&self) {
-        if let Some(signal) = self.interrupt_signal {
-            unsafe {
-                libc::pthread_kill(self.evaluator, signal);
-            }
+        if let Some(interrupt) = &self.interrupt {
+            (interrupt.0)();
         }
     }
 }
@@ -247,8 +264,7 @@ impl WorkerClient {
             wake: Condvar::new(),
             link: OnceLock::new(),
             control: control_tx,
-            evaluator: unsafe { libc::pthread_self() },
-            interrupt_signal: config.interrupt_signal,
+            interrupt: config.interrupt.clone(),
         });
         let max_tasks = config.max_tasks;
         let timers_after = config.timers_after;
@@ -391,14 +407,9 @@ struct Boundary {
     timers: bool,
 }
 
-/// Asks the kernel to send `signal` to this process when its parent exits
-/// (Linux), and reports whether the expected parent is still there.
+/// Makes this process end with `signal` when its parent `parent` exits
+/// (see `os::follow_parent`), and reports whether that parent is still
+/// there.
 pub fn follow_parent(parent: u32, signal: i32) -> bool {
-    #[cfg(target_os = "linux")]
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, signal as libc::c_ulong, 0, 0, 0);
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = signal;
-    std::os::unix::process::parent_id() == parent
+    crate::os::follow_parent(parent, signal)
 }

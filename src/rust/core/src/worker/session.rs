@@ -88,9 +88,7 @@ pub(crate) async fn run(
         // The evaluating thread is inside a task and cannot hear us: end
         // the process, as the dispatcher that wanted the result is gone.
         if let Some(signal) = config.exit_signal {
-            unsafe {
-                libc::kill(libc::getpid(), signal);
-            }
+            crate::os::end_this_process(signal);
         }
     }
 }

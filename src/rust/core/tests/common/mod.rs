@@ -74,7 +74,7 @@ pub fn worker_config_for_address(url: &str) -> WorkerConfig {
         heartbeat_interval: Duration::from_millis(200),
         heartbeat_timeout: Duration::from_secs(2),
         exit_signal: None,
-        interrupt_signal: None,
+        interrupt: None,
         tls: None,
     }
 }

@@ -18,7 +18,6 @@
 //! or `none` when there is no connection to pick, `error ...` otherwise.
 
 use std::collections::BTreeMap;
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -36,8 +35,10 @@ struct Faults {
     reset: AtomicBool,
     /// Ends both directions (after a reset or a truncation).
     end: watch::Sender<bool>,
-    /// The sockets' descriptors, for SO_LINGER 0 before a reset.
-    fds: Mutex<Vec<i32>>,
+    /// Second handles on the connection's two sockets, for SO_LINGER 0
+    /// before a reset; dropped then, so that the pumps' handles are the
+    /// last and closing them sends the RST.
+    sockets: Mutex<Vec<TcpStream>>,
 }
 
 impl Faults {
@@ -48,7 +49,7 @@ impl Faults {
             truncate: AtomicBool::new(false),
             reset: AtomicBool::new(false),
             end: watch::channel(false).0,
-            fds: Mutex::new(Vec::new()),
+            sockets: Mutex::new(Vec::new()),
         }
     }
 
@@ -110,21 +111,11 @@ impl Proxy {
                     ("blackhole", _) => faults.blackholed.store(true, Ordering::SeqCst),
                     ("truncate", _) => faults.truncate.store(true, Ordering::SeqCst),
                     _ => {
-                        for fd in faults.fds.lock().unwrap().iter() {
-                            let linger = libc::linger {
-                                l_onoff: 1,
-                                l_linger: 0,
-                            };
-                            unsafe {
-                                libc::setsockopt(
-                                    *fd,
-                                    libc::SOL_SOCKET,
-                                    libc::SO_LINGER,
-                                    &linger as *const libc::linger as *const libc::c_void,
-                                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
-                                );
-                            }
+                        let sockets = std::mem::take(&mut *faults.sockets.lock().unwrap());
+                        for socket in &sockets {
+                            let _ = socket.set_zero_linger();
                         }
+                        drop(sockets);
                         faults.reset.store(true, Ordering::SeqCst);
                         faults.finish();
                     }
@@ -200,14 +191,26 @@ async fn forward(
     faults.finish();
 }
 
+/// The stream and a second handle on its socket.
+fn with_second_handle(stream: TcpStream) -> std::io::Result<(TcpStream, TcpStream)> {
+    let stream = stream.into_std()?;
+    let second = TcpStream::from_std(stream.try_clone()?)?;
+    Ok((TcpStream::from_std(stream)?, second))
+}
+
 async fn serve(proxy: Arc<Proxy>, inbound: TcpStream, target: String) {
     let Ok(outbound) = TcpStream::connect(&target).await else {
         return;
     };
     let _ = inbound.set_nodelay(true);
     let _ = outbound.set_nodelay(true);
+    let (Ok((inbound, inbound_second)), Ok((outbound, outbound_second))) =
+        (with_second_handle(inbound), with_second_handle(outbound))
+    else {
+        return;
+    };
     let faults = Arc::new(Faults::new());
-    *faults.fds.lock().unwrap() = vec![inbound.as_raw_fd(), outbound.as_raw_fd()];
+    *faults.sockets.lock().unwrap() = vec![inbound_second, outbound_second];
     let id = proxy.next_id.fetch_add(1, Ordering::SeqCst);
     proxy.connections.lock().unwrap().insert(id, faults.clone());
     let (in_read, in_write) = inbound.into_split();
