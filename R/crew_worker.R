@@ -98,8 +98,7 @@ worker_process_status <- function(code) {
 # Whether the worker's messages go anywhere: the session information at
 # the top of a log is worth its cost only in a log.
 worker_logging <- function() {
-  target <- Sys.readlink("/proc/self/fd/2")
-  !identical(target, "/dev/null")
+  !native_stderr_discarded()
 }
 
 worker_restore_controller <- function(previous) {

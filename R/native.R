@@ -290,6 +290,10 @@ native_worker_send <- function(worker, id, metadata, value) {
   native_unwrap(.Call(wrap__native_worker_send, worker, as.numeric(id), metadata, value))
 }
 
+native_stderr_discarded <- function() {
+  .Call(wrap__native_stderr_discarded)
+}
+
 native_interfaces <- function() {
   .Call(wrap__native_interfaces)
 }

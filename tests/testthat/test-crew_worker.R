@@ -238,3 +238,17 @@ crew_test("a worker that starts after its launch counted as failed is refused", 
   expect_equal(late$get_exit_status(), 6L)
   expect_equal(controller$client$status()[["cumulative"]], 1L)
 })
+
+test_that("a worker writes its session information only where it is read", {
+  skip_on_cran()
+  rscript <- file.path(R.home("bin"), "Rscript")
+  code <- "cat(crew:::worker_logging())"
+  discarded <- processx::run(rscript, c("-e", code), stderr = NULL)
+  log <- tempfile(fileext = ".log")
+  on.exit(unlink(log))
+  logged <- processx::run(rscript, c("-e", code), stderr = log)
+  piped <- processx::run(rscript, c("-e", code), stderr = "|")
+  expect_identical(discarded$stdout, "FALSE")
+  expect_identical(logged$stdout, "TRUE")
+  expect_identical(piped$stdout, "TRUE")
+})

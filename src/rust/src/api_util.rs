@@ -98,8 +98,15 @@ fn native_public_addresses(host: &str) -> Strings {
     )
 }
 
+/// Whether this process's standard error is thrown away.
+#[extendr]
+fn native_stderr_discarded() -> bool {
+    crew_core::os::stderr_discarded()
+}
+
 extendr_module! {
     mod api_util;
+    fn native_stderr_discarded;
     fn native_public_addresses;
     fn native_random_hex;
     fn native_monotonic_seconds;
