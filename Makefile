@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r valgrind sanitize soak bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash tools/install-deps.sh
@@ -28,11 +28,14 @@ demo: install
 # The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh);
 # the browser tests drive headless Chromium through the Shiny apps; a minute
 # of the soak runs before them; the native boundary's test files then run
-# again under valgrind.
+# again under valgrind. The core's tests also run built for Windows under
+# Wine, and the library is built for both kinds of Mac.
 test: install
 	@bash tools/install-deps.sh --slurm --browser --valgrind --netns
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
+	bash tools/test-windows.sh
+	bash tools/check-macos.sh
 	$(SOAK) --seconds=60
 	$(RSCRIPT) tools/run-tests.R
 	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
@@ -63,6 +66,17 @@ soak: install
 valgrind: install
 	@bash tools/install-deps.sh --valgrind
 	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
+
+# The core and its tests built for x86_64-pc-windows-gnu and run under
+# Wine, and the binding built for it (tools/test-windows.sh).
+test-windows:
+	bash tools/test-windows.sh
+
+# The package's static library built for aarch64- and x86_64-apple-darwin,
+# and the workspace type-checked for both with its tests
+# (tools/check-macos.sh).
+check-macos:
+	bash tools/check-macos.sh
 
 test-rust: deps
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core

@@ -40,6 +40,14 @@ for option in "$@"; do
     # ip, for the network namespaces of the multi-host tests and the soak
     # (tools/netns.sh).
     --netns) packages+=(iproute2) ;;
+    # Debian's Rust toolchain with the standard library's sources, to build
+    # it for Windows and macOS (tools/cross-toolchain.sh).
+    --cross) packages+=(rustc-web cargo-web rust-web-src) ;;
+    # The mingw-w64 linker and Wine, for the core's tests built for Windows
+    # (tools/test-windows.sh).
+    --windows) packages+=(gcc-mingw-w64-x86-64 wine64 wine) ;;
+    # A virtual environment for zig (tools/check-macos.sh) and pip.
+    --macos) packages+=(python3-venv python3-pip) ;;
     # What other builds of crew import beyond this package's dependencies,
     # for `make bench COMPARE=...`.
     --compare) packages+=(r-cran-data.table) ;;
