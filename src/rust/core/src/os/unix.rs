@@ -47,56 +47,59 @@ pub fn interface_addresses() -> Vec<InterfaceAddress> {
 /// A user id.
 pub type User = u32;
 
-pub fn user(name: &str) -> Option<User> {
-    let name = CString::new(name).ok()?;
+/// The user database entry that `lookup` (getpwnam_r or getpwuid_r with
+/// its key) finds, read by `read`, with the buffer grown as the call asks.
+fn passwd_entry<T>(
+    lookup: impl Fn(
+        *mut libc::passwd,
+        *mut libc::c_char,
+        libc::size_t,
+        *mut *mut libc::passwd,
+    ) -> libc::c_int,
+    read: impl Fn(&libc::passwd) -> T,
+) -> Option<T> {
     let mut buffer = vec![0 as libc::c_char; 4096];
     loop {
         // SAFETY: every pointer refers to memory owned by this frame, and
-        // `buffer.len()` is its true size.
-        let (code, uid) = unsafe {
+        // `buffer.len()` is its true size; the entry's strings point into
+        // `buffer`, which outlives `read`.
+        let (code, found) = unsafe {
             let mut entry: libc::passwd = std::mem::zeroed();
             let mut found: *mut libc::passwd = std::ptr::null_mut();
-            let code = libc::getpwnam_r(
-                name.as_ptr(),
-                &mut entry,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-                &mut found,
-            );
-            (code, (!found.is_null()).then_some(entry.pw_uid))
+            let code = lookup(&mut entry, buffer.as_mut_ptr(), buffer.len(), &mut found);
+            (code, (!found.is_null()).then(|| read(&entry)))
         };
         if code == libc::ERANGE && buffer.len() < (1 << 20) {
             buffer.resize(buffer.len() * 2, 0);
             continue;
         }
-        return uid;
+        return found;
     }
 }
 
+pub fn user(name: &str) -> Option<User> {
+    let name = CString::new(name).ok()?;
+    // SAFETY: the arguments are passed on as passwd_entry hands them over.
+    passwd_entry(
+        |entry, buffer, len, found| unsafe {
+            libc::getpwnam_r(name.as_ptr(), entry, buffer, len, found)
+        },
+        |entry| entry.pw_uid,
+    )
+}
+
 pub fn current_user_name() -> Option<String> {
-    let mut buffer = vec![0 as libc::c_char; 4096];
-    loop {
-        // SAFETY: as in `user`, with the entry of this process's user id.
-        let (code, name) = unsafe {
-            let mut entry: libc::passwd = std::mem::zeroed();
-            let mut found: *mut libc::passwd = std::ptr::null_mut();
-            let code = libc::getpwuid_r(
-                libc::getuid(),
-                &mut entry,
-                buffer.as_mut_ptr(),
-                buffer.len(),
-                &mut found,
-            );
-            let name = (!found.is_null())
-                .then(|| CStr::from_ptr(entry.pw_name).to_string_lossy().into_owned());
-            (code, name)
-        };
-        if code == libc::ERANGE && buffer.len() < (1 << 20) {
-            buffer.resize(buffer.len() * 2, 0);
-            continue;
-        }
-        return name;
-    }
+    // SAFETY: as in `user`; the name is a C string inside the buffer.
+    passwd_entry(
+        |entry, buffer, len, found| unsafe {
+            libc::getpwuid_r(libc::getuid(), entry, buffer, len, found)
+        },
+        |entry| {
+            unsafe { CStr::from_ptr(entry.pw_name) }
+                .to_string_lossy()
+                .into_owned()
+        },
+    )
 }
 
 pub fn owned_by(process: &sysinfo::Process, user: &User) -> bool {
