@@ -14,19 +14,20 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=/usr/lib/wine/wine64
 # As src/Makevars.win.in builds: the system's import libraries, not winapi's.
 export WINAPI_NO_BUNDLED_LIBRARIES=1
-export WINEPREFIX="$CARGO_TARGET_DIR/wine-prefix"
+# A throwaway prefix outside the source tree: Wine links its drive z: to
+# / and the user's folders to $HOME, which a copy of the tree (R CMD
+# build) would follow.
+WINEPREFIX=$(mktemp -d "${TMPDIR:-/tmp}/crew-wine.XXXXXX")
+export WINEPREFIX
 export WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml="
+trap '/usr/lib/wine/wineserver -k 2> /dev/null || true; rm -rf "$WINEPREFIX"' EXIT
 
-# A prefix of the build's own, with the ProcessPrng that Debian 12's Wine
-# lacks (tools/windows/bcryptprimitives.c).
-if [[ ! -f "$WINEPREFIX/system.reg" ]]; then
-  mkdir -p "$WINEPREFIX"
-  /usr/lib/wine/wine64 wineboot --init > /dev/null 2>&1
-fi
+# With the ProcessPrng that Debian 12's Wine lacks
+# (tools/windows/bcryptprimitives.c).
+/usr/lib/wine/wine64 wineboot --init > /dev/null 2>&1
 x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   tools/windows/bcryptprimitives.c -lbcrypt
-trap '/usr/lib/wine/wineserver -k 2> /dev/null || true' EXIT
 
 log="$CARGO_TARGET_DIR/test.log"
 status=0
