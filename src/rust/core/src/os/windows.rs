@@ -220,11 +220,18 @@ impl Drop for Process {
     }
 }
 
-/// When a process was created, in 100 ns units since 1601.
-///
+/// A process's times in 100 ns units: when it was created (since 1601),
+/// and the CPU time it spent in the kernel and in user mode.
+struct Times {
+    created: u64,
+    kernel: u64,
+    user: u64,
+}
+
 /// # Safety
-/// `handle` is an open process handle with query access.
-unsafe fn created(handle: HANDLE) -> Option<u64> {
+/// `handle` is an open process handle with query access, or the
+/// pseudo-handle of this process.
+unsafe fn times(handle: HANDLE) -> Option<Times> {
     let zero = FILETIME {
         dwLowDateTime: 0,
         dwHighDateTime: 0,
@@ -233,7 +240,12 @@ unsafe fn created(handle: HANDLE) -> Option<u64> {
     if GetProcessTimes(handle, &mut creation, &mut exit, &mut kernel, &mut user) == 0 {
         return None;
     }
-    Some(u64::from(creation.dwHighDateTime) << 32 | u64::from(creation.dwLowDateTime))
+    let ticks = |t: FILETIME| u64::from(t.dwHighDateTime) << 32 | u64::from(t.dwLowDateTime);
+    Some(Times {
+        created: ticks(creation),
+        kernel: ticks(kernel),
+        user: ticks(user),
+    })
 }
 
 pub fn ask_to_end(pid: u32) -> Result<(), Refusal> {
@@ -281,8 +293,8 @@ pub fn follow_parent(parent: u32, signal: i32) -> bool {
     // after this process is another process that took the id.
     // SAFETY: both handles are open with query access.
     let parent_first = unsafe {
-        match (created(process.0), created(GetCurrentProcess())) {
-            (Some(parent), Some(me)) => parent <= me,
+        match (times(process.0), times(GetCurrentProcess())) {
+            (Some(parent), Some(me)) => parent.created <= me.created,
             _ => false,
         }
     };
@@ -340,26 +352,6 @@ pub fn raise_open_files_limit(_wanted: u64) -> Option<u64> {
 }
 
 pub fn process_cpu_seconds() -> f64 {
-    let zero = FILETIME {
-        dwLowDateTime: 0,
-        dwHighDateTime: 0,
-    };
-    let (mut creation, mut exit, mut kernel, mut user) = (zero, zero, zero, zero);
-    // SAFETY: the pseudo-handle of this process needs no opening; the
-    // times are written to this frame.
-    let ok = unsafe {
-        GetProcessTimes(
-            GetCurrentProcess(),
-            &mut creation,
-            &mut exit,
-            &mut kernel,
-            &mut user,
-        )
-    };
-    if ok == 0 {
-        return 0.0;
-    }
-    let ticks =
-        |t: FILETIME| (u64::from(t.dwHighDateTime) << 32 | u64::from(t.dwLowDateTime)) as f64;
-    (ticks(kernel) + ticks(user)) * 1e-7
+    // SAFETY: the pseudo-handle of this process needs no opening.
+    unsafe { times(GetCurrentProcess()) }.map_or(0.0, |t| (t.kernel + t.user) as f64 * 1e-7)
 }
