@@ -29,6 +29,8 @@ trap '/usr/lib/wine/wineserver -k 2> /dev/null || true; rm -rf "$WINEPREFIX"' EX
 x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
   tools/windows/bcryptprimitives.c -lbcrypt
 
+# tee opens the log before cargo creates its target directory.
+mkdir -p "$CARGO_TARGET_DIR"
 log="$CARGO_TARGET_DIR/test.log"
 status=0
 "$CARGO" test --manifest-path "$CROSS_MANIFEST" -p crew-core --target "$target" \
