@@ -8,7 +8,16 @@
 #' @param name Name of the launcher, which is also the controller's name.
 #'   `NULL` picks a random name.
 #' @param workers Maximum number of workers that auto-scaling runs at once.
-#' @param seconds_interval Seconds between auto-scaling polls.
+#' @param seconds_interval Seconds between auto-scaling polls. The
+#'   throttle's first poll only starts its clock, so the first `push()`
+#'   of a new controller whose launcher submits jobs to a cluster launches
+#'   nothing: its tasks accumulate for one interval and the next `push()`,
+#'   `wait()` or `scale()` launches workers for all of them at once (one
+#'   job array on a scheduler that has them). A local launcher, whose
+#'   workers start in a fraction of a second, launches for the first
+#'   `push()` at once instead. A launcher plugin whose workers also start
+#'   that fast can do the same by setting
+#'   `private$.scale_at_first_poll <- TRUE` in its `initialize()`.
 #' @param seconds_timeout Seconds a worker keeps trying to connect.
 #' @param seconds_launch Seconds a launched worker counts as starting up
 #'   before it must have connected.
@@ -102,6 +111,9 @@ crew_class_launcher <- R6::R6Class(
     .profile = NULL,
     .launches = NULL,
     .throttle = NULL,
+    # Whether the first poll lets scaling through: launchers whose workers
+    # start at once gain nothing by waiting for more tasks to accumulate.
+    .scale_at_first_poll = FALSE,
     .failed = 0L,
     .launch_size = NULL,
     .launch_settings = NULL,
@@ -260,7 +272,8 @@ crew_class_launcher <- R6::R6Class(
     #' @description Poll the auto-scaling throttle.
     #' @return `TRUE` if auto-scaling may run now.
     poll = function() {
-      private$.throttle$poll()
+      first <- is.null(private$.throttle$polled)
+      private$.throttle$poll() || (first && isTRUE(private$.scale_at_first_poll))
     },
     #' @description Settings a worker needs to connect and behave: the
     #'   argument list of [crew_worker()]. Outside a launch, each call

@@ -118,6 +118,7 @@ crew_class_launcher_local <- R6::R6Class(
   inherit = crew_class_launcher,
   cloneable = TRUE,
   private = list(
+    .scale_at_first_poll = TRUE,
     .options_local = NULL,
     .processes = list(),
     # The temporary directory each worker's R session lives in, by process

@@ -6,7 +6,12 @@
 #' @details Controllers use a throttle to avoid checking on workers and
 #'   tasks too often. The `poll()` method returns `TRUE` when more than
 #'   the current interval has passed since the last `TRUE` poll. The very
-#'   first poll returns `FALSE` and starts the clock.
+#'   first poll returns `FALSE` and starts the clock. A launcher polls its
+#'   throttle before it scales; a local launcher lets its first poll
+#'   through anyway, so a new local controller launches workers for its
+#'   first `push()` at once, while launchers that submit cluster jobs let
+#'   the first tasks accumulate for one interval (see the
+#'   `seconds_interval` argument of [crew_launcher()]).
 #' @param seconds_max Positive number: the longest interval, in seconds.
 #' @param seconds_min Positive number: the shortest interval, in seconds.
 #'   Must not exceed `seconds_max`.

@@ -797,16 +797,74 @@ crew_test("controller a timed-out task frees its worker", {
   expect_setequal(out$name, c("slow", "next"))
 })
 
-crew_test("controller first throttled push does not launch; later scaling does", {
+crew_test("a local controller's first push() launches a worker before it returns", {
   crew_test_skip()
-  controller <- crew_test_controller(workers = 1L)
+  controller <- crew_controller_local(host = "127.0.0.1", workers = 2L)
   on.exit(controller$terminate())
   controller$push("x", name = "x")
-  expect_equal(nrow(controller$launcher$launches), 0L)
-  expect_equal(length(crew_test_handles(controller)), 0L)
+  expect_equal(nrow(controller$launcher$launches), 1L)
+  handles <- crew_test_handles(controller)
+  expect_equal(length(handles), 1L)
+  expect_true(handles[[1L]]$is_alive())
   expect_true(controller$wait(seconds_timeout = 30))
   expect_equal(crew_test_pop(controller)$result[[1L]], "x")
   expect_equal(controller$client$status()[["cumulative"]], 1L)
+})
+
+# A launcher shaped like a cluster plugin's: it inherits the base launcher
+# and submits each launch as one "job array" of n R processes.
+crew_test_array_launcher_class <- R6::R6Class(
+  classname = "crew_test_array_launcher",
+  inherit = crew_class_launcher,
+  public = list(
+    submissions = integer(0L),
+    jobs = list(),
+    launch_workers = function(call, n) {
+      self$submissions <- c(self$submissions, n)
+      jobs <- lapply(seq_len(n), function(index) {
+        processx::process$new(
+          command = file.path(R.home("bin"), "Rscript"),
+          args = c("--no-save", "--no-restore", "-e", call),
+          cleanup = TRUE
+        )
+      })
+      self$jobs <- c(self$jobs, jobs)
+      jobs
+    }
+  )
+)
+
+crew_test("a cluster-like launcher lets the first tasks accumulate for one interval", {
+  crew_test_skip()
+  launcher <- crew_test_array_launcher_class$new(
+    name = "array",
+    workers = 3L,
+    seconds_interval = 0.5,
+    seconds_timeout = 30,
+    seconds_launch = 30,
+    seconds_idle = 60,
+    seconds_wall = Inf,
+    tasks_max = Inf,
+    tasks_timers = 0L,
+    tls = crew_tls(),
+    r_arguments = c("--no-save", "--no-restore"),
+    options_metrics = crew_options_metrics()
+  )
+  controller <- crew_controller(client = crew_client(host = "127.0.0.1"), launcher = launcher)
+  on.exit({
+    controller$terminate()
+    for (job in launcher$jobs) job$kill()
+  })
+  for (index in seq_len(3L)) {
+    controller$push(x, data = list(x = index), name = paste0("task_", index))
+  }
+  expect_equal(launcher$submissions, integer(0L))
+  expect_equal(nrow(launcher$launches), 0L)
+  expect_true(controller$wait(mode = "all", seconds_timeout = 30))
+  # One submission carried all three tasks of the first interval.
+  expect_equal(launcher$submissions[[1L]], 3L)
+  out <- controller$collect()
+  expect_setequal(unlist(out$result), 1:3)
 })
 
 crew_test("controller autoscale() runs tasks and terminate() stops it for good", {
