@@ -2,17 +2,12 @@
 #' @export
 #' @description Choose the signal that [crew_terminate_process()] sends to
 #'   end a process.
-#' @details The first of `tools::SIGTERM`, `tools::SIGQUIT`,
-#'   `tools::SIGINT` and `tools::SIGKILL` that is defined on this platform.
-#'   On Linux and macOS this is `SIGTERM` (15).
+#' @details `SIGTERM`, the same number as `tools::SIGTERM` (15 on Linux,
+#'   macOS and Windows), read from the package's native library so that
+#'   launching a worker does not load the tools package.
 #' @return An integer signal number.
 #' @examples
 #' crew_terminate_signal()
 crew_terminate_signal <- function() {
-  signals <- c(tools::SIGTERM, tools::SIGQUIT, tools::SIGINT, tools::SIGKILL)
-  signals <- signals[!is.na(signals)]
-  if (length(signals) < 1L || !is.finite(signals[1L])) {
-    crew_error("no termination signal is available on this platform.")
-  }
-  as.integer(signals[1L])
+  native_terminate_signal()
 }

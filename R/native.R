@@ -305,6 +305,10 @@ native_process_find <- function(user, pattern) {
   .Call(wrap__native_process_find, user, native_utf8(pattern))
 }
 
+native_terminate_signal <- function() {
+  .Call(wrap__native_terminate_signal)
+}
+
 native_process_running <- function(pids) {
   .Call(wrap__native_process_running, as.numeric(pids))
 }

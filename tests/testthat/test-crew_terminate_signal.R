@@ -3,6 +3,5 @@ crew_test("crew_terminate_signal() gives an available signal", {
   expect_true(is.integer(signal))
   expect_equal(length(signal), 1L)
   expect_true(is.finite(signal))
-  skip_on_os("windows")
   expect_equal(signal, as.integer(tools::SIGTERM))
 })

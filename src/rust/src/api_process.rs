@@ -45,8 +45,15 @@ fn native_process_terminate(pids_in: Doubles, grace_seconds: f64) -> Robj {
     Strings::from_values(endings.into_iter().map(|ending| ending.name())).into()
 }
 
+/// The signal number that asks a process to end (SIGTERM).
+#[extendr]
+fn native_terminate_signal() -> i32 {
+    crew_core::os::TERMINATE_SIGNAL
+}
+
 extendr_module! {
     mod api_process;
+    fn native_terminate_signal;
     fn native_process_find;
     fn native_process_running;
     fn native_process_terminate;

@@ -59,6 +59,13 @@ pub fn owned_by(process: &sysinfo::Process, user: &User) -> bool {
     system::owned_by(process, user)
 }
 
+/// The number of the signal that asks a process to end: SIGTERM, which is
+/// 15 on every system this builds for (Windows' C runtime included).
+#[cfg(unix)]
+pub const TERMINATE_SIGNAL: i32 = libc::SIGTERM;
+#[cfg(windows)]
+pub const TERMINATE_SIGNAL: i32 = 15;
+
 /// Asks a process to end. On Unix this is SIGTERM; Windows has no such
 /// request for a process of another console, so there this only checks
 /// that the process exists and may be ended, and the caller's grace period
