@@ -4,11 +4,17 @@
 #   Rscript bench/bench.R [--rounds=N] OURS_LIB [OTHER_LIB ...]
 #
 # (`make bench COMPARE="<lib> <lib>" ROUNDS=3`). Each library is an R
-# library holding a package named crew and what it depends on. Every
-# workload in bench/workloads.R runs once per build per round, the builds
-# one after the other and each in a fresh Rscript with R_LIBS set to its
-# library, so builds never share a process and drifts of the machine spread
-# over all of them. Each figure is the median over the rounds.
+# library holding a package named crew and what it depends on. The
+# workloads (bench/workloads.R) use crew as users and targets do: default
+# arguments, no start() or launch(), the controller launching its own
+# workers; figures other than the cold start are timed once a warm-up has
+# every worker connected. Rows that say "launched explicitly" are the same
+# figures with start(), launch() and scale = FALSE.
+#
+# Every workload runs once per build per round, the builds one after the
+# other and each in a fresh Rscript with R_LIBS set to its library, so
+# builds never share a process and drifts of the machine spread over all
+# of them. Each figure is the median over the rounds.
 #
 # Floors are printed beside our figures, measured in the same run: R's own
 # startup, memory and serialize()/unserialize() of the same objects, and a
@@ -108,6 +114,13 @@ figures <- list(
     "core:roundtrip_median_us", "core loopback"),
   list("round trip, p99 (1 worker)", "us", "round_trip", "p99_us", "lower",
     "core:roundtrip_p99_us", "core loopback"),
+  list("push + wait + collect, 2 workers, scale = FALSE, launched explicitly", "tasks/s",
+    "push_collect_2_explicit", "tasks_per_s", "higher",
+    "core:tasks_per_second", "core loopback, 2 workers"),
+  list("round trip, median, scale = FALSE, launched explicitly", "us", "round_trip_explicit", "median_us", "lower",
+    "core:roundtrip_median_us", "core loopback"),
+  list("round trip, p99, scale = FALSE, launched explicitly", "us", "round_trip_explicit", "p99_us", "lower",
+    "core:roundtrip_p99_us", "core loopback"),
   list("cold start, 2 workers, first result", "s", "cold_start", "seconds", "lower",
     "floors:rscript_null_s", "Rscript -e 'NULL'"),
   list("client CPU, push + wait + collect, 2 workers", "s", "push_collect_2", "client_cpu_s", "lower",
@@ -158,6 +171,7 @@ labels[same] <- paste0(labels[same], "#", which(same) - 1L)
 
 cat(sprintf("crew benchmark, %s\n", format(Sys.time(), "%Y-%m-%d %H:%M %Z")))
 cat(sprintf("%d trivial tasks (x + 1) per throughput figure; median of %d interleaved round(s), each build in fresh Rscript processes\n", n, rounds))
+cat("crew: crew_controller_local(workers = w) with default arguments, launching its own workers; timed after a warm-up unless cold start\n")
 for (index in seq_along(libraries)) {
   cat(sprintf("  %-12s crew %-12s %s\n", labels[[index]], versions[[index]], libraries[[index]]))
 }
@@ -232,9 +246,11 @@ format_ratio <- function(ours, theirs, better) {
   if (is.na(ratio)) "-" else if (is.infinite(ratio)) "inf" else sprintf("%.2f", ratio)
 }
 
-columns <- sprintf("%-44s %-7s %10s %10s", "figure", "unit", "ours", "floor")
+what_width <- max(nchar(vapply(figures, `[[`, "", "what")))
+value_width <- max(10L, nchar(labels))
+columns <- sprintf("%-*s %-7s %10s %10s", what_width, "figure", "unit", "ours", "floor")
 for (label in labels[-1]) {
-  columns <- paste(columns, sprintf(" | %10s %6s", label, "ratio"))
+  columns <- paste(columns, sprintf(" | %*s %6s", value_width, label, "ratio"))
 }
 cat(columns, "  floor is\n", sep = "")
 for (figure in figures) {
@@ -244,15 +260,15 @@ for (figure in figures) {
     ours <- median_of(floor_rounds, "core:large_mb_per_second")
   }
   floor <- floor_value(figure)
-  row <- sprintf("%-44s %-7s %10s %10s", figure$what, figure$unit, format_value(ours),
+  row <- sprintf("%-*s %-7s %10s %10s", what_width, figure$what, figure$unit, format_value(ours),
     if (is.na(floor)) "" else format_value(floor))
   for (index in seq_along(libraries)[-1]) {
     if (is.na(figure$workload)) {
-      row <- paste(row, sprintf(" | %10s %6s", "", ""))
+      row <- paste(row, sprintf(" | %*s %6s", value_width, "", ""))
       next
     }
     theirs <- figure_value(index, figure)
-    row <- paste(row, sprintf(" | %10s %6s", format_value(theirs), format_ratio(ours, theirs, figure$better)))
+    row <- paste(row, sprintf(" | %*s %6s", value_width, format_value(theirs), format_ratio(ours, theirs, figure$better)))
   }
   cat(row, "  ", figure$floor_what, "\n", sep = "")
 }

@@ -6,15 +6,19 @@
 #
 # (`make bench-scale COMPARE="<lib> <lib>"`). Each size runs in a fresh
 # Rscript per build (workloads scale_walk and scale_push of
-# bench/workloads.R): walk() of n tasks with 2 workers, then wait() and
-# one collect(), and the same with a push() loop as targets calls it.
-# Other builds run only up to --compare-max tasks, where they already take
-# minutes. The floors, measured in the same run: the Rust core moving the
-# same number of tasks between its own test peers without R
-# (src/rust/core/examples/loopback.rs), and R's memory for one integer per
-# task (the data each task carries). Prints a table and writes
-# <out>/scale.png: per-task cost and client RSS growth per task against
-# the number of tasks.
+# bench/workloads.R), on a controller as users make one:
+# crew_controller_local(workers = 2) with default arguments, which launches
+# its own workers, warmed up with a few tasks until both workers have
+# answered. Then walk() of n tasks, wait() and one collect(), all with
+# their default scale = TRUE, and the same with a push() loop as targets
+# calls it. Other builds run only up to --compare-max tasks, where they
+# already take minutes. The 50-worker run (workload many_workers) goes the
+# same way, timed once all 50 workers have answered. The floors, measured
+# in the same run: the Rust core moving the same number of tasks between
+# its own test peers without R (src/rust/core/examples/loopback.rs), and
+# R's memory for one integer per task (the data each task carries). Prints
+# a table and writes <out>/scale.png: per-task cost and client RSS growth
+# per task against the number of tasks.
 
 options(warn = 1)
 
@@ -136,7 +140,7 @@ for (i in seq_len(nrow(table))) {
     r$build, r$workload, r$tasks, r$submit_s, r$wait_s, r$collect_s, r$total_s,
     r$us_per_task, r$rss_queued_mb, r$bytes_per_task, r$core_floor_s))
 }
-cat("RSS MB: client RSS growth after submission; for walk with every task queued and its handles kept (workers connect after), for push with 2 workers running; floor for memory: 4 B/task of data\n")
+cat("RSS MB: client RSS growth after submission, 2 workers running (walk keeps the handles it returns); floor for memory: 4 B/task of data\n")
 cat("core floor s: the Rust core moving the same number of tasks between 2 of its own test peers, no R\n")
 
 # Dispatch against the number of connected workers: the core alone with
@@ -152,7 +156,7 @@ for (i in seq_along(peer_counts)) {
 }
 many <- run(libraries[[1]], "many_workers", 20000L)
 cat(sprintf(
-  "50 local R workers, 20000 Sys.sleep(0.005) tasks: %.1f s, %d of 50 workers used, %d tasks unresolved, floor %.1f s (sleep alone)\n",
+  "50 local R workers launched by the controller, 20000 Sys.sleep(0.005) tasks: %.1f s, %d of 50 workers used, %d tasks unresolved, floor %.1f s (sleep alone)\n",
   many[["seconds"]], as.integer(many[["workers_used"]]), as.integer(many[["stranded"]]), 20000 * 0.005 / 50
 ))
 

@@ -1,4 +1,4 @@
-# The workloads of bench/bench.R, one per child process:
+# The workloads of bench/bench.R and bench/scale.R, one per child process:
 #
 #   Rscript bench/workloads.R <workload> <n>
 #
@@ -6,50 +6,56 @@
 # (the driver sets R_LIBS) and prints its figures as `name=value` lines on
 # standard output. Workloads use only the public interface of crew 1.3.0, so
 # the same file measures this package and any other installed build of crew
-# side by side. Clocks are Sys.time() (microseconds; proc.time() elapsed has
-# only milliseconds) and proc.time() for CPU.
+# side by side.
+#
+# Every workload uses crew as users and targets do: a controller from
+# crew_controller_local(workers = w) with default arguments, never start()
+# or launch(), and push(), wait(), pop(), collect(), map() and walk() with
+# their defaults (scale = TRUE, throttle = TRUE), so the controller launches
+# its own workers. Throughput, latency, idle and large-object figures are
+# timed after a warm-up of a few such tasks that leaves every worker
+# launched and connected; cold_start times a new controller's first result,
+# the launch of its workers included. Workloads named *_explicit keep the
+# older way, start() and launch() and then scale = FALSE throughout, as a
+# point of comparison.
 
-now <- function() as.numeric(Sys.time())
-
-report <- function(...) {
-  values <- c(...)
-  cat(sprintf("%s=%.10g\n", names(values), values), sep = "")
+# Memory is read here, at top level, before any function of the bench has
+# run: R byte-compiles such a function when it is first called, loading the
+# compiler package (some 15 MB) to do so, which neither a bare R process
+# nor a user's library(crew) pays.
+args <- commandArgs(trailingOnly = TRUE)
+rss_start <- grep("^VmRSS:", readLines("/proc/self/status"), value = TRUE)
+rss_library <- NULL
+if (!identical(args[[1]], "floors")) {
+  library(crew)
+  rss_library <- grep("^VmRSS:", readLines("/proc/self/status"), value = TRUE)
 }
+script <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1]])
+source(file.path(dirname(script), "helpers.R"))
 
-# A line of /proc/self/status ("VmRSS:  51234 kB") in MB.
-line_mb <- function(line) as.numeric(gsub("[^0-9]", "", line)) / 1024
-
-# Fields of /proc/self/status in MB (VmRSS: now, VmHWM: peak).
-status_mb <- function(field) {
-  line_mb(grep(paste0("^", field, ":"), readLines("/proc/self/status"), value = TRUE))
-}
-
-# ppid, process group and CPU ticks (utime + stime) of every process, read
-# from /proc/<pid>/stat. The fields are counted after the closing
-# parenthesis of the command name, which may itself hold spaces.
-process_table <- function() {
-  pids <- grep("^[0-9]+$", list.files("/proc"), value = TRUE)
-  rows <- lapply(pids, function(pid) {
-    stat <- tryCatch(readLines(file.path("/proc", pid, "stat"), warn = FALSE), error = function(e) NULL)
-    if (length(stat) != 1L) {
-      return(NULL)
+# A controller as a user makes one and first uses it: default arguments,
+# then default-argument tasks until every worker has answered.
+warm_controller <- function(workers, tls = crew::crew_tls(), seconds_timeout = 60) {
+  controller <- crew::crew_controller_local(workers = workers, tls = tls)
+  warm_up_rounds(function(tasks) {
+    for (index in seq_len(tasks)) {
+      controller$push({
+        Sys.sleep(0.05)
+        Sys.getpid()
+      })
     }
-    fields <- strsplit(sub("^.*\\) ", "", stat), " ", fixed = TRUE)[[1]]
-    # After the name: state(1) ppid(2) pgrp(3) ... utime(12) stime(13).
-    c(pid = as.numeric(pid), ppid = as.numeric(fields[[2]]), pgrp = as.numeric(fields[[3]]),
-      ticks = as.numeric(fields[[12]]) + as.numeric(fields[[13]]))
-  })
-  as.data.frame(do.call(rbind, rows))
+    controller$wait(mode = "all")
+    controller$collect()$result
+  }, workers, seconds_timeout)
+  controller
 }
 
-clock_ticks <- function() {
-  ticks <- suppressWarnings(as.numeric(system2("getconf", "CLK_TCK", stdout = TRUE)))
-  if (length(ticks) == 1L && !is.na(ticks)) ticks else 100
-}
-
-# Waits for every worker to dial in, so the clocks below time dispatch and
-# not R's startup.
-wait_connected <- function(controller, workers, seconds_timeout = 60) {
+# The older way, for the *_explicit workloads: start(), launch() and then
+# a wait until every worker has dialled in.
+launched_controller <- function(workers, seconds_timeout = 60) {
+  controller <- crew::crew_controller_local(workers = workers)
+  controller$start()
+  controller$launch(n = workers)
   deadline <- now() + seconds_timeout
   while (controller$client$status()[["connections"]] < workers) {
     if (now() > deadline) {
@@ -57,14 +63,20 @@ wait_connected <- function(controller, workers, seconds_timeout = 60) {
     }
     Sys.sleep(0.01)
   }
+  controller
 }
 
-started_controller <- function(workers, tls = crew::crew_tls()) {
-  controller <- crew::crew_controller_local(workers = workers, seconds_idle = 120, tls = tls)
-  controller$start()
-  controller$launch(n = workers)
-  wait_connected(controller, workers)
-  controller
+# The value of a task that pop() returned, or an error that says why there
+# is none.
+value_of <- function(result) {
+  if (is.null(result)) {
+    stop("pop() returned no task after wait()")
+  }
+  if (!identical(result$status[[1]], "success")) {
+    stop(sprintf("task %s: status %s, code %s: %s", result$name[[1]], result$status[[1]],
+      result$code[[1]], result$error[[1]]))
+  }
+  result$result[[1]]
 }
 
 # Floors that need no crew: memory of a bare R process, R's startup, and
@@ -83,7 +95,7 @@ workload_floors <- function(n, rss_bare) {
   }
   serialize_tasks <- now() - start
   megabytes <- 100
-  x <- as.raw(seq_len(megabytes * 1e6) %% 256L)
+  x <- large_object(megabytes)
   start <- now()
   y <- unserialize(serialize(list(x = x), NULL, xdr = FALSE))
   z <- unserialize(serialize(y$x, NULL, xdr = FALSE))
@@ -97,16 +109,18 @@ workload_floors <- function(n, rss_bare) {
 
 # One push per task, then a single wait and collect: the throughput of
 # dispatch itself, with the client's CPU over the same span and its memory.
-workload_push_collect <- function(workers, n) {
-  controller <- started_controller(workers)
+workload_push_collect <- function(workers, n, explicit = FALSE) {
+  controller <- if (explicit) launched_controller(workers) else warm_controller(workers)
   on.exit(controller$terminate())
+  # TRUE is the default of scale.
+  scale <- !explicit
   cpu <- proc.time()
   start <- now()
   for (index in seq_len(n)) {
-    controller$push(x + 1, data = list(x = index), scale = FALSE)
+    controller$push(x + 1, data = list(x = index), scale = scale)
   }
-  controller$wait(scale = FALSE)
-  results <- controller$collect(scale = FALSE)
+  controller$wait(mode = "all", scale = scale)
+  results <- controller$collect(scale = scale)
   elapsed <- now() - start
   cpu <- proc.time() - cpu
   stopifnot(nrow(results) == n)
@@ -119,25 +133,26 @@ workload_push_collect <- function(workers, n) {
 
 # map() as a user calls it: n tasks in, n results out, in seconds.
 workload_map <- function(workers, n, tls = crew::crew_tls()) {
-  controller <- started_controller(workers, tls)
+  controller <- warm_controller(workers, tls)
   on.exit(controller$terminate())
   start <- now()
-  results <- controller$map(x + 1, iterate = list(x = seq_len(n)), scale = FALSE)
+  results <- controller$map(x + 1, iterate = list(x = seq_len(n)))
   elapsed <- now() - start
   stopifnot(identical(unlist(results$result), seq_len(n) + 1))
   report(seconds = elapsed)
 }
 
 # Latency of one task at a time through one worker.
-workload_round_trip <- function(trips = 1000L) {
-  controller <- started_controller(1L)
+workload_round_trip <- function(trips = 1000L, explicit = FALSE) {
+  controller <- if (explicit) launched_controller(1L) else warm_controller(1L)
   on.exit(controller$terminate())
+  scale <- !explicit
   times <- numeric(trips)
   for (index in seq_len(trips)) {
     start <- now()
-    controller$push(x + 1, data = list(x = index), scale = FALSE)
-    controller$wait(scale = FALSE)
-    controller$pop(scale = FALSE)
+    controller$push(x + 1, data = list(x = index), scale = scale)
+    controller$wait(mode = "all", scale = scale)
+    controller$pop(scale = scale)
     times[index] <- now() - start
   }
   report(
@@ -146,50 +161,28 @@ workload_round_trip <- function(trips = 1000L) {
   )
 }
 
-# From a new controller to its first result, launching both workers, as a
-# user's first call pays it (R's startup of the workers included).
+# From a new controller to its first result, as a user's first call pays
+# it: the controller launches its workers itself (R's startup of the
+# workers included).
 workload_cold_start <- function() {
   start <- now()
-  controller <- crew::crew_controller_local(workers = 2L, seconds_idle = 60)
-  controller$start()
-  controller$launch(n = 2L)
-  controller$push(1 + 1, scale = FALSE)
-  controller$wait(scale = FALSE)
-  result <- controller$pop(scale = FALSE)
+  controller <- crew::crew_controller_local(workers = 2L)
+  controller$push(1 + 1)
+  controller$wait(mode = "all")
+  result <- controller$pop()
   elapsed <- now() - start
   controller$terminate()
-  stopifnot(identical(result$result[[1]], 2))
+  stopifnot(identical(value_of(result), 2))
   report(seconds = elapsed)
 }
 
-# CPU burnt while nothing happens: a started controller with two connected
-# workers and the client asleep. The controller's processes are those that
-# appeared after start() and are children of this process or share its
-# process group (a dispatcher some builds start detaches from its parent
-# but keeps the group).
+# CPU burnt while nothing happens: a controller whose two workers have
+# answered the warm-up, with the client asleep.
 workload_idle <- function(seconds = 10) {
   before <- process_table()$pid
-  controller <- started_controller(2L)
+  controller <- warm_controller(2L)
   on.exit(controller$terminate())
-  # Connection handshakes and worker startup settle first.
-  Sys.sleep(1)
-  table <- process_table()
-  self <- Sys.getpid()
-  ours <- table$pid[!table$pid %in% before & table$pid != self &
-    (table$ppid == self | table$pgrp == table$pgrp[table$pid == self])]
-  ticks <- function(table) {
-    c(client = sum(table$ticks[table$pid == self]), workers = sum(table$ticks[table$pid %in% ours]))
-  }
-  start_ticks <- ticks(process_table())
-  start <- now()
-  Sys.sleep(seconds)
-  used <- (ticks(process_table()) - start_ticks) / clock_ticks()
-  elapsed <- now() - start
-  report(
-    client_pct = 100 * used[["client"]] / elapsed,
-    workers_pct = 100 * used[["workers"]] / elapsed,
-    worker_processes = length(ours)
-  )
+  report_idle(before, seconds)
 }
 
 # 100 MB into a task and the same 100 MB back, with the client's peak RSS
@@ -197,40 +190,36 @@ workload_idle <- function(seconds = 10) {
 # own: 100 MB in with a small result, and a small task whose result is
 # 100 MB (timed without the task's own run time, which makes the object).
 workload_large <- function(megabytes = 100, tls = crew::crew_tls()) {
-  controller <- started_controller(1L, tls)
+  controller <- warm_controller(1L, tls)
   on.exit(controller$terminate())
   invisible(gc())
   rss_before <- status_mb("VmRSS")
-  x <- as.raw(seq_len(megabytes * 1e6) %% 256L)
+  x <- large_object(megabytes)
   # Making x passed through a 400 MB integer vector: start the peak from
-  # here (writing 5 to clear_refs resets VmHWM to the current RSS).
+  # here.
   invisible(gc())
-  writeLines("5", "/proc/self/clear_refs")
+  reset_peak_rss()
   start <- now()
-  controller$push(x, data = list(x = x), scale = FALSE)
-  controller$wait(scale = FALSE)
-  result <- controller$pop(scale = FALSE)
+  controller$push(x, data = list(x = x))
+  controller$wait(mode = "all")
+  result <- controller$pop()
   elapsed <- now() - start
   peak_rss <- status_mb("VmHWM") - rss_before
-  stopifnot(identical(result$result[[1]], x))
+  stopifnot(identical(value_of(result), x))
   rm(result)
   start <- now()
-  controller$push(length(x), data = list(x = x), scale = FALSE)
-  controller$wait(scale = FALSE)
-  result <- controller$pop(scale = FALSE)
+  controller$push(length(x), data = list(x = x))
+  controller$wait(mode = "all")
+  result <- controller$pop()
   elapsed_in <- now() - start
-  stopifnot(identical(result$result[[1]], length(x)))
+  stopifnot(identical(value_of(result), length(x)))
   rm(x)
   start <- now()
-  controller$push(
-    as.raw(seq_len(n) %% 256L),
-    data = list(n = megabytes * 1e6),
-    scale = FALSE
-  )
-  controller$wait(scale = FALSE)
-  result <- controller$pop(scale = FALSE)
+  controller$push(as.raw(seq_len(n) %% 256L), data = list(n = megabytes * 1e6))
+  controller$wait(mode = "all")
+  result <- controller$pop()
   elapsed_out <- now() - start - result$seconds
-  stopifnot(length(result$result[[1]]) == megabytes * 1e6)
+  stopifnot(length(value_of(result)) == megabytes * 1e6)
   report(
     mb_per_s = 2 * megabytes / elapsed,
     in_mb_per_s = megabytes / elapsed_in,
@@ -239,23 +228,19 @@ workload_large <- function(megabytes = 100, tls = crew::crew_tls()) {
   )
 }
 
-# The scale workloads of bench/scale.R. walk() of n tasks while no worker
-# is connected, so the client's RSS growth is read with every task queued
-# (the handles walk() returns are kept); then 2 workers connect (not
-# timed), and wait() and one collect() are timed.
+# The scale workloads of bench/scale.R, each on a warmed-up controller with
+# 2 workers: walk() of n tasks (the handles it returns are kept), then
+# wait() and one collect(), all timed.
 workload_scale_walk <- function(n) {
-  controller <- crew::crew_controller_local(workers = 2L, seconds_idle = 120)
-  controller$start()
+  controller <- warm_controller(2L)
   on.exit(controller$terminate())
   iterate <- list(x = seq_len(n))
   invisible(gc())
   rss_before <- status_mb("VmRSS")
   start <- now()
-  handles <- controller$walk(x + 1, iterate = iterate, scale = FALSE, verbose = FALSE)
+  handles <- controller$walk(x + 1, iterate = iterate)
   submit <- now() - start
   rss_queued <- status_mb("VmRSS")
-  controller$launch(n = 2L)
-  wait_connected(controller, 2L)
   scale_finish(controller, n, submit, rss_before, rss_queued)
   rm(handles)
 }
@@ -264,9 +249,9 @@ workload_scale_walk <- function(n) {
 # given the submission time and the RSS before and after submission.
 scale_finish <- function(controller, n, submit, rss_before, rss_queued) {
   start <- now()
-  controller$wait(scale = FALSE)
+  controller$wait(mode = "all")
   waited <- now()
-  results <- controller$collect(scale = FALSE)
+  results <- controller$collect()
   collected <- now()
   stopifnot(nrow(results) == n)
   report(
@@ -279,37 +264,35 @@ scale_finish <- function(controller, n, submit, rss_before, rss_queued) {
   )
 }
 
-# push() as targets calls it (scale = TRUE, throttle = TRUE), then wait()
-# and one collect().
+# A push() per task, as targets submits them, then wait() and one
+# collect().
 workload_scale_push <- function(n) {
-  controller <- started_controller(2L)
+  controller <- warm_controller(2L)
   on.exit(controller$terminate())
   invisible(gc())
   rss_before <- status_mb("VmRSS")
   start <- now()
   for (index in seq_len(n)) {
-    controller$push(x + 1, data = list(x = index), scale = TRUE, throttle = TRUE)
+    controller$push(x + 1, data = list(x = index))
   }
   submit <- now() - start
   rss_queued <- status_mb("VmRSS")
   scale_finish(controller, n, submit, rss_before, rss_queued)
 }
 
-# Many workers on few cores: 50 local workers, n tasks of
-# Sys.sleep(0.005), each reporting its worker's process id.
+# Many workers on few cores: 50 local workers, warmed up until each has
+# answered, then walk() of n tasks of Sys.sleep(0.005), each reporting its
+# worker's process id.
 workload_many_workers <- function(n, workers = 50L) {
-  controller <- crew::crew_controller_local(workers = workers, seconds_idle = 120)
-  controller$start()
+  controller <- warm_controller(workers, seconds_timeout = 300)
   on.exit(controller$terminate())
-  controller$launch(n = workers)
-  wait_connected(controller, workers, seconds_timeout = 300)
   start <- now()
   controller$walk({
     Sys.sleep(0.005)
     Sys.getpid()
-  }, iterate = list(x = seq_len(n)), scale = FALSE, verbose = FALSE)
-  controller$wait(scale = FALSE, seconds_timeout = 600)
-  results <- controller$collect(scale = FALSE)
+  }, iterate = list(x = seq_len(n)))
+  controller$wait(mode = "all", seconds_timeout = 600)
+  results <- controller$collect()
   elapsed <- now() - start
   report(
     seconds = elapsed,
@@ -331,9 +314,11 @@ main <- function(args, rss_start, rss_library) {
       workload_push_collect(2L, n)
     },
     push_collect_1 = workload_push_collect(1L, n),
+    push_collect_2_explicit = workload_push_collect(2L, n, explicit = TRUE),
     map_2 = workload_map(2L, n),
     map_1 = workload_map(1L, n),
     round_trip = workload_round_trip(1000L),
+    round_trip_explicit = workload_round_trip(1000L, explicit = TRUE),
     cold_start = workload_cold_start(),
     idle = workload_idle(10),
     map_2_tls = workload_map(2L, n, automatic()),
@@ -347,15 +332,4 @@ main <- function(args, rss_start, rss_library) {
   invisible()
 }
 
-# Memory is read here, at top level, before any function of this file has
-# run: R byte-compiles such a function when it is first called, loading the
-# compiler package (some 15 MB) to do so, which neither a bare R process
-# nor a user's library(crew) pays.
-args <- commandArgs(trailingOnly = TRUE)
-rss_start <- grep("^VmRSS:", readLines("/proc/self/status"), value = TRUE)
-rss_library <- NULL
-if (!identical(args[[1]], "floors")) {
-  library(crew)
-  rss_library <- grep("^VmRSS:", readLines("/proc/self/status"), value = TRUE)
-}
 main(args, rss_start, rss_library)
