@@ -89,12 +89,14 @@ test-r: install
 # `make bench COMPARE="<lib> <lib>"` runs the same workloads against other
 # builds of crew, one R library each, interleaved over ROUNDS rounds. Their
 # dependencies that the libraries do not carry come from Debian
-# (data.table, which crew 1.3.0 imports).
+# (data.table, which crew 1.3.0 imports). MIRAI=<lib>, a library holding
+# mirai and nanonext, adds the same workloads done with mirai alone.
 COMPARE ?=
+MIRAI ?=
 ROUNDS ?= 3
 bench: install
 	@if [ -n "$(COMPARE)" ]; then bash tools/install-deps.sh --compare; fi
-	$(RSCRIPT) bench/bench.R --rounds=$(ROUNDS) $(R_LIB) $(COMPARE)
+	$(RSCRIPT) bench/bench.R --rounds=$(ROUNDS) $(if $(MIRAI),--mirai=$(MIRAI)) $(R_LIB) $(COMPARE)
 
 # `make bench-scale` prints per-task cost and client memory at 10,000,
 # 100,000 and 1,000,000 tasks, dispatch against 8, 100 and 1000 connected

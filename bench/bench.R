@@ -1,15 +1,20 @@
 # Benchmarks of a local controller on this machine, for this package and,
-# side by side, for any other installed builds of crew:
+# side by side, for any other installed builds of crew and for mirai alone:
 #
-#   Rscript bench/bench.R [--rounds=N] OURS_LIB [OTHER_LIB ...]
+#   Rscript bench/bench.R [--rounds=N] [--mirai=MIRAI_LIB] OURS_LIB [OTHER_LIB ...]
 #
-# (`make bench COMPARE="<lib> <lib>" ROUNDS=3`). Each library is an R
-# library holding a package named crew and what it depends on. The
+# (`make bench COMPARE="<lib> <lib>" MIRAI=<lib> ROUNDS=3`). Each library is
+# an R library holding a package named crew and what it depends on. The
 # workloads (bench/workloads.R) use crew as users and targets do: default
 # arguments, no start() or launch(), the controller launching its own
 # workers; figures other than the cold start are timed once a warm-up has
 # every worker connected. Rows that say "launched explicitly" are the same
 # figures with start(), launch() and scale = FALSE.
+#
+# MIRAI_LIB, a library holding mirai and nanonext, adds a column for mirai
+# on its own (bench/workloads_mirai.R: daemons(), mirai(), call_mirai(),
+# mirai_map()), labelled with its version; figures it has no counterpart
+# for are NA, and its "library(crew)" is library(mirai).
 #
 # Every workload runs once per build per round, the builds one after the
 # other and each in a fresh Rscript with R_LIBS set to its library, so
@@ -25,32 +30,36 @@ options(warn = 1)
 args <- commandArgs(trailingOnly = TRUE)
 rounds_arg <- grep("^--rounds=", args, value = TRUE)
 rounds <- as.integer(if (length(rounds_arg)) sub("^--rounds=", "", rounds_arg[[1]]) else Sys.getenv("ROUNDS", "3"))
+mirai_arg <- grep("^--mirai=", args, value = TRUE)
 libraries <- args[!grepl("^--", args)]
 if (!length(libraries)) {
   libraries <- .libPaths()[[1]]
 }
-libraries <- normalizePath(libraries, mustWork = FALSE)
+mirai_library <- sub("^--mirai=", "", utils::head(mirai_arg, 1L))
+libraries <- normalizePath(c(libraries, mirai_library), mustWork = FALSE)
+# The mirai library, if any, is the last build.
+mirai_only <- seq_along(libraries) > length(libraries) - length(mirai_library)
 n <- as.integer(Sys.getenv("CREW_BENCH_TASKS", "10000"))
 timeout <- as.numeric(Sys.getenv("CREW_BENCH_TIMEOUT", "600"))
 stopifnot(!is.na(rounds), rounds >= 1L, !is.na(n), n >= 1L)
 
 self <- sub("^--file=", "", grep("^--file=", commandArgs(FALSE), value = TRUE)[[1]])
 root <- normalizePath(file.path(dirname(self), ".."))
-workloads_file <- file.path(root, "bench", "workloads.R")
+workload_files <- file.path(root, "bench", ifelse(mirai_only, "workloads_mirai.R", "workloads.R"))
 rscript <- file.path(R.home("bin"), "Rscript")
 
-# Runs one workload in a fresh Rscript against one library and returns its
+# Runs one workload in a fresh Rscript for one build and returns its
 # `name=value` lines as a named numeric vector: empty, with the end of its
 # standard error as attribute "error", when the child fails.
-run_workload <- function(library, workload) {
+run_workload <- function(index, workload) {
   errors <- tempfile()
   on.exit(unlink(errors))
   out <- suppressWarnings(system2(
     rscript,
-    c(shQuote(workloads_file), workload, n),
+    c(shQuote(workload_files[[index]]), workload, n),
     stdout = TRUE,
     stderr = errors,
-    env = paste0("R_LIBS=", shQuote(library)),
+    env = paste0("R_LIBS=", shQuote(libraries[[index]])),
     timeout = timeout
   ))
   status <- attr(out, "status")
@@ -160,12 +169,13 @@ workloads <- unique(stats::na.omit(vapply(figures, `[[`, "", "workload")))
 started <- Sys.time()
 # Versions first: they label the columns and show a library that cannot
 # load crew before any time is spent on it.
-version_runs <- lapply(libraries, run_workload, workload = "version")
+version_runs <- lapply(seq_along(libraries), run_workload, workload = "version")
 versions <- vapply(version_runs, function(version) {
   if ("version" %in% names(version)) version[["version"]] else "unavailable"
 }, "")
+packages <- ifelse(mirai_only, "mirai", "crew")
 # Builds of one version are told apart by their place on the command line.
-labels <- c("ours", versions[-1])
+labels <- c("ours", ifelse(mirai_only, paste("mirai", versions), versions)[-1])
 same <- (duplicated(labels) | duplicated(labels, fromLast = TRUE)) & seq_along(labels) > 1L
 labels[same] <- paste0(labels[same], "#", which(same) - 1L)
 
@@ -173,7 +183,7 @@ cat(sprintf("crew benchmark, %s\n", format(Sys.time(), "%Y-%m-%d %H:%M %Z")))
 cat(sprintf("%d trivial tasks (x + 1) per throughput figure; median of %d interleaved round(s), each build in fresh Rscript processes\n", n, rounds))
 cat("crew: crew_controller_local(workers = w) with default arguments, launching its own workers; timed after a warm-up unless cold start\n")
 for (index in seq_along(libraries)) {
-  cat(sprintf("  %-12s crew %-12s %s\n", labels[[index]], versions[[index]], libraries[[index]]))
+  cat(sprintf("  %-12s %-5s %-12s %s\n", labels[[index]], packages[[index]], versions[[index]], libraries[[index]]))
 }
 if (length(libraries) > 1L) {
   cat("ratio: ours against the build to its left, > 1 means ours is better (higher rate, or less time, CPU or memory)\n")
@@ -192,7 +202,7 @@ for (index in seq_along(libraries)) {
 floor_rounds <- list()
 for (round in seq_len(rounds)) {
   round_started <- Sys.time()
-  floors <- run_workload(libraries[[1]], "floors")
+  floors <- run_workload(1L, "floors")
   core <- core_floors()
   floor_rounds[[round]] <- c(
     stats::setNames(floors, paste0("floors:", names(floors))),
@@ -200,7 +210,7 @@ for (round in seq_len(rounds)) {
   )
   for (workload in workloads) {
     for (index in seq_along(libraries)) {
-      values <- run_workload(libraries[[index]], workload)
+      values <- run_workload(index, workload)
       if (!is.null(attr(values, "error"))) {
         failures <- rbind(failures, failure(index, workload, round, values))
       }
