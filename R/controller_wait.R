@@ -12,6 +12,33 @@ controller_wait <- function(self, private, mode, seconds_interval, seconds_timeo
   invisible(controller_block(self, private, mode, seconds_timeout, scale, throttle))
 }
 
+# wait() on a controller with a dispatcher, with arguments already checked.
+# The first wait is short when scaling, so that workers are launched on
+# time if it does not end at once; controller_block() takes over after it.
+controller_wait_started <- function(self, private, one, seconds_timeout, scale, throttle) {
+  dispatcher <- private$.dispatcher
+  if (!isTRUE(private$.client$started) ||
+    native_size(dispatcher) + NROW(private$.held_back) < 1L) {
+    return(!one)
+  }
+  if (one && NROW(private$.held_back) > 0L) {
+    return(invisible(TRUE))
+  }
+  if (scale && (!throttle || private$.launcher$poll())) {
+    controller_scale_now(self, private, throttle)
+  }
+  start <- now()
+  first <- if (scale) min(0.05, seconds_timeout) else seconds_timeout
+  if (native_wait(dispatcher, one, first)) {
+    return(invisible(TRUE))
+  }
+  remaining <- max(0, seconds_timeout - (now() - start))
+  if (remaining <= 0) {
+    return(invisible(FALSE))
+  }
+  invisible(controller_block(self, private, if (one) "one" else "all", remaining, scale, throttle))
+}
+
 # Blocks in the dispatcher until no task is unresolved (mode "all") or a
 # task is resolved and not yet taken (mode "one"), waking up once per
 # scaling interval to launch workers if `scale` is TRUE. The counters are

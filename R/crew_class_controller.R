@@ -534,6 +534,19 @@ crew_class_controller <- R6::R6Class(
       throttle = TRUE,
       controllers = NULL
     ) {
+      # The common case inline, as in push(): wait() runs once per task in
+      # a loop of push(), wait(mode = "one") and pop(). Anything unusual
+      # goes through controller_wait(), which checks the arguments.
+      if (!is.null(.dispatcher) && is.null(seconds_interval) &&
+        is.logical(scale) && length(scale) == 1L && !is.na(scale) &&
+        is.logical(throttle) && length(throttle) == 1L && !is.na(throttle) &&
+        is.numeric(seconds_timeout) && length(seconds_timeout) == 1L &&
+        !is.na(seconds_timeout) && seconds_timeout >= 0) {
+        one <- identical(mode, "one")
+        if (one || identical(mode, "all")) {
+          return(controller_wait_started(self, private, one, seconds_timeout, scale, throttle))
+        }
+      }
       controller_wait(self, private, mode, seconds_interval, seconds_timeout, scale, throttle)
     },
     #' @description Add a task name to the backlog.

@@ -111,8 +111,9 @@ crew_class_launcher <- R6::R6Class(
     .profile = NULL,
     .launches = NULL,
     .throttle = NULL,
-    # Whether the first poll lets scaling through: launchers whose workers
-    # start at once gain nothing by waiting for more tasks to accumulate.
+    # Whether the next poll is the first and lets scaling through: launchers
+    # whose workers start at once gain nothing by waiting for more tasks to
+    # accumulate. poll() clears it.
     .scale_at_first_poll = FALSE,
     .failed = 0L,
     .launch_size = NULL,
@@ -272,8 +273,12 @@ crew_class_launcher <- R6::R6Class(
     #' @description Poll the auto-scaling throttle.
     #' @return `TRUE` if auto-scaling may run now.
     poll = function() {
-      first <- is.null(private$.throttle$polled)
-      private$.throttle$poll() || (first && isTRUE(private$.scale_at_first_poll))
+      ready <- private$.throttle$poll()
+      if (isTRUE(private$.scale_at_first_poll)) {
+        private$.scale_at_first_poll <- FALSE
+        return(TRUE)
+      }
+      ready
     },
     #' @description Settings a worker needs to connect and behave: the
     #'   argument list of [crew_worker()]. Outside a launch, each call
