@@ -273,9 +273,9 @@ pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP
     })
 }
 
-fn text_field(x: SEXP) -> Option<String> {
+fn text_field<T: for<'a> From<&'a str>>(x: SEXP) -> Option<T> {
     if sexp::type_of(x) == SEXPTYPE::STRSXP && sexp::len(x) >= 1 {
-        sexp::string_elt(x, 0).map(str::to_string)
+        sexp::string_elt(x, 0).map(T::from)
     } else {
         None
     }
@@ -373,7 +373,7 @@ pub extern "C" fn wrap__native_worker_send(
         // The worker loop leaves the controller's name to this call: the
         // environment variable is read here rather than by R's Sys.getenv().
         if meta.controller.is_none() {
-            meta.controller = std::env::var("CREW_CONTROLLER").ok();
+            meta.controller = std::env::var("CREW_CONTROLLER").ok().map(Into::into);
         }
         let sent = match serial::serialize_up_to(value, WHOLE_RESULT_MAX) {
             Ok(Serialized::Bytes(payload)) => {
@@ -389,7 +389,7 @@ pub extern "C" fn wrap__native_worker_send(
             Err(error) => {
                 meta.status = "error".into();
                 meta.code = -1;
-                meta.error = Some(format!("the task's value could not be sent: {error}"));
+                meta.error = Some(format!("the task's value could not be sent: {error}").into());
                 let payload = serial::serialize_sexp(unsafe { Rf_ScalarLogical(sexp::na_int()) })
                     .unwrap_or_default();
                 client.send_result(id as u64, meta, payload)

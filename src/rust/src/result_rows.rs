@@ -49,13 +49,13 @@ struct RowText {
 fn row_text(outcome: &Outcome) -> RowText {
     match &outcome.meta {
         Some(meta) => RowText {
-            status: match meta.status.as_str() {
+            status: match &*meta.status {
                 "success" => "success",
                 "cancel" => "cancel",
                 "crash" => "crash",
                 _ => "error",
             },
-            error: meta.error.clone(),
+            error: meta.error.as_deref().map(str::to_string),
             code: outcome.code,
         },
         None => RowText {

@@ -9,6 +9,7 @@ mod deliver;
 mod listener;
 pub mod outcome;
 mod session;
+mod shared_text;
 mod slab;
 pub mod state;
 pub mod tally;

@@ -3,6 +3,7 @@
 //! decides (usually the worker's next task) itself, and a heartbeat timer.
 
 use super::listener::{route, Member, Members};
+use super::shared_text::SharedText;
 use super::state::State;
 use super::{deliver, Timing};
 use crate::incoming::{fill, Incoming, Payload, ARRIVING_MIN};
@@ -90,6 +91,7 @@ pub async fn serve<S>(
     deliver(out).await;
 
     let heartbeat = tokio::spawn(heartbeat_loop(link.clone(), timing));
+    let mut shared_text = SharedText::default();
     let mut goodbye = false;
     loop {
         let next = tokio::select! {
@@ -125,6 +127,7 @@ pub async fn serve<S>(
         };
         match message {
             Message::Result { id, meta } => {
+                let meta = shared_text.share(meta);
                 let out = {
                     let mut state = lock(&state);
                     state.result(worker_id, id, meta, payload);

@@ -1,6 +1,7 @@
 //! Control messages, encoded with bincode in the frame header.
 
 use bincode::{Decode, Encode};
+use std::sync::Arc;
 
 /// Why a worker left on its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode)]
@@ -62,19 +63,23 @@ pub enum Seed {
 }
 
 /// Typed metadata of one task result; the value itself rides as payload.
+/// The dispatcher keeps one per stored result, so its text is held as
+/// `Box<str>` (no spare capacity) and, where it repeats from task to task,
+/// as `Arc<str>` that results of one worker share (see
+/// `dispatcher::shared_text`). The wire format is that of `String`.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct ResultMeta {
-    pub status: String,
+    pub status: Arc<str>,
     pub code: i32,
-    pub command: Option<String>,
-    pub error: Option<String>,
-    pub trace: Option<String>,
-    pub warnings: Option<String>,
+    pub command: Option<Arc<str>>,
+    pub error: Option<Box<str>>,
+    pub trace: Option<Box<str>>,
+    pub warnings: Option<Box<str>>,
     /// Seconds of evaluation, `None` for NA.
     pub seconds: Option<f64>,
     pub seed: Seed,
-    pub algorithm: Option<String>,
-    pub controller: Option<String>,
+    pub algorithm: Option<Arc<str>>,
+    pub controller: Option<Arc<str>>,
 }
 
 /// Every control message of the protocol.
