@@ -9,7 +9,7 @@ use crate::serial::{self, Serialized};
 use crate::serial_hooks::{self, Hooks};
 use crate::sexp::{self, Protect};
 use crew_core::dispatcher::Timing;
-use crew_core::protocol::{Credential, ResultMeta, Seed};
+use crew_core::protocol::{Credential, ResultExtras, ResultMeta, Seed};
 use crew_core::runtime;
 use crew_core::tls;
 use crew_core::worker::{
@@ -336,14 +336,12 @@ pub extern "C" fn wrap__native_worker_send(
             status: "error".into(),
             code: -1,
             command: None,
-            error: None,
-            trace: None,
-            warnings: None,
+            extras: None,
             seconds: None,
-            seed: Seed::Missing,
-            algorithm: None,
             controller: None,
         };
+        let (mut error, mut trace, mut warnings) = (None, None, None);
+        let (mut seed, mut algorithm) = (Seed::Missing, None);
         if sexp::type_of(record) == SEXPTYPE::VECSXP {
             let names = unsafe { Rf_getAttrib(record, sexp::names_symbol()) };
             let n = if sexp::type_of(names) == SEXPTYPE::STRSXP {
@@ -359,17 +357,18 @@ pub extern "C" fn wrap__native_worker_send(
                     }
                     Some("code") => meta.code = int_field(field).unwrap_or(-1),
                     Some("command") => meta.command = text_field(field),
-                    Some("error") => meta.error = text_field(field),
-                    Some("trace") => meta.trace = text_field(field),
-                    Some("warnings") => meta.warnings = text_field(field),
+                    Some("error") => error = text_field(field),
+                    Some("trace") => trace = text_field(field),
+                    Some("warnings") => warnings = text_field(field),
                     Some("seconds") => meta.seconds = real_field(field),
-                    Some("seed") => meta.seed = seed_field(field),
-                    Some("algorithm") => meta.algorithm = text_field(field),
+                    Some("seed") => seed = seed_field(field),
+                    Some("algorithm") => algorithm = text_field(field),
                     Some("controller") => meta.controller = text_field(field),
                     _ => {}
                 }
             }
         }
+        meta.extras = ResultExtras::boxed(error, trace, warnings, seed, algorithm);
         // The worker loop leaves the controller's name to this call: the
         // environment variable is read here rather than by R's Sys.getenv().
         if meta.controller.is_none() {
@@ -389,7 +388,7 @@ pub extern "C" fn wrap__native_worker_send(
             Err(error) => {
                 meta.status = "error".into();
                 meta.code = -1;
-                meta.error = Some(format!("the task's value could not be sent: {error}").into());
+                meta.set_error(format!("the task's value could not be sent: {error}").into());
                 let payload = serial::serialize_sexp(unsafe { Rf_ScalarLogical(sexp::na_int()) })
                     .unwrap_or_default();
                 client.send_result(id as u64, meta, payload)

@@ -55,7 +55,7 @@ fn row_text(outcome: &Outcome) -> RowText {
                 "crash" => "crash",
                 _ => "error",
             },
-            error: meta.error.as_deref().map(str::to_string),
+            error: meta.error().map(str::to_string),
             code: outcome.code,
         },
         None => RowText {
@@ -96,7 +96,7 @@ pub fn rows(
     let seconds = column(&mut protect, SEXPTYPE::REALSXP);
     let doubles = taken.iter().any(|t| {
         matches!(
-            t.outcome.meta.as_ref().map(|m| m.seed),
+            t.outcome.meta.as_ref().map(|m| m.seed()),
             Some(Seed::Double(_))
         )
     });
@@ -141,7 +141,7 @@ pub fn rows(
             let meta = outcome.meta.as_ref();
             tally.add(
                 text.status,
-                meta.is_some_and(|m| m.warnings.is_some()),
+                meta.is_some_and(|m| m.warnings().is_some()),
                 meta.and_then(|m| m.seconds),
             );
         }
@@ -169,20 +169,16 @@ pub fn rows(
             (None, _) => sexp::charsxp_or_na(None),
         };
         sexp::set_string(command, i, command_value);
-        sexp::set_string(
-            trace,
-            i,
-            sexp::charsxp_or_na(meta.and_then(|m| m.trace.as_deref())),
-        );
+        sexp::set_string(trace, i, sexp::charsxp_or_na(meta.and_then(|m| m.trace())));
         sexp::set_string(
             warnings,
             i,
-            sexp::charsxp_or_na(meta.and_then(|m| m.warnings.as_deref())),
+            sexp::charsxp_or_na(meta.and_then(|m| m.warnings())),
         );
         unsafe {
             *REAL(seconds).add(i) = meta.and_then(|m| m.seconds).unwrap_or(sexp::na_real());
         }
-        let seed_value = meta.map_or(Seed::Missing, |m| m.seed);
+        let seed_value = meta.map_or(Seed::Missing, |m| m.seed());
         unsafe {
             if doubles {
                 *REAL(seed).add(i) = match seed_value {
@@ -200,7 +196,7 @@ pub fn rows(
         sexp::set_string(
             algorithm,
             i,
-            sexp::charsxp_or_na(meta.and_then(|m| m.algorithm.as_deref())),
+            sexp::charsxp_or_na(meta.and_then(|m| m.algorithm())),
         );
         let controller_value = match meta {
             Some(m) => match (m.controller.as_deref(), last_controller) {

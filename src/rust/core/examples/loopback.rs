@@ -4,7 +4,7 @@
 //! payload in and out.
 
 use crew_core::dispatcher::{Config, Dispatcher, Timing};
-use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
+use crew_core::protocol::{Credential, ExitReason, ResultMeta};
 use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
 use std::time::{Duration, Instant};
 
@@ -13,12 +13,8 @@ fn meta() -> ResultMeta {
         status: "success".into(),
         code: 0,
         command: None,
-        error: None,
-        trace: None,
-        warnings: None,
+        extras: None,
         seconds: Some(0.0),
-        seed: Seed::Missing,
-        algorithm: None,
         controller: None,
     }
 }

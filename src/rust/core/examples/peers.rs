@@ -12,7 +12,7 @@
 //!   cargo run --release --example peers -- --peers 8,100,1000 --tasks 200000 --rounds 3
 
 use crew_core::dispatcher::{Config, Dispatcher, Items, Timing};
-use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
+use crew_core::protocol::{Credential, ExitReason, ResultMeta};
 use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
 use std::time::{Duration, Instant};
 
@@ -21,12 +21,8 @@ fn meta() -> ResultMeta {
         status: "success".into(),
         code: 0,
         command: None,
-        error: None,
-        trace: None,
-        warnings: None,
+        extras: None,
         seconds: Some(0.0),
-        seed: Seed::Missing,
-        algorithm: None,
         controller: None,
     }
 }

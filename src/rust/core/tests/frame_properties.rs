@@ -5,7 +5,7 @@
 //! failure repeats.
 
 use crew_core::protocol::{
-    read_frame, write_frame, ExitReason, Frame, Limits, Message, ResultMeta, Seed,
+    read_frame, write_frame, ExitReason, Frame, Limits, Message, ResultExtras, ResultMeta, Seed,
 };
 use std::io;
 use std::pin::Pin;
@@ -83,16 +83,18 @@ fn random_message(rng: &mut Rng) -> Message {
                 status: rng.text().into(),
                 code: rng.next() as i32,
                 command: rng.maybe_text().map(Into::into),
-                error: rng.maybe_text().map(Into::into),
-                trace: rng.maybe_text().map(Into::into),
-                warnings: rng.maybe_text().map(Into::into),
+                extras: ResultExtras::boxed(
+                    rng.maybe_text().map(Into::into),
+                    rng.maybe_text().map(Into::into),
+                    rng.maybe_text().map(Into::into),
+                    match rng.below(3) {
+                        0 => Seed::Missing,
+                        1 => Seed::Integer(rng.next() as i32),
+                        _ => Seed::Double(-(rng.below(1000) as f64) / 3.0),
+                    },
+                    rng.maybe_text().map(Into::into),
+                ),
                 seconds: (rng.below(2) == 0).then(|| rng.below(1_000_000) as f64 / 7.0),
-                seed: match rng.below(3) {
-                    0 => Seed::Missing,
-                    1 => Seed::Integer(rng.next() as i32),
-                    _ => Seed::Double(-(rng.below(1000) as f64) / 3.0),
-                },
-                algorithm: rng.maybe_text().map(Into::into),
                 controller: rng.maybe_text().map(Into::into),
             },
         },

@@ -3,19 +3,15 @@
 use super::*;
 use crate::dispatcher::Cells;
 use crate::incoming::Payload;
-use crate::protocol::{ResultMeta, Seed};
+use crate::protocol::ResultMeta;
 
 pub(super) fn meta(code: i32) -> ResultMeta {
     ResultMeta {
         status: if code == 0 { "success" } else { "error" }.into(),
         code,
         command: None,
-        error: None,
-        trace: None,
-        warnings: None,
+        extras: None,
         seconds: Some(0.0),
-        seed: Seed::Missing,
-        algorithm: None,
         controller: None,
     }
 }

@@ -176,7 +176,7 @@ pub async fn read_exactly<R: AsyncRead + Unpin>(reader: &mut R, len: usize) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{ResultMeta, Seed};
+    use crate::protocol::{ResultExtras, ResultMeta, Seed};
 
     async fn round_trip(message: Message, payload: Vec<u8>) -> Frame {
         let mut buf = Vec::new();
@@ -194,12 +194,8 @@ mod tests {
             status: "success".into(),
             code: 0,
             command: Some("x + 1".into()),
-            error: None,
-            trace: None,
-            warnings: Some("héllo".into()),
+            extras: ResultExtras::boxed(None, None, Some("héllo".into()), Seed::Integer(-3), None),
             seconds: Some(0.5),
-            seed: Seed::Integer(-3),
-            algorithm: None,
             controller: Some("a".into()),
         };
         let message = Message::Result { id: 7, meta };

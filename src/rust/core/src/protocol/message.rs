@@ -63,23 +63,98 @@ pub enum Seed {
 }
 
 /// Typed metadata of one task result; the value itself rides as payload.
-/// The dispatcher keeps one per stored result, so its text is held as
-/// `Box<str>` (no spare capacity) and, where it repeats from task to task,
-/// as `Arc<str>` that results of one worker share (see
-/// `dispatcher::shared_text`). The wire format is that of `String`.
+/// The dispatcher keeps one per stored result, so it is compact: the text
+/// that repeats from task to task is an `Arc<str>` that results of one
+/// worker share (see `dispatcher::shared_text`), and what most results
+/// lack sits behind one pointer.
 #[derive(Debug, Clone, PartialEq, Encode, Decode)]
 pub struct ResultMeta {
     pub status: Arc<str>,
     pub code: i32,
     pub command: Option<Arc<str>>,
+    /// The error, trace, warnings, seed and algorithm, which most results
+    /// lack.
+    pub extras: Option<Box<ResultExtras>>,
+    /// Seconds of evaluation, `None` for NA.
+    pub seconds: Option<f64>,
+    pub controller: Option<Arc<str>>,
+}
+
+/// What a result has only sometimes: an error, the calls that led to it,
+/// warnings, and the seed and random number generator the task was given.
+#[derive(Debug, Clone, PartialEq, Encode, Decode)]
+pub struct ResultExtras {
     pub error: Option<Box<str>>,
     pub trace: Option<Box<str>>,
     pub warnings: Option<Box<str>>,
-    /// Seconds of evaluation, `None` for NA.
-    pub seconds: Option<f64>,
     pub seed: Seed,
     pub algorithm: Option<Arc<str>>,
-    pub controller: Option<Arc<str>>,
+}
+
+impl ResultExtras {
+    /// The extras to keep: `None` when there are none.
+    pub fn boxed(
+        error: Option<Box<str>>,
+        trace: Option<Box<str>>,
+        warnings: Option<Box<str>>,
+        seed: Seed,
+        algorithm: Option<Arc<str>>,
+    ) -> Option<Box<ResultExtras>> {
+        let none = error.is_none()
+            && trace.is_none()
+            && warnings.is_none()
+            && seed == Seed::Missing
+            && algorithm.is_none();
+        (!none).then(|| {
+            Box::new(ResultExtras {
+                error,
+                trace,
+                warnings,
+                seed,
+                algorithm,
+            })
+        })
+    }
+}
+
+impl ResultMeta {
+    pub fn error(&self) -> Option<&str> {
+        self.extras.as_ref()?.error.as_deref()
+    }
+
+    pub fn trace(&self) -> Option<&str> {
+        self.extras.as_ref()?.trace.as_deref()
+    }
+
+    pub fn warnings(&self) -> Option<&str> {
+        self.extras.as_ref()?.warnings.as_deref()
+    }
+
+    pub fn seed(&self) -> Seed {
+        self.extras
+            .as_ref()
+            .map_or(Seed::Missing, |extras| extras.seed)
+    }
+
+    pub fn algorithm(&self) -> Option<&str> {
+        self.extras.as_ref()?.algorithm.as_deref()
+    }
+
+    /// Replaces the error, keeping the other extras.
+    pub fn set_error(&mut self, error: Box<str>) {
+        let mut extras = self.extras.take().map_or(
+            ResultExtras {
+                error: None,
+                trace: None,
+                warnings: None,
+                seed: Seed::Missing,
+                algorithm: None,
+            },
+            |extras| *extras,
+        );
+        extras.error = Some(error);
+        self.extras = Some(Box::new(extras));
+    }
 }
 
 /// Every control message of the protocol.

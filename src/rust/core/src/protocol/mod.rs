@@ -14,7 +14,7 @@ pub mod message;
 pub use auth::Credential;
 pub use frame::{read_frame, write_frame, Frame, Limits};
 pub use link::Link;
-pub use message::{ExitReason, Message, ResultMeta, Seed};
+pub use message::{ExitReason, Message, ResultExtras, ResultMeta, Seed};
 
 /// The protocol version byte carried by every frame.
-pub const VERSION: u8 = 5;
+pub const VERSION: u8 = 6;

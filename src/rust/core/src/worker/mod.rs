@@ -16,7 +16,7 @@ pub use crate::incoming::{Broken, Cursor, Incoming, Payload};
 
 use crate::dispatcher::CODE_CANCEL;
 use crate::protocol::link::Put;
-use crate::protocol::{Credential, ExitReason, Link, Message, ResultMeta, Seed};
+use crate::protocol::{Credential, ExitReason, Link, Message, ResultExtras, ResultMeta, Seed};
 use crate::runtime::runtime;
 use crate::{Error, Result};
 use std::collections::VecDeque;
@@ -242,12 +242,14 @@ fn interrupted() -> ResultMeta {
         status: "cancel".into(),
         code: CODE_CANCEL,
         command: None,
-        error: Some("the task was interrupted".into()),
-        trace: None,
-        warnings: None,
+        extras: ResultExtras::boxed(
+            Some("the task was interrupted".into()),
+            None,
+            None,
+            Seed::Missing,
+            None,
+        ),
         seconds: None,
-        seed: Seed::Missing,
-        algorithm: None,
         controller: None,
     }
 }

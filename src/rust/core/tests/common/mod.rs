@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use crew_core::dispatcher::{Config, Dispatcher, Timing};
-use crew_core::protocol::{Credential, ExitReason, ResultMeta, Seed};
+use crew_core::protocol::{Credential, ExitReason, ResultMeta};
 use crew_core::tls::WorkerTls;
 use crew_core::worker::{address_from_url, Event, WorkerClient, WorkerConfig};
 use std::sync::Arc;
@@ -88,12 +88,8 @@ pub fn meta(code: i32) -> ResultMeta {
         status: "success".into(),
         code,
         command: None,
-        error: None,
-        trace: None,
-        warnings: None,
+        extras: None,
         seconds: Some(0.0),
-        seed: Seed::Missing,
-        algorithm: None,
         controller: None,
     }
 }
