@@ -93,3 +93,18 @@ warm_up_rounds <- function(round, workers, seconds_timeout) {
 
 # 100 MB as the large-object workloads send it.
 large_object <- function(megabytes) as.raw(seq_len(megabytes * 1e6) %% 256L)
+
+# Times `trip(index)` for each index, one trip at a time, and reports the
+# median and the 99th percentile in microseconds.
+report_round_trips <- function(trips, trip) {
+  times <- numeric(trips)
+  for (index in seq_len(trips)) {
+    start <- now()
+    trip(index)
+    times[index] <- now() - start
+  }
+  report(
+    median_us = 1e6 * stats::median(times),
+    p99_us = 1e6 * unname(stats::quantile(times, 0.99))
+  )
+}

@@ -147,18 +147,11 @@ workload_round_trip <- function(trips = 1000L, explicit = FALSE) {
   controller <- if (explicit) launched_controller(1L) else warm_controller(1L)
   on.exit(controller$terminate())
   scale <- !explicit
-  times <- numeric(trips)
-  for (index in seq_len(trips)) {
-    start <- now()
+  report_round_trips(trips, function(index) {
     controller$push(x + 1, data = list(x = index), scale = scale)
     controller$wait(mode = "all", scale = scale)
     controller$pop(scale = scale)
-    times[index] <- now() - start
-  }
-  report(
-    median_us = 1e6 * stats::median(times),
-    p99_us = 1e6 * unname(stats::quantile(times, 0.99))
-  )
+  })
 }
 
 # From a new controller to its first result, as a user's first call pays

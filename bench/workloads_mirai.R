@@ -81,18 +81,11 @@ workload_round_trip <- function(trips = 1000L) {
   mirai::daemons(1L)
   on.exit(mirai::daemons(0))
   warm_up(1L)
-  times <- numeric(trips)
-  for (index in seq_len(trips)) {
-    start <- now()
+  report_round_trips(trips, function(index) {
     task <- mirai::mirai(x + 1, x = index)
     mirai::call_mirai(task)
     task$data
-    times[index] <- now() - start
-  }
-  report(
-    median_us = 1e6 * stats::median(times),
-    p99_us = 1e6 * unname(stats::quantile(times, 0.99))
-  )
+  })
 }
 
 # From daemons(2) to the first result, the daemons' startup included.
