@@ -164,8 +164,8 @@ controller_pop <- function(self, private, scale, collect, throttle, error) {
     skip_cran = TRUE,
     frequency = "once"
   )
-  if (scale && (!throttle || private$.launcher$poll())) {
-    controller_scale_now(self, private, throttle)
+  if (scale) {
+    controller_scale_when_due(self, private, throttle)
   }
   if (!is.null(private$.held_back)) {
     held <- controller_take_held_back(private, 1L)

@@ -72,6 +72,15 @@ controller_dispatcher_handle <- function(private) {
   )
 }
 
+# scale() without its argument check, for it and for the methods that run
+# once per task: scales unless the throttle says it is too soon.
+controller_scale_when_due <- function(self, private, throttle) {
+  if (throttle && !private$.launcher$poll()) {
+    return(invisible(FALSE))
+  }
+  controller_scale_now(self, private, throttle)
+}
+
 # scale() once the throttle let it through (or with throttle = FALSE).
 controller_scale_now <- function(self, private, throttle) {
   self$start()

@@ -24,8 +24,8 @@ controller_wait_started <- function(self, private, one, seconds_timeout, scale, 
   if (one && NROW(private$.held_back) > 0L) {
     return(invisible(TRUE))
   }
-  if (scale && (!throttle || private$.launcher$poll())) {
-    controller_scale_now(self, private, throttle)
+  if (scale) {
+    controller_scale_when_due(self, private, throttle)
   }
   start <- now()
   first <- if (scale) min(0.05, seconds_timeout) else seconds_timeout

@@ -243,10 +243,7 @@ crew_class_controller <- R6::R6Class(
     #' @return `TRUE` (invisibly) if workers were launched.
     scale = function(throttle = TRUE, controllers = NULL) {
       check_flag(throttle, "throttle")
-      if (throttle && !.launcher$poll()) {
-        return(invisible(FALSE))
-      }
-      controller_scale_now(self, private, throttle)
+      controller_scale_when_due(self, private, throttle)
     },
     #' @description Scale in the background of a `later` loop: now, then
     #'   whenever a task is queued or a worker connects or leaves, and on a
@@ -324,8 +321,8 @@ crew_class_controller <- R6::R6Class(
           library, seconds_timeout, scale, throttle
         )
         if (!is.null(handle)) {
-          if (scale && (!throttle || .launcher$poll())) {
-            controller_scale_now(self, private, throttle)
+          if (scale) {
+            controller_scale_when_due(self, private, throttle)
           }
           return(invisible(handle))
         }
