@@ -836,21 +836,15 @@ crew_test_array_launcher_class <- R6::R6Class(
 
 crew_test("a cluster-like launcher lets the first tasks accumulate for one interval", {
   crew_test_skip()
-  launcher <- crew_test_array_launcher_class$new(
+  controller <- crew_test_plugin_controller(
+    crew_test_array_launcher_class,
     name = "array",
     workers = 3L,
     seconds_interval = 0.5,
     seconds_timeout = 30,
-    seconds_launch = 30,
-    seconds_idle = 60,
-    seconds_wall = Inf,
-    tasks_max = Inf,
-    tasks_timers = 0L,
-    tls = crew_tls(),
-    r_arguments = c("--no-save", "--no-restore"),
-    options_metrics = crew_options_metrics()
+    host = "127.0.0.1"
   )
-  controller <- crew_controller(client = crew_client(host = "127.0.0.1"), launcher = launcher)
+  launcher <- controller$launcher
   on.exit({
     controller$terminate()
     for (job in launcher$jobs) job$kill()
