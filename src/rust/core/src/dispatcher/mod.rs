@@ -22,7 +22,7 @@ pub use tally::Tally;
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Limits};
 use crate::runtime::runtime;
-use crate::signal::Signal;
+use crate::event_count::Signal;
 use crate::Result;
 use deliver::{deliver, deliver_blocking};
 use listener::Listener;

@@ -28,8 +28,8 @@ use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOU
 use super::slab::Slab;
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Link, Message};
-use crate::rng::Stream;
-use crate::signal::Signal;
+use crate::rng_streams::Stream;
+use crate::event_count::Signal;
 use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Weak};
@@ -206,7 +206,7 @@ impl State {
             grants: HashMap::new(),
             stream: Stream::random(),
             next_worker: 1,
-            names_from: crate::random::random_u64() & 0xffff_ffff_ffff,
+            names_from: crate::secure_random::random_u64() & 0xffff_ffff_ffff,
             status: Status::default(),
             closed: false,
             signal,
@@ -336,25 +336,18 @@ impl State {
     }
 }
 
-#[path = "state_submitting.rs"]
 mod submitting;
 
-#[path = "state_ending.rs"]
 mod ending;
 
-#[path = "state_pairing.rs"]
 mod pairing;
 
-#[path = "state_workers.rs"]
 mod workers;
 
-#[path = "state_taking.rs"]
 mod taking;
 
 #[cfg(test)]
-#[path = "state_tests.rs"]
 mod tests;
 
 #[cfg(test)]
-#[path = "state_batch_tests.rs"]
 mod batch_tests;
