@@ -22,7 +22,7 @@ pub use tally::Tally;
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Limits};
 use crate::runtime::runtime;
-use crate::event_count::Signal;
+use crate::event_count::EventCount;
 use crate::Result;
 use deliver::{deliver, deliver_blocking};
 use listener::Listener;
@@ -95,7 +95,7 @@ pub struct Config {
 /// A running dispatcher.
 pub struct Dispatcher {
     state: Arc<Mutex<State>>,
-    signal: Arc<Signal>,
+    signal: Arc<EventCount>,
     listener: Arc<Listener>,
     member: u64,
     /// Ends this dispatcher's worker sessions.
@@ -118,7 +118,7 @@ impl Dispatcher {
     /// workers.
     pub fn start(config: Config) -> Result<Dispatcher> {
         runtime()?;
-        let signal = Signal::new();
+        let signal = EventCount::new();
         let mut state = State::new(signal.clone());
         state.welcome = Arc::new(config.welcome.clone());
         let state = Arc::new(Mutex::new(state));
@@ -161,7 +161,7 @@ impl Dispatcher {
     }
 
     /// Signalled once per resolved task.
-    pub fn signal(&self) -> Arc<Signal> {
+    pub fn signal(&self) -> Arc<EventCount> {
         self.signal.clone()
     }
 

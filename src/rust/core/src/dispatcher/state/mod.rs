@@ -29,7 +29,7 @@ use super::slab::Slab;
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Link, Message};
 use crate::rng_streams::Stream;
-use crate::event_count::Signal;
+use crate::event_count::EventCount;
 use crate::{Error, Result};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Condvar, Weak};
@@ -170,7 +170,7 @@ pub struct State {
     names_from: u64,
     status: Status,
     closed: bool,
-    signal: Arc<Signal>,
+    signal: Arc<EventCount>,
     changed: Arc<Condvar>,
     /// Threads waiting on `changed` for any resolved task, and for no task
     /// to be left queued or running, so a resolution wakes only a waiter
@@ -184,7 +184,7 @@ pub struct State {
 
 impl State {
     /// Empty state whose resolutions notify `signal`.
-    pub fn new(signal: Arc<Signal>) -> State {
+    pub fn new(signal: Arc<EventCount>) -> State {
         State {
             tasks: Slab::new(1),
             by_name: HashMap::new(),
