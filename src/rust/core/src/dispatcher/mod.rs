@@ -7,6 +7,7 @@ mod backlog_watch;
 pub mod batch;
 mod deliver;
 mod listener;
+mod member;
 pub mod outcome;
 mod session;
 mod shared_text;
