@@ -303,7 +303,8 @@ mod tests {
     use super::*;
 
     fn scratch() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("crew-metrics-{}", crate::secure_random::hex(6)));
+        let dir =
+            std::env::temp_dir().join(format!("crew-metrics-{}", crate::secure_random::hex(6)));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }

@@ -20,10 +20,10 @@ pub use outcome::{Cells, Outcome, Taken, TaskCell, Waker, CODE_CANCEL, CODE_CRAS
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
+use crate::event_count::EventCount;
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Limits};
 use crate::runtime::runtime;
-use crate::event_count::EventCount;
 use crate::Result;
 use deliver::{deliver, deliver_blocking};
 use listener::Listener;

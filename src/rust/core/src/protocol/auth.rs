@@ -37,7 +37,11 @@ impl Credential {
 
     /// The text form placed in a worker's call string.
     pub fn token(&self) -> String {
-        format!("{PREFIX}-{}-{}", self.id, secure_random::to_hex(&self.secret))
+        format!(
+            "{PREFIX}-{}-{}",
+            self.id,
+            secure_random::to_hex(&self.secret)
+        )
     }
 
     /// Parses the text form; `None` if it is malformed.
