@@ -179,7 +179,7 @@ fn taking_by_name_keeps_the_resolution_queue_small() {
         assert_eq!(s.take(&[name]).len(), 1);
         assert!(!s.has_resolved());
     }
-    assert!(s.resolved.len() <= 64 + 1);
+    assert!(s.results.len() <= 64 + 1);
     assert!(s.take_resolved(10).is_empty());
 }
 
