@@ -304,4 +304,6 @@ impl State {
 #[cfg(test)]
 mod batch_tests;
 #[cfg(test)]
+mod invariant_tests;
+#[cfg(test)]
 mod tests;

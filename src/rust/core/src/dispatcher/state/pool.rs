@@ -238,4 +238,21 @@ impl WorkerPool {
             .map(|(_, worker)| worker.link)
             .collect()
     }
+
+    /// Panics unless the invariants documented on the type hold.
+    #[cfg(test)]
+    pub(super) fn assert_invariants(&self) {
+        let idle = self.workers.values();
+        let idle = idle.filter(|w| w.ready && w.assigned.is_empty()).count();
+        assert_eq!(self.idle_count, idle, "idle workers");
+        let revoking = self.workers.values();
+        let revoking = revoking.filter(|w| w.revoking.is_some()).count();
+        assert_eq!(self.revocations, revoking, "pending revocations");
+        for (i, line) in self.lines.iter().enumerate() {
+            for (id, w) in &self.workers {
+                let entries = line.iter().filter(|entry| *entry == id).count();
+                assert_eq!(entries, usize::from(w.filed[i]), "worker {id} in line {i}");
+            }
+        }
+    }
 }

@@ -64,6 +64,18 @@ impl TaskQueue {
         self.live -= 1;
     }
 
+    /// Panics unless the invariant documented on the type holds, with
+    /// `queued` telling whether a task is queued.
+    #[cfg(test)]
+    pub(super) fn assert_invariants(&self, queued: impl Fn(u64) -> bool) {
+        let live = self.ranges.iter().flat_map(|&(start, end)| start..end);
+        assert_eq!(
+            self.live,
+            live.filter(|id| queued(*id)).count(),
+            "queued tasks"
+        );
+    }
+
     /// Drops the stale ids once no task is queued.
     pub(super) fn clear_if_empty(&mut self) {
         if self.is_empty() {

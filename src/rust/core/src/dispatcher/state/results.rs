@@ -81,6 +81,22 @@ impl ResultQueue {
         None
     }
 
+    /// Panics unless the invariants documented on the type hold, with
+    /// `resolved` telling whether a task id is held and resolved.
+    #[cfg(test)]
+    pub(super) fn assert_invariants(&self, resolved: impl Fn(u64) -> bool) {
+        let waiting = self.order.iter().filter(|id| resolved(**id)).count();
+        assert_eq!(self.waiting, waiting, "resolved tasks waiting");
+        let mut ids: Vec<u64> = self.order.iter().copied().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(
+            ids.len(),
+            self.order.len(),
+            "an id twice in resolution order"
+        );
+    }
+
     /// How many ids `order` holds, stale ones included.
     #[cfg(test)]
     pub(super) fn len(&self) -> usize {
