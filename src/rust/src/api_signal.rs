@@ -6,7 +6,7 @@
 
 use crate::convert::{duration, interrupt_record, wait_sliced, Waited};
 use crate::signal_handles::{signal, signal_robj};
-use crew_core::signal::Signal;
+use crew_core::event_count::EventCount as Signal;
 use extendr_api::prelude::*;
 
 /// A new signal with a zero count.

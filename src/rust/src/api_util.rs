@@ -12,7 +12,7 @@ fn native_random_hex(n: i32) -> Robj {
     if n < 1 {
         return error_record("n must be a positive integer");
     }
-    crew_core::random::hex(n as usize).into()
+    crew_core::secure_random::hex(n as usize).into()
 }
 
 /// Monotonic time in seconds since the first call in this process.

@@ -5,7 +5,7 @@
 
 use crate::convert::error_record;
 use crate::sexp;
-use crew_core::signal::Signal;
+use crew_core::event_count::EventCount as Signal;
 use extendr_api::prelude::*;
 use std::sync::Arc;
 

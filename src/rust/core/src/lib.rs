@@ -5,17 +5,17 @@
 pub mod discard;
 pub mod dispatcher;
 pub mod error;
+pub mod event_count;
 pub mod incoming;
 pub mod metrics;
 pub mod net;
 pub mod os;
 pub mod process;
 pub mod protocol;
-pub mod random;
 pub mod registry;
-pub mod rng;
+pub mod rng_streams;
 pub mod runtime;
-pub mod signal;
+pub mod secure_random;
 pub mod tls;
 pub mod worker;
 

@@ -54,7 +54,7 @@ impl Sink {
             "/dev/stderr" => Ok(Sink::Stderr),
             directory => {
                 std::fs::create_dir_all(directory)?;
-                let name = format!("crew_log_{}.log", crate::random::hex(8));
+                let name = format!("crew_log_{}.log", crate::secure_random::hex(8));
                 Ok(Sink::File(Path::new(directory).join(name)))
             }
         }
@@ -303,7 +303,8 @@ mod tests {
     use super::*;
 
     fn scratch() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("crew-metrics-{}", crate::random::hex(6)));
+        let dir =
+            std::env::temp_dir().join(format!("crew-metrics-{}", crate::secure_random::hex(6)));
         std::fs::create_dir_all(&dir).unwrap();
         dir
     }

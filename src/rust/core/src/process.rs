@@ -247,7 +247,7 @@ mod tests {
 
     #[test]
     fn find_matches_command_lines_of_a_user() {
-        let marker = format!("crew-find-{}", crate::random::hex(6));
+        let marker = format!("crew-find-{}", crate::secure_random::hex(6));
         let mut child = spawn_sleeper(&marker);
         let pid = child.id();
         // Until the child has started, its command line is not yet its own.
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn terminate_ends_a_process_and_reports_missing_ones() {
-        let mut child = spawn_sleeper(&format!("crew-terminate-{}", crate::random::hex(6)));
+        let mut child = spawn_sleeper(&format!("crew-terminate-{}", crate::secure_random::hex(6)));
         let pids = [child.id(), 0, u32::MAX];
         let start = Instant::now();
         while !running(&pids[..1])[0] && start.elapsed() < Duration::from_secs(10) {

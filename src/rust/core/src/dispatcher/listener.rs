@@ -6,8 +6,9 @@
 //! shutdown; the socket closes when the last of them leaves. Port 0 always
 //! binds a socket of its own.
 
+use super::member::{Member, Members};
 use super::state::State;
-use super::{bind_address, session, Config, Timing, MAX_HANDSHAKES};
+use super::{bind_address, session, Config, MAX_HANDSHAKES};
 use crate::runtime::runtime;
 use crate::{Error, Result};
 use std::collections::HashMap;
@@ -17,33 +18,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
-/// A dispatcher as its listener sees it.
-#[derive(Clone)]
-pub(crate) struct Member {
-    id: u64,
-    pub state: Arc<Mutex<State>>,
-    pub timing: Timing,
-    pub shutdown: watch::Receiver<bool>,
-}
-
-pub(crate) type Members = Arc<Mutex<Vec<Member>>>;
-
 fn lock<T>(x: &Mutex<T>) -> MutexGuard<'_, T> {
     x.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The member whose dispatcher issued `credential` and accepts `proof`
-/// (which spends one use of the credential).
-pub(crate) fn route(
-    members: &Members,
-    credential: &str,
-    nonce: &[u8; 32],
-    proof: &[u8],
-) -> Option<Member> {
-    let members = lock(members).clone();
-    members
-        .into_iter()
-        .find(|member| lock(&member.state).authenticate(credential, nonce, proof))
 }
 
 pub(crate) struct Listener {

@@ -7,6 +7,7 @@ mod backlog_watch;
 pub mod batch;
 mod deliver;
 mod listener;
+mod member;
 pub mod outcome;
 mod session;
 mod shared_text;
@@ -19,10 +20,10 @@ pub use outcome::{Cells, Outcome, Taken, TaskCell, Waker, CODE_CANCEL, CODE_CRAS
 pub use state::{Delivery, Status};
 pub use tally::Tally;
 
+use crate::event_count::EventCount;
 use crate::incoming::Incoming;
 use crate::protocol::{Credential, Limits};
 use crate::runtime::runtime;
-use crate::signal::Signal;
 use crate::Result;
 use deliver::{deliver, deliver_blocking};
 use listener::Listener;
@@ -95,7 +96,7 @@ pub struct Config {
 /// A running dispatcher.
 pub struct Dispatcher {
     state: Arc<Mutex<State>>,
-    signal: Arc<Signal>,
+    signal: Arc<EventCount>,
     listener: Arc<Listener>,
     member: u64,
     /// Ends this dispatcher's worker sessions.
@@ -118,7 +119,7 @@ impl Dispatcher {
     /// workers.
     pub fn start(config: Config) -> Result<Dispatcher> {
         runtime()?;
-        let signal = Signal::new();
+        let signal = EventCount::new();
         let mut state = State::new(signal.clone());
         state.welcome = Arc::new(config.welcome.clone());
         let state = Arc::new(Mutex::new(state));
@@ -161,7 +162,7 @@ impl Dispatcher {
     }
 
     /// Signalled once per resolved task.
-    pub fn signal(&self) -> Arc<Signal> {
+    pub fn signal(&self) -> Arc<EventCount> {
         self.signal.clone()
     }
 

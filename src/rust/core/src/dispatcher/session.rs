@@ -2,7 +2,7 @@
 //! reader that feeds results into the state and sends whatever the state
 //! decides (usually the worker's next task) itself, and a heartbeat timer.
 
-use super::listener::{route, Member, Members};
+use super::member::{route, Member, Members};
 use super::shared_text::SharedText;
 use super::state::State;
 use super::{deliver, Timing};

@@ -5,7 +5,7 @@
 //! dispatcher's fresh nonce under the secret, so watching the network reveals
 //! nothing reusable. The dispatcher spends one use per accepted worker.
 
-use crate::random;
+use crate::secure_random;
 use ring::hmac;
 
 const CONTEXT: &[u8] = b"crew worker proof v1";
@@ -28,16 +28,20 @@ impl Credential {
     /// A fresh random credential.
     pub fn generate() -> Credential {
         let mut secret = [0u8; 32];
-        random::fill(&mut secret);
+        secure_random::fill(&mut secret);
         Credential {
-            id: random::hex(12),
+            id: secure_random::hex(12),
             secret,
         }
     }
 
     /// The text form placed in a worker's call string.
     pub fn token(&self) -> String {
-        format!("{PREFIX}-{}-{}", self.id, random::to_hex(&self.secret))
+        format!(
+            "{PREFIX}-{}-{}",
+            self.id,
+            secure_random::to_hex(&self.secret)
+        )
     }
 
     /// Parses the text form; `None` if it is malformed.
@@ -47,8 +51,8 @@ impl Credential {
         if prefix != PREFIX || parts.next().is_some() || id.len() != 24 {
             return None;
         }
-        random::from_hex(id)?;
-        let secret: [u8; 32] = random::from_hex(secret)?.try_into().ok()?;
+        secure_random::from_hex(id)?;
+        let secret: [u8; 32] = secure_random::from_hex(secret)?.try_into().ok()?;
         Some(Credential {
             id: id.to_string(),
             secret,
@@ -77,7 +81,7 @@ impl Credential {
 /// A fresh nonce for one handshake.
 pub fn nonce() -> [u8; 32] {
     let mut nonce = [0u8; 32];
-    random::fill(&mut nonce);
+    secure_random::fill(&mut nonce);
     nonce
 }
 

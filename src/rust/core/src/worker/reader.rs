@@ -3,15 +3,17 @@
 //! arrive, tasks of a batch once their part is there), and cancellations,
 //! revocations and the end of the session act on it.
 
-use super::session::ReadHalf;
 use super::{Control, Incoming, Payload, Shared, Waiting};
 use crate::incoming::{fill, ARRIVING_MIN};
 use crate::protocol::frame::{read_announced, read_head};
 use crate::protocol::{Limits, Message};
 use std::collections::VecDeque;
 use std::sync::Arc;
-use tokio::io::BufReader;
+use tokio::io::{AsyncRead, BufReader};
 use tokio::time::{timeout, Duration};
+
+/// The reading half of the connection to the dispatcher, TCP or TLS.
+pub(super) type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
 
 /// Takes a task out of the line if it has not started, and says so: the
 /// caller then tells the dispatcher it was released. A cancelled task that

@@ -1,16 +1,15 @@
 //! The worker's connection: dial, handshake, then the session loop that
 //! enforces the worker's limits while `reader.rs` reads the frames.
 
-use super::reader::read_loop;
+use super::reader::{read_loop, ReadHalf};
 use super::{Control, Shared, WorkerConfig};
 use crate::protocol::{read_frame, write_frame, ExitReason, Frame, Limits, Link, Message};
 use std::sync::Arc;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{sleep, sleep_until, timeout, Duration, Instant};
 
-pub(super) type ReadHalf = Box<dyn AsyncRead + Send + Unpin>;
 type WriteHalf = Box<dyn AsyncWrite + Send + Unpin>;
 
 async fn dial_tcp(config: &WorkerConfig, deadline: Instant) -> Option<TcpStream> {

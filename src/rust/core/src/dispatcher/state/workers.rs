@@ -2,10 +2,9 @@
 //! each worker's RNG stream, results and releases, and what happens to the
 //! tasks a worker held when its connection ends.
 
-use super::{Grant, Outcome, Place, State, Worker, CODE_CRASH, WORKER_SLOTS};
+use super::{Grant, Outcome, Place, State, CODE_CRASH};
 use crate::incoming::{Incoming, Payload};
 use crate::protocol::{Credential, Link, ResultMeta};
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -74,23 +73,8 @@ impl State {
         if self.closed {
             return None;
         }
-        let id = self.next_worker;
-        self.next_worker += 1;
+        let id = self.pool.join(link, pid);
         let stream = self.next_stream();
-        self.workers.insert(
-            id,
-            Worker {
-                link,
-                pid,
-                assigned: VecDeque::with_capacity(WORKER_SLOTS),
-                revoking: None,
-                part_sent: 0,
-                ready: false,
-                in_idle: false,
-                in_open: false,
-                in_holders: false,
-            },
-        );
         self.status.connections += 1;
         self.status.cumulative += 1;
         Some((id, stream))
@@ -98,10 +82,7 @@ impl State {
 
     /// The worker may receive tasks now (after its welcome was sent).
     pub fn ready(&mut self, worker_id: u64) {
-        if let Some(w) = self.workers.get_mut(&worker_id).filter(|w| !w.ready) {
-            w.ready = true;
-            self.idle_workers += 1;
-            self.file(worker_id);
+        if self.pool.ready(worker_id) {
             self.assign();
             self.backlog.changed();
         }
@@ -124,7 +105,7 @@ impl State {
             };
             self.resolve(task_id, outcome);
         }
-        self.file(worker_id);
+        self.pool.file(worker_id);
         self.assign();
     }
 
@@ -140,9 +121,8 @@ impl State {
             return;
         }
         self.free_payload(task_id);
-        self.arriving.retain(|weak| weak.strong_count() > 0);
-        self.arriving.push_back(Arc::downgrade(incoming));
-        self.signal.notify();
+        self.results.arriving(incoming);
+        self.events.notify();
         if self.waiting_any + self.waiting_all > 0 {
             self.changed.notify_all();
         }
@@ -151,12 +131,7 @@ impl State {
     /// The oldest large result still arriving or arrived that no thread
     /// took for reading yet.
     pub fn take_arriving(&mut self) -> Option<Arc<Incoming>> {
-        while let Some(weak) = self.arriving.pop_front() {
-            if let Some(incoming) = weak.upgrade() {
-                return Some(incoming);
-            }
-        }
-        None
+        self.results.take_arriving()
     }
 
     /// A worker gave back a task it never started.
@@ -164,7 +139,7 @@ impl State {
         if self.answered(worker_id, task_id).is_some() {
             self.requeue(task_id);
         }
-        self.file(worker_id);
+        self.pool.file(worker_id);
         self.assign();
     }
 
@@ -173,17 +148,11 @@ impl State {
     /// otherwise the task it ran crashed with it, and the one it held behind
     /// that goes back.
     pub fn leave(&mut self, worker_id: u64, goodbye: bool) {
-        let Some(worker) = self.workers.remove(&worker_id) else {
+        let Some(worker) = self.pool.leave(worker_id) else {
             return;
         };
         self.status.connections -= 1;
-        if worker.ready && worker.assigned.is_empty() {
-            self.idle_workers -= 1;
-        }
-        if worker.revoking.is_some() {
-            self.revocations -= 1;
-        }
-        for &task_id in worker.assigned.iter().rev() {
+        for &task_id in worker.assigned().iter().rev() {
             match self.place(task_id) {
                 Some(Place::Running(w)) if w == worker_id && !goodbye => {
                     let crash = Outcome {

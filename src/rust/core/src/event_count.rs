@@ -1,8 +1,10 @@
-//! A counting condition variable. Each signal adds one to a count and wakes
-//! waiters; each successful wait consumes one. A signal is forwarded to the
-//! signals registered with [`Signal::forward_to`] (without consuming the
-//! source's count), which is how a dispatcher's "task resolved" events reach
-//! a controller's relay and, through it, a controller group's relay.
+//! An event count: a counting condition variable. Each notification adds
+//! one to a count and wakes waiters; each successful wait consumes one. A
+//! notification is forwarded to the event counts registered with
+//! [`EventCount::forward_to`] (without consuming the source's count), which
+//! is how a dispatcher's "task resolved" events reach a controller's relay
+//! and, through it, a controller group's relay. The R layer calls these
+//! signals; they have nothing to do with the operating system's signals.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Weak};
@@ -14,12 +16,12 @@ const MAX_FORWARD_DEPTH: usize = 16;
 
 /// A counting condition variable with forwarding.
 #[derive(Default)]
-pub struct Signal {
-    /// Bumped by every signal, readable without the lock.
+pub struct EventCount {
+    /// Bumped by every notification, readable without the lock.
     generation: AtomicU64,
     count: Mutex<Count>,
     cond: Condvar,
-    targets: Mutex<Vec<Weak<Signal>>>,
+    targets: Mutex<Vec<Weak<EventCount>>>,
 }
 
 /// The count and the number of threads waiting for it, so a notification
@@ -30,10 +32,10 @@ struct Count {
     waiters: usize,
 }
 
-impl Signal {
-    /// A new signal with a zero count.
-    pub fn new() -> Arc<Signal> {
-        Arc::new(Signal::default())
+impl EventCount {
+    /// A new event count at zero.
+    pub fn new() -> Arc<EventCount> {
+        Arc::new(EventCount::default())
     }
 
     /// Adds one to the count, wakes waiters and forwards.
@@ -54,7 +56,7 @@ impl Signal {
         if depth >= MAX_FORWARD_DEPTH {
             return;
         }
-        let targets: Vec<Arc<Signal>> = {
+        let targets: Vec<Arc<EventCount>> = {
             let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
             if targets.is_empty() {
                 return;
@@ -67,7 +69,7 @@ impl Signal {
         }
     }
 
-    /// How many signals there have been, read without locking: a cheap
+    /// How many notifications there have been, read without locking: a cheap
     /// test of whether anything happened since an earlier reading.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
@@ -79,7 +81,7 @@ impl Signal {
     }
 
     /// Waits up to `timeout` for the count to be positive, then consumes one.
-    /// Returns whether a signal was consumed.
+    /// Returns whether one was consumed.
     pub fn wait(&self, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
         let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
@@ -103,8 +105,8 @@ impl Signal {
         consumed
     }
 
-    /// Every later signal of `self` also signals `target`.
-    pub fn forward_to(&self, target: &Arc<Signal>) {
+    /// Every later notification of `self` also notifies `target`.
+    pub fn forward_to(&self, target: &Arc<EventCount>) {
         let mut targets = self.targets.lock().unwrap_or_else(|e| e.into_inner());
         targets.push(Arc::downgrade(target));
     }
@@ -115,8 +117,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn wait_consumes_one_signal() {
-        let s = Signal::new();
+    fn wait_consumes_one_notification() {
+        let s = EventCount::new();
         assert!(!s.wait(Duration::from_millis(1)));
         s.notify();
         s.notify();
@@ -127,9 +129,9 @@ mod tests {
 
     #[test]
     fn forwarding_does_not_consume_the_source() {
-        let from = Signal::new();
-        let mid = Signal::new();
-        let to = Signal::new();
+        let from = EventCount::new();
+        let mid = EventCount::new();
+        let to = EventCount::new();
         from.forward_to(&mid);
         mid.forward_to(&to);
         from.notify();
@@ -140,8 +142,8 @@ mod tests {
 
     #[test]
     fn cycles_terminate() {
-        let a = Signal::new();
-        let b = Signal::new();
+        let a = EventCount::new();
+        let b = EventCount::new();
         a.forward_to(&b);
         b.forward_to(&a);
         a.notify();
@@ -150,7 +152,7 @@ mod tests {
 
     #[test]
     fn waiter_wakes_from_another_thread() {
-        let s = Signal::new();
+        let s = EventCount::new();
         let s2 = s.clone();
         let t = std::thread::spawn(move || s2.wait(Duration::from_secs(5)));
         std::thread::sleep(Duration::from_millis(20));

@@ -51,7 +51,7 @@ pub(super) fn task_id(state: &mut State) -> u64 {
 
 #[test]
 fn fifo_assignment_and_counters() {
-    let signal = Signal::new();
+    let signal = EventCount::new();
     let mut s = State::new(signal.clone());
     let a = push(&mut s, "a", vec![1]).unwrap();
     let b = push(&mut s, "b", vec![2]).unwrap();
@@ -77,7 +77,7 @@ fn fifo_assignment_and_counters() {
 
 #[test]
 fn duplicate_names_are_refused_until_taken() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     push(&mut s, "x", vec![]).unwrap();
     assert!(matches!(
         push(&mut s, "x", vec![]),
@@ -90,7 +90,7 @@ fn duplicate_names_are_refused_until_taken() {
 
 #[test]
 fn crash_resolves_with_code_19_and_goodbye_requeues() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w1 = worker(&mut s);
     push(&mut s, "t", vec![]).unwrap();
     task_id(&mut s);
@@ -109,7 +109,7 @@ fn crash_resolves_with_code_19_and_goodbye_requeues() {
 
 #[test]
 fn cancel_queued_held_and_running() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w = worker(&mut s);
     let run = push(&mut s, "run", vec![]).unwrap();
     let held = push(&mut s, "held", vec![]).unwrap();
@@ -138,7 +138,7 @@ fn cancel_queued_held_and_running() {
 
 #[test]
 fn credentials_are_spent() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let token = s.issue_credential(2);
     let c = Credential::parse(&token).unwrap();
     let n = crate::protocol::auth::nonce();
@@ -151,7 +151,7 @@ fn credentials_are_spent() {
 
 #[test]
 fn each_worker_gets_its_own_stream() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let (_, a) = s.join(link(), 4242).unwrap();
     let (_, b) = s.join(link(), 4242).unwrap();
     assert_ne!(a, b);
@@ -159,7 +159,7 @@ fn each_worker_gets_its_own_stream() {
 
 #[test]
 fn closed_state_refuses_work() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     worker(&mut s);
     assert_eq!(s.close().len(), 1);
     assert!(push(&mut s, "x", vec![]).is_err());
@@ -168,7 +168,7 @@ fn closed_state_refuses_work() {
 
 #[test]
 fn taking_by_name_keeps_the_resolution_queue_small() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w = worker(&mut s);
     for i in 0..1000 {
         let name = format!("t{i}");
@@ -179,7 +179,7 @@ fn taking_by_name_keeps_the_resolution_queue_small() {
         assert_eq!(s.take(&[name]).len(), 1);
         assert!(!s.has_resolved());
     }
-    assert!(s.resolved.len() <= 64 + 1);
+    assert!(s.results.len() <= 64 + 1);
     assert!(s.take_resolved(10).is_empty());
 }
 
@@ -199,7 +199,7 @@ fn counts(s: &State) -> (u64, u64) {
 
 #[test]
 fn workers_hold_a_next_task_only_when_the_queue_is_deeper_than_idle_workers() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w1 = worker(&mut s);
     let w2 = worker(&mut s);
     let a = push(&mut s, "a", vec![]).unwrap();
@@ -225,7 +225,7 @@ fn workers_hold_a_next_task_only_when_the_queue_is_deeper_than_idle_workers() {
 
 #[test]
 fn a_held_task_goes_to_a_worker_that_turns_idle() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w1 = worker(&mut s);
     let w2 = worker(&mut s);
     let long = push(&mut s, "long", vec![]).unwrap();
@@ -251,7 +251,7 @@ fn a_held_task_goes_to_a_worker_that_turns_idle() {
 
 #[test]
 fn a_revoked_task_that_already_started_finishes_where_it_is() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w1 = worker(&mut s);
     let w2 = worker(&mut s);
     let a = push(&mut s, "a", vec![]).unwrap();
@@ -272,7 +272,7 @@ fn a_revoked_task_that_already_started_finishes_where_it_is() {
 
 #[test]
 fn cancelling_a_held_task_waits_for_the_worker_to_release_it() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w = worker(&mut s);
     let a = push(&mut s, "a", vec![]).unwrap();
     let b = push(&mut s, "b", vec![]).unwrap();
@@ -293,7 +293,7 @@ fn cancelling_a_held_task_waits_for_the_worker_to_release_it() {
 
 #[test]
 fn a_lost_worker_crashes_the_task_it_ran_and_requeues_the_one_it_held() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w1 = worker_with_pid(&mut s, 11);
     let ran = push(&mut s, "ran", vec![]).unwrap();
     let held = push(&mut s, "held", vec![]).unwrap();
@@ -312,7 +312,7 @@ fn a_lost_worker_crashes_the_task_it_ran_and_requeues_the_one_it_held() {
 
 #[test]
 fn a_goodbye_requeues_every_held_task_in_order() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w1 = worker(&mut s);
     let a = push(&mut s, "a", vec![]).unwrap();
     let b = push(&mut s, "b", vec![]).unwrap();
@@ -327,7 +327,7 @@ fn a_goodbye_requeues_every_held_task_in_order() {
 
 #[test]
 fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w = worker(&mut s);
     let cells = Cells::new(4);
     let (id, name) = s.push(Some("t"), vec![], Some((&cells, 2))).unwrap();
@@ -349,7 +349,7 @@ fn a_cell_keeps_the_outcome_after_the_task_is_taken() {
 
 #[test]
 fn fresh_names_are_unique_and_say_so() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let mut names = std::collections::HashSet::new();
     for _ in 0..1000 {
         let (_, name) = s.push(None, vec![], None).unwrap();
@@ -363,7 +363,7 @@ fn fresh_names_are_unique_and_say_so() {
 
 #[test]
 fn cancelling_queued_tasks_costs_what_it_cancels() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     for i in 0..10_000 {
         push(&mut s, &format!("q{i}"), vec![]).unwrap();
     }
@@ -387,7 +387,7 @@ fn cancelling_queued_tasks_costs_what_it_cancels() {
 
 #[test]
 fn a_worker_is_kept_full_while_the_queue_is_deep() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     for i in 0..20 {
         push(&mut s, &format!("r{i}"), vec![]).unwrap();
     }
@@ -402,7 +402,7 @@ fn a_worker_is_kept_full_while_the_queue_is_deep() {
     }
     // Once the queue holds no more than one task per worker, a worker that
     // holds one behind its running task gets no more.
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w = worker(&mut s);
     let x = push(&mut s, "x", vec![]).unwrap();
     let y = push(&mut s, "y", vec![]).unwrap();
@@ -422,7 +422,7 @@ fn a_worker_is_kept_full_while_the_queue_is_deep() {
 
 #[test]
 fn closing_cancels_the_tasks_still_waiting() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let cells = Cells::new(2);
     s.push(Some("queued"), vec![], Some((&cells, 0))).unwrap();
     let w = worker(&mut s);
@@ -442,7 +442,7 @@ fn closing_cancels_the_tasks_still_waiting() {
 
 #[test]
 fn a_large_result_is_handed_out_once_and_frees_its_task() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let a = push(&mut s, "a", vec![1; 100]).unwrap();
     let b = push(&mut s, "b", vec![2; 100]).unwrap();
     let w = worker(&mut s);

@@ -55,13 +55,8 @@ impl State {
         let Phase::Resolved(outcome) = task.phase else {
             return None;
         };
-        self.waiting -= 1;
-        // Tasks taken by name leave stale ids behind; drop them once they
-        // outnumber the live ones, so the queue stays proportional.
-        if self.resolved.len() > 2 * self.waiting + 64 {
-            let tasks = &self.tasks;
-            self.resolved.retain(|id| tasks.contains(*id));
-        }
+        let tasks = &self.tasks;
+        self.results.taken(|id| tasks.contains(id));
         Some(Taken { name, outcome })
     }
 
@@ -73,9 +68,9 @@ impl State {
 
     /// Removes and returns up to `max` resolved tasks, oldest first.
     pub fn take_resolved(&mut self, max: usize) -> Vec<Taken> {
-        let mut out = Vec::with_capacity(max.min(self.waiting));
+        let mut out = Vec::with_capacity(max.min(self.results.waiting()));
         while out.len() < max {
-            let Some(id) = self.resolved.pop_front() else {
+            let Some(id) = self.results.pop() else {
                 break;
             };
             if let Some(taken) = self.remove(id) {

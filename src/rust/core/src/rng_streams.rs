@@ -79,7 +79,7 @@ impl Stream {
     /// A stream seeded from the operating system's secure generator.
     pub fn random() -> Stream {
         let mut bytes = [0u8; 24];
-        crate::random::fill(&mut bytes);
+        crate::secure_random::fill(&mut bytes);
         let mut words = [0u32; 6];
         for (i, w) in words.iter_mut().enumerate() {
             *w = u32::from_le_bytes(bytes[4 * i..4 * i + 4].try_into().unwrap_or([0; 4]));

@@ -25,7 +25,7 @@ impl Items for Numbered {
 
 #[test]
 fn a_batch_sends_its_part_once_per_worker_and_names_its_tasks() {
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let (_, cells) = s
         .push_batch(vec![7, 7], Box::new(Numbered(5)), true)
         .unwrap();
@@ -115,7 +115,7 @@ fn tasks_and_cells_stay_small() {
 #[test]
 fn a_watched_cell_wakes_its_watcher_once_when_its_task_resolves() {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let mut s = State::new(Signal::new());
+    let mut s = State::new(EventCount::new());
     let w = worker(&mut s);
     let cells = Cells::new(2);
     let (id, _) = s.push(Some("watched"), vec![], Some((&cells, 1))).unwrap();

@@ -26,7 +26,7 @@ impl State {
         match task.phase {
             Phase::Waiting(Place::Queued) => {
                 self.status.awaiting -= 1;
-                self.queued -= 1;
+                self.queue.left();
             }
             Phase::Waiting(Place::Held(_)) => self.status.awaiting -= 1,
             Phase::Waiting(Place::Running(_)) => self.status.executing -= 1,
@@ -38,10 +38,9 @@ impl State {
         }
         task.phase = Phase::Resolved(outcome);
         self.free_payload(task_id);
-        self.resolved.push_back(task_id);
-        self.waiting += 1;
+        self.results.push(task_id);
         self.status.completed += 1;
-        self.signal.notify();
+        self.events.notify();
         let all_done = self.status.awaiting + self.status.executing == 0;
         if self.waiting_any > 0 || (self.waiting_all > 0 && all_done) {
             self.changed.notify_all();
@@ -55,7 +54,7 @@ impl State {
             Some(Place::Running(worker) | Place::Held(worker)) => {
                 // The worker keeps the task in its line until it answers, so
                 // it gets no other task while it is still being interrupted.
-                if let Some(w) = self.workers.get(&worker) {
+                if let Some(w) = self.pool.get(worker) {
                     self.outgoing.push(Delivery::control(
                         w.link.clone(),
                         Message::Cancel { id: task_id },
@@ -78,9 +77,7 @@ impl State {
             .into_iter()
             .filter(|id| self.stop(*id, CODE_CANCEL))
             .count();
-        if self.queued == 0 {
-            self.queue.clear();
-        }
+        self.queue.clear_if_empty();
         count
     }
 
@@ -104,15 +101,9 @@ impl State {
             self.resolve(id, Outcome::code_only(CODE_CANCEL));
         }
         self.closed = true;
-        self.idle.clear();
-        self.open.clear();
-        self.holders.clear();
         self.grants.clear();
         self.outgoing.clear();
         self.backlog.clear();
-        self.workers
-            .drain()
-            .map(|(_, worker)| worker.link)
-            .collect()
+        self.pool.close()
     }
 }

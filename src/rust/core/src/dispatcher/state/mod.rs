@@ -11,27 +11,41 @@
 //! could run. Every task sent to a worker is answered exactly once: a
 //! result, or "released" for a task that never started there.
 //!
-//! Queuing tasks lives in `state_submitting.rs`, the pairing of tasks with
-//! workers in `state_pairing.rs`, workers joining and leaving in
-//! `state_workers.rs`, tasks ending in `state_ending.rs`, and taking them
-//! back out in `state_taking.rs`. Tasks of a batch (`walk()`) make their
-//! names and payloads from the batch only when they are needed (see
-//! `batch.rs`).
+//! The pieces that keep an invariant of their own are types of their own:
+//! the queue of tasks waiting for a worker (`queue.rs`), the connected
+//! workers filed under what each can do next (`pool.rs`) and the resolved
+//! tasks waiting to be taken (`results.rs`). Queuing tasks lives in
+//! `submitting.rs`, the pairing of tasks with workers in `pairing.rs`,
+//! workers joining and leaving in `workers.rs`, tasks ending in
+//! `ending.rs`, and taking them back out in `taking.rs`. Tasks of a batch
+//! (`walk()`) make their names and payloads from the batch only when they
+//! are needed (see `../batch.rs`).
 //!
 //! Cost: every operation is O(1) in the number of tasks and workers, apart
 //! from the ones that return or scan what they were asked for (`cancel`,
 //! `take`, `names`).
 
+mod ending;
+mod pairing;
+mod pool;
+mod queue;
+mod results;
+mod submitting;
+mod taking;
+mod workers;
+
 use super::backlog_watch::BacklogWatch;
 use super::batch::{Batch, Items};
 use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
 use super::slab::Slab;
-use crate::incoming::Incoming;
+use crate::event_count::EventCount;
 use crate::protocol::{Credential, Link, Message};
-use crate::rng::Stream;
-use crate::signal::Signal;
+use crate::rng_streams::Stream;
 use crate::{Error, Result};
-use std::collections::{HashMap, VecDeque};
+use pool::WorkerPool;
+use queue::TaskQueue;
+use results::ResultQueue;
+use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Weak};
 
 /// How many tasks a worker may hold at once: the running one, one behind
@@ -109,22 +123,6 @@ struct Task {
     cell: u32,
 }
 
-struct Worker {
-    link: Arc<Link>,
-    pid: u32,
-    /// Tasks sent and not yet answered, in the order sent.
-    assigned: VecDeque<u64>,
-    /// The held task a revocation was sent for, until the worker answers.
-    revoking: Option<u64>,
-    /// The batch part last sent to this worker (0: none).
-    part_sent: u64,
-    /// Whether the worker may receive tasks (its welcome was sent).
-    ready: bool,
-    in_idle: bool,
-    in_open: bool,
-    in_holders: bool,
-}
-
 struct Grant {
     credential: Credential,
     uses: u64,
@@ -146,31 +144,16 @@ pub struct State {
     pub(crate) welcome: Arc<Vec<u8>>,
     /// Who wants to hear of the next task queued or worker come or gone.
     pub(crate) backlog: BacklogWatch,
-    /// Queued task ids, oldest first, as ranges `start..end` (a batch is
-    /// one range); ids of tasks cancelled while queued stay until they
-    /// reach the front (`queued` counts the live ones).
-    queue: VecDeque<(u64, u64)>,
-    queued: usize,
-    /// Ids in resolution order; ids taken by name stay until skipped or
-    /// compacted away, and `waiting` counts the ones still held.
-    resolved: VecDeque<u64>,
-    waiting: usize,
-    workers: HashMap<u64, Worker>,
-    /// Workers with nothing assigned (`idle_workers` counts them exactly).
-    idle: VecDeque<u64>,
-    idle_workers: usize,
-    /// Workers running a task that have room behind it.
-    open: VecDeque<u64>,
-    /// Workers holding a task behind the one they run.
-    holders: VecDeque<u64>,
-    revocations: usize,
+    queue: TaskQueue,
+    results: ResultQueue,
+    pool: WorkerPool,
     grants: HashMap<String, Grant>,
     stream: Stream,
-    next_worker: u64,
     names_from: u64,
     status: Status,
     closed: bool,
-    signal: Arc<Signal>,
+    /// Notified of every resolution (and of large results arriving).
+    events: Arc<EventCount>,
     changed: Arc<Condvar>,
     /// Threads waiting on `changed` for any resolved task, and for no task
     /// to be left queued or running, so a resolution wakes only a waiter
@@ -178,13 +161,11 @@ pub struct State {
     waiting_any: usize,
     waiting_all: usize,
     outgoing: Vec<Delivery>,
-    /// Large results whose bytes began to arrive, for an early reader.
-    arriving: VecDeque<Weak<Incoming>>,
 }
 
 impl State {
-    /// Empty state whose resolutions notify `signal`.
-    pub fn new(signal: Arc<Signal>) -> State {
+    /// Empty state whose resolutions notify `events`.
+    pub fn new(events: Arc<EventCount>) -> State {
         State {
             tasks: Slab::new(1),
             by_name: HashMap::new(),
@@ -193,28 +174,19 @@ impl State {
             empty: Arc::new(Vec::new()),
             welcome: Arc::new(Vec::new()),
             backlog: BacklogWatch::default(),
-            queue: VecDeque::new(),
-            queued: 0,
-            resolved: VecDeque::new(),
-            waiting: 0,
-            workers: HashMap::new(),
-            idle: VecDeque::new(),
-            idle_workers: 0,
-            open: VecDeque::new(),
-            holders: VecDeque::new(),
-            revocations: 0,
+            queue: TaskQueue::new(),
+            results: ResultQueue::new(),
+            pool: WorkerPool::new(),
             grants: HashMap::new(),
             stream: Stream::random(),
-            next_worker: 1,
-            names_from: crate::random::random_u64() & 0xffff_ffff_ffff,
+            names_from: crate::secure_random::random_u64() & 0xffff_ffff_ffff,
             status: Status::default(),
             closed: false,
-            signal,
+            events,
             changed: Arc::new(Condvar::new()),
             waiting_any: 0,
             waiting_all: 0,
             outgoing: Vec::new(),
-            arriving: VecDeque::new(),
         }
     }
 
@@ -251,7 +223,7 @@ impl State {
 
     /// Whether any resolved task is waiting to be taken.
     pub fn has_resolved(&self) -> bool {
-        self.waiting > 0
+        self.results.waiting() > 0
     }
 
     /// The counters.
@@ -306,18 +278,12 @@ impl State {
 
     /// The oldest task still queued.
     fn pop_queued(&mut self) -> Option<u64> {
-        while let Some(range) = self.queue.front_mut() {
-            let id = range.0;
-            range.0 += 1;
-            if range.0 >= range.1 {
-                self.queue.pop_front();
-            }
-            if self.place(id) == Some(Place::Queued) {
-                self.queued -= 1;
-                return Some(id);
-            }
-        }
-        None
+        let tasks = &self.tasks;
+        self.queue.pop(|id| {
+            tasks
+                .get(id)
+                .is_some_and(|task| matches!(task.phase, Phase::Waiting(Place::Queued)))
+        })
     }
 
     /// Puts a task that was sent but never started back at the front.
@@ -331,30 +297,13 @@ impl State {
             _ => return,
         }
         self.set_place(task_id, Place::Queued);
-        self.queue.push_front((task_id, task_id + 1));
-        self.queued += 1;
+        self.queue.push_front(task_id);
     }
 }
 
-#[path = "state_submitting.rs"]
-mod submitting;
-
-#[path = "state_ending.rs"]
-mod ending;
-
-#[path = "state_pairing.rs"]
-mod pairing;
-
-#[path = "state_workers.rs"]
-mod workers;
-
-#[path = "state_taking.rs"]
-mod taking;
-
 #[cfg(test)]
-#[path = "state_tests.rs"]
-mod tests;
-
-#[cfg(test)]
-#[path = "state_batch_tests.rs"]
 mod batch_tests;
+#[cfg(test)]
+mod invariant_tests;
+#[cfg(test)]
+mod tests;

@@ -51,8 +51,7 @@ impl State {
             cell: cell.map_or(0, |(_, index)| index as u32),
         });
         self.by_name.insert(name.clone(), id);
-        self.queue.push_back((id, id + 1));
-        self.queued += 1;
+        self.queue.push_back(id, id + 1);
         self.status.awaiting += 1;
         self.assign();
         self.backlog.changed();
@@ -105,8 +104,7 @@ impl State {
             });
             debug_assert_eq!(id, first + i as u64);
         }
-        self.queue.push_back((first, first + n as u64));
-        self.queued += n;
+        self.queue.push_back(first, first + n as u64);
         self.status.awaiting += n as u64;
         self.assign();
         self.backlog.changed();
