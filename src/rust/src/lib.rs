@@ -7,35 +7,15 @@
 //! (`api_tasks.rs`, the worker loop in `api_worker.rs`) are plain `.Call`
 //! functions on raw R objects, registered here beside extendr's.
 
-mod api_autoscale;
-mod api_dispatcher;
-mod api_metrics;
-mod api_process;
-mod api_signal;
-mod api_tasks;
-mod api_tls;
-mod api_util;
-mod api_worker;
-mod convert;
-mod dispatcher_handles;
-mod early_values;
-mod idle_collection;
-mod interrupts;
-mod later_loop;
-mod records;
-mod result_rows;
+mod api;
+mod r;
 mod serial;
-mod serial_format;
-mod serial_hooks;
-mod serial_read;
-mod serial_write;
-mod sexp;
-mod signal_handles;
-mod task_arguments;
-mod task_handles;
-mod task_promises;
-mod walk_items;
+mod tasks;
 
+use api::{
+    dispatcher as api_dispatcher, metrics as api_metrics, process as api_process,
+    signal as api_signal, tls as api_tls, util as api_util, worker as api_worker,
+};
 use extendr_api::prelude::*;
 
 extendr_module! {
@@ -57,13 +37,13 @@ extendr_module! {
 #[no_mangle]
 pub unsafe extern "C" fn R_init_crew_routines(info: *mut extendr_api::DllInfo) {
     let mut metadata = get_crew_metadata();
-    let raw = api_tasks::routines()
+    let raw = api::tasks::routines()
         .into_iter()
-        .chain(dispatcher_handles::routines())
-        .chain(api_autoscale::routines())
+        .chain(tasks::dispatcher_handles::routines())
+        .chain(api::autoscale::routines())
         .chain(api_worker::routines())
-        .chain(task_handles::routines())
-        .chain(task_promises::routines());
+        .chain(tasks::handles::routines())
+        .chain(tasks::promises::routines());
     for (name, func_ptr, arity) in raw {
         metadata.functions.push(extendr_api::metadata::Func {
             doc: "",

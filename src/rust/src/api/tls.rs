@@ -1,7 +1,7 @@
 //! TLS as R sees it: checking a user's certificates and key, and the
 //! certificate that workers of a running profile must trust.
 
-use crate::convert::{error_record, password, running};
+use crate::r::convert::{error_record, password, running};
 use crew_core::tls::Identity;
 use extendr_api::prelude::*;
 

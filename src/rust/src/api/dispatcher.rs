@@ -1,8 +1,8 @@
 //! The dispatcher as R sees it: one per compute profile, addressed by the
 //! profile's name.
 
-use crate::convert::{duration, error_record, named, password, running};
-use crate::signal_handles::signal_robj;
+use crate::api::signal_handles::signal_robj;
+use crate::r::convert::{duration, error_record, named, password, running};
 use crew_core::dispatcher::{Config, Timing};
 use crew_core::tls;
 use crew_core::{registry, runtime};

@@ -7,14 +7,14 @@
 //! Encoding of one task: its seed, then one value per column, each a tag
 //! byte followed by its data in little-endian order.
 
-use crate::sexp;
+use crate::r::sexp;
 use crew_core::dispatcher::Items;
 use extendr_ffi::{
     R_NilValue, Rf_ScalarInteger, Rf_xlength, INTEGER, LOGICAL, REAL, SEXP, SEXPTYPE, VECTOR_ELT,
 };
 use std::collections::HashMap;
 
-use crate::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
+use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
 
 const NULL: u8 = 0;
 const INTEGER_VALUE: u8 = 1;
@@ -247,7 +247,7 @@ fn part(id: u64, bytes: &[u8]) -> Result<SEXP, String> {
 }
 
 fn names_of(x: SEXP) -> Vec<String> {
-    let names = unsafe { crate::sexp::ffi::Rf_getAttrib(x, sexp::names_symbol()) };
+    let names = unsafe { crate::r::sexp::ffi::Rf_getAttrib(x, sexp::names_symbol()) };
     (0..sexp::len(x))
         .map(|i| {
             if sexp::type_of(names) == SEXPTYPE::STRSXP {
@@ -260,7 +260,7 @@ fn names_of(x: SEXP) -> Vec<String> {
 }
 
 fn named_list(entries: &[(String, SEXP)]) -> SEXP {
-    let mut protect = crate::sexp::Protect::new();
+    let mut protect = crate::r::sexp::Protect::new();
     let out = protect
         .keep(unsafe { extendr_ffi::Rf_allocVector(SEXPTYPE::VECSXP, entries.len() as isize) });
     let names = protect.keep(sexp::strings(entries.len()));
@@ -278,7 +278,7 @@ fn named_list(entries: &[(String, SEXP)]) -> SEXP {
 /// `data` updated by this task's values the way `data[[field]] <- value`
 /// would (a NULL value removes the field), and its own seed.
 pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, String> {
-    let mut protect = crate::sexp::Protect::new();
+    let mut protect = crate::r::sexp::Protect::new();
     let shared = part(part_id, part_bytes)?;
     let template = unsafe { VECTOR_ELT(shared, 0) };
     let fields = unsafe { VECTOR_ELT(shared, 1) };
@@ -287,7 +287,7 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     if values.len() != sexp::len(fields) + 1 || sexp::type_of(template) != SEXPTYPE::VECSXP {
         return Err("the task's items do not match its batch".into());
     }
-    let names = unsafe { crate::sexp::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
+    let names = unsafe { crate::r::sexp::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
     let position = |name: &str| {
         (sexp::type_of(names) == SEXPTYPE::STRSXP)
             .then(|| (0..sexp::len(names)).find(|i| sexp::string_elt(names, *i) == Some(name)))

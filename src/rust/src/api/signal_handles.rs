@@ -3,8 +3,8 @@
 //! another package, which may carry the same class, or a signal read back
 //! with `readRDS()`, is refused with an error.
 
-use crate::convert::error_record;
-use crate::sexp;
+use crate::r::convert::error_record;
+use crate::r::sexp;
 use crew_core::signal::Signal;
 use extendr_api::prelude::*;
 use std::sync::Arc;

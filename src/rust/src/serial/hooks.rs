@@ -16,7 +16,7 @@
 //! client's from the controller's dispatcher handle or task handle, a
 //! worker's from the settings its dispatcher sent in the welcome.
 
-use crate::sexp::{self, Protect};
+use crate::r::sexp::{self, Protect};
 use extendr_ffi::{
     R_ExternalPtrAddr, R_GlobalEnv, R_MakeExternalPtr, R_NilValue, R_PreserveObject,
     R_ReleaseObject, Rf_allocVector, RAW, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
@@ -230,9 +230,9 @@ pub struct Read {
 impl Read {
     /// Reads the hooked objects after the magic bytes from `bytes`, leaving
     /// it at the start of R's stream.
-    pub fn parse(bytes: &mut dyn crate::serial_read::Bytes) -> Result<Read, String> {
+    pub fn parse(bytes: &mut dyn crate::serial::read::Bytes) -> Result<Read, String> {
         let malformed = || "the serialized data are malformed".to_string();
-        let word = |bytes: &mut dyn crate::serial_read::Bytes, n: usize| -> Result<u64, String> {
+        let word = |bytes: &mut dyn crate::serial::read::Bytes, n: usize| -> Result<u64, String> {
             let raw = bytes.take(n).ok_or_else(malformed)?;
             let mut out = [0u8; 8];
             out[..n].copy_from_slice(raw);

@@ -4,7 +4,7 @@ use extendr_api::prelude::*;
 use std::ffi::c_void;
 use std::time::{Duration, Instant};
 
-use crate::sexp::ffi::R_ToplevelExec;
+use crate::r::sexp::ffi::R_ToplevelExec;
 
 extern "C" {
     fn R_CheckUserInterrupt();
@@ -45,12 +45,12 @@ pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
 /// An error record; `R/native.R` raises it as a `crew_error` (the record
 /// of `records.rs`, for extendr functions).
 pub fn error_record(message: impl std::fmt::Display) -> Robj {
-    unsafe { Robj::from_sexp(crate::records::error_record(&message.to_string())) }
+    unsafe { Robj::from_sexp(crate::r::records::error_record(&message.to_string())) }
 }
 
 /// An interrupt record; `R/native.R` turns it into an R interrupt.
 pub fn interrupt_record() -> Robj {
-    unsafe { Robj::from_sexp(crate::records::interrupt_record()) }
+    unsafe { Robj::from_sexp(crate::r::records::interrupt_record()) }
 }
 
 /// Seconds from R (NA, negative or infinite mean "none") as a duration.

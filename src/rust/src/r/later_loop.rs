@@ -4,7 +4,7 @@
 //! a callback on R's main thread; the callback calls a function of this
 //! package's namespace with a number. Nothing runs in R until then.
 
-use crate::sexp;
+use crate::r::sexp;
 use extendr_ffi::{R_PreserveObject, R_tryEval, SEXP};
 use std::ffi::{c_char, c_int, c_void};
 use std::sync::OnceLock;
@@ -61,7 +61,7 @@ impl Scheduler {
 pub fn call_in_namespace(function: SEXP, number: f64) {
     NAMESPACE.with(|namespace| unsafe {
         let mut protect = sexp::Protect::new();
-        let argument = protect.keep(crate::sexp::ffi::Rf_ScalarReal(number));
+        let argument = protect.keep(crate::r::sexp::ffi::Rf_ScalarReal(number));
         let call = protect.keep(Rf_lang2(function, argument));
         let mut failed: c_int = 0;
         R_tryEval(call, *namespace, &mut failed);

@@ -3,9 +3,9 @@
 //! arrives, the thread that resolved the task schedules (see
 //! `later_loop.rs`) a call of `task_promise_settle(id)` on R's main thread.
 
-use crate::later_loop::{self, call_in_namespace, whole_number};
-use crate::records::{error_record, with_guard};
-use crate::sexp;
+use crate::r::later_loop::{self, call_in_namespace, whole_number};
+use crate::r::records::{error_record, with_guard};
+use crate::r::sexp;
 use extendr_ffi::SEXP;
 use std::ffi::{c_int, c_void};
 
@@ -24,7 +24,7 @@ extern "C" fn settle(data: *mut c_void) {
 #[no_mangle]
 pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
     with_guard(|| {
-        let Some((cells, index)) = crate::task_handles::cell_of(handle) else {
+        let Some((cells, index)) = crate::tasks::handles::cell_of(handle) else {
             return error_record("x must be a task handle of this package");
         };
         let Some(id) = whole_number(id) else {
@@ -35,7 +35,7 @@ pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
         };
         SETTLE.with(|_| {});
         let watching = cells.watch(index, Box::new(move || scheduler.schedule(settle, id, 0)));
-        unsafe { crate::sexp::ffi::Rf_ScalarLogical(c_int::from(watching)) }
+        unsafe { crate::r::sexp::ffi::Rf_ScalarLogical(c_int::from(watching)) }
     })
 }
 

@@ -14,11 +14,11 @@
 //! A handle read back with `readRDS()` has a null address and an owner
 //! without its value, and is refused.
 
-use crate::records::{error_record, with_guard};
-use crate::result_rows::rows;
-use crate::serial_hooks::{self, Hooks};
-use crate::sexp::ffi::{R_MakeWeakRef, R_WeakRefKey};
-use crate::sexp::{self, Protect};
+use crate::r::records::{error_record, with_guard};
+use crate::r::sexp::ffi::{R_MakeWeakRef, R_WeakRefKey};
+use crate::r::sexp::{self, Protect};
+use crate::serial::hooks::{self as serial_hooks, Hooks};
+use crate::tasks::result_rows::rows;
 use crew_core::dispatcher::{Cells, Taken};
 use extendr_ffi::{
     R_ExternalPtrAddr, R_ExternalPtrProtected, R_ExternalPtrTag, R_MakeExternalPtr, Rf_allocVector,

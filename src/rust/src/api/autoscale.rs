@@ -3,11 +3,11 @@
 //! worker come or gone, and the dispatcher then schedules
 //! `autoscale_wake(id)` on the loop (see `later_loop.rs`).
 
-use crate::dispatcher_handles::dispatcher;
-use crate::later_loop;
-use crate::records::{error_record, with_guard};
-use crate::sexp;
-use crate::sexp::ffi::Rf_ScalarLogical;
+use crate::r::later_loop;
+use crate::r::records::{error_record, with_guard};
+use crate::r::sexp;
+use crate::r::sexp::ffi::Rf_ScalarLogical;
+use crate::tasks::dispatcher_handles::dispatcher;
 use extendr_ffi::{INTEGER, SEXP, SEXPTYPE};
 
 thread_local! {

@@ -3,12 +3,12 @@
 //! instead of looking the compute profile up, and which carries what every
 //! task of the controller shares.
 
-use crate::early_values::EarlyValues;
-use crate::records::{error_record, with_guard};
-use crate::serial_hooks::{self, Hooks};
-use crate::sexp;
-use crate::task_arguments::{flag, is_flag};
-use crate::task_handles;
+use crate::r::records::{error_record, with_guard};
+use crate::r::sexp;
+use crate::serial::hooks::{self as serial_hooks, Hooks};
+use crate::tasks::arguments::{flag, is_flag};
+use crate::tasks::early_values::EarlyValues;
+use crate::tasks::handles as task_handles;
 use crew_core::dispatcher::Dispatcher;
 use crew_core::registry;
 use extendr_ffi::{SEXP, SEXPTYPE};

@@ -2,12 +2,12 @@
 //! `native_worker_next` and `native_worker_send` run once per task, so they
 //! are raw `.Call` entry points (see `sexp.rs`).
 
-use crate::convert::{duration, error_record, wait_in_slices, Waited};
-use crate::idle_collection;
-use crate::records;
+use crate::r::convert::{duration, error_record, wait_in_slices, Waited};
+use crate::r::idle_collection;
+use crate::r::records;
+use crate::r::sexp::{self, Protect};
+use crate::serial::hooks::{self as serial_hooks, Hooks};
 use crate::serial::{self, Serialized};
-use crate::serial_hooks::{self, Hooks};
-use crate::sexp::{self, Protect};
 use crew_core::dispatcher::Timing;
 use crew_core::protocol::{Credential, ResultExtras, ResultMeta, Seed};
 use crew_core::runtime;
@@ -22,8 +22,8 @@ use extendr_ffi::{
 use std::rc::Rc;
 use std::time::Duration;
 
-use crate::interrupts::{evaluator_interrupt, forget_stale_interrupt};
-use crate::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
+use crate::r::interrupts::{evaluator_interrupt, forget_stale_interrupt};
+use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
 
 /// Values that serialize to more than this are written to the connection
 /// in pieces as they are serialized, not copied into one buffer first.
@@ -140,7 +140,7 @@ fn worker_tls(
         Some(tls::Identity::worker(
             certificates,
             key,
-            crate::convert::password(password),
+            crate::r::convert::password(password),
         )?)
     };
     let host = address.rsplit_once(':').map_or(address, |(host, _)| host);
@@ -199,7 +199,7 @@ fn event_list(event: Event) -> SEXP {
             let task = match (&payload, part) {
                 (Payload::Whole(bytes), None) => serial::unserialize_sexp(bytes),
                 (Payload::Whole(bytes), Some((part, shared))) => {
-                    crate::walk_items::join(part, &shared, bytes)
+                    crate::tasks::walk_items::join(part, &shared, bytes)
                 }
                 (Payload::Arriving(incoming), _) => serial::unserialize_arriving(incoming),
             };

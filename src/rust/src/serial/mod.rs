@@ -8,15 +8,20 @@
 //! R_ToplevelExec, which catches the error's long jump; the only frames it
 //! skips are the small callbacks below, which own nothing to drop.
 
-use crate::serial_hooks;
-use crate::serial_read::{Bytes, Slice};
-use crate::sexp::ffi::R_ToplevelExec;
+pub mod format;
+pub mod hooks;
+pub mod read;
+pub mod write;
+
+use crate::r::sexp::ffi::R_ToplevelExec;
+use crate::serial::read::{Bytes, Slice};
 use crew_core::worker::{Cursor, Incoming};
 use extendr_ffi::{
     R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
     R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, Rf_protect, Rf_unprotect,
     SEXP,
 };
+use hooks as serial_hooks;
 use std::ffi::{c_char, c_int, c_void};
 
 type InChar = Option<unsafe extern "C" fn(R_inpstream_t) -> c_int>;
@@ -160,7 +165,7 @@ pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
 /// `object` as the writer of `serial_write.rs` serializes it, or `None`
 /// where it leaves the object to R's serializer.
 pub fn serialize_natively(object: SEXP) -> Option<Vec<u8>> {
-    with_header(|header| crate::serial_write::write(object, header).ok()).flatten()
+    with_header(|header| crate::serial::write::write(object, header).ok()).flatten()
 }
 
 /// `f(header)` with the header of R's serializer in this session, or
@@ -183,9 +188,9 @@ pub enum Serialized {
 /// writes into a buffer.
 pub fn serialize_up_to(object: SEXP, limit: usize) -> std::result::Result<Serialized, String> {
     let native = with_header(|header| {
-        match crate::serial_write::write_up_to(object, header, limit).ok()? {
+        match crate::serial::write::write_up_to(object, header, limit).ok()? {
             Some(bytes) => Some(Serialized::Bytes(bytes)),
-            None => crate::serial_write::size(object, header)
+            None => crate::serial::write::size(object, header)
                 .ok()
                 .map(Serialized::Large),
         }
@@ -200,7 +205,7 @@ pub fn serialize_up_to(object: SEXP, limit: usize) -> std::result::Result<Serial
 /// in pieces (the data of a large vector straight from R's memory); false
 /// if that failed part way.
 pub fn serialize_natively_to(object: SEXP, put: &mut dyn FnMut(&[u8]) -> bool) -> bool {
-    with_header(|header| crate::serial_write::write_pieces(object, header, put)).unwrap_or(false)
+    with_header(|header| crate::serial::write::write_pieces(object, header, put)).unwrap_or(false)
 }
 
 thread_local! {
@@ -254,7 +259,7 @@ pub fn unserialize_sexp(bytes: &[u8]) -> std::result::Result<SEXP, String> {
     if let Some(object) = scalar::read(bytes) {
         return Ok(object);
     }
-    if let Some(object) = crate::serial_read::read(bytes) {
+    if let Some(object) = crate::serial::read::read(bytes) {
         return Ok(object);
     }
     unserialize_with_r(&mut Slice::new(bytes), None)
@@ -267,7 +272,7 @@ pub fn unserialize_arriving(incoming: &Incoming) -> std::result::Result<SEXP, St
     if crew_core::worker::Cursor::take(&mut cursor, 4).ok() == Some(&serial_hooks::MAGIC[..]) {
         return unserialize_hooked(&mut cursor);
     }
-    if let Some(object) = crate::serial_read::read_from(Cursor::new(incoming)) {
+    if let Some(object) = crate::serial::read::read_from(Cursor::new(incoming)) {
         return Ok(object);
     }
     unserialize_with_r(&mut Cursor::new(incoming), None)
@@ -314,7 +319,7 @@ fn unserialize_with_r(
 mod scalar {
     use extendr_ffi::{R_NilValue, Rf_ScalarInteger, SEXP};
 
-    use crate::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
+    use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
 
     const NILVALUE: i32 = 254;
     const LGLSXP: i32 = 10;

@@ -7,17 +7,17 @@
 //! by `wrap__native_dispatcher_handle` (see `dispatcher_handles.rs`),
 //! instead of looking the profile up.
 
-use crate::convert::Waited;
-use crate::dispatcher_handles::{dispatcher, dispatcher_ref};
-use crate::early_values::wait_reading;
-use crate::records::{closed_record, error_record, interrupt_record, with_guard};
-use crate::result_rows::rows;
+use crate::r::convert::Waited;
+use crate::r::records::{closed_record, error_record, interrupt_record, with_guard};
+use crate::r::sexp::{self, Protect};
 use crate::serial;
-use crate::sexp::{self, Protect};
-use crate::task_arguments::{
+use crate::tasks::arguments::{
     check_task, flag, is_flag, seconds, serialized_task, timeout, TaskArguments,
 };
-use crate::task_handles;
+use crate::tasks::dispatcher_handles::{dispatcher, dispatcher_ref};
+use crate::tasks::early_values::wait_reading;
+use crate::tasks::handles as task_handles;
+use crate::tasks::result_rows::rows;
 use crew_core::dispatcher::{Cells, Tally};
 use crew_core::Error;
 use extendr_ffi::{
@@ -26,8 +26,8 @@ use extendr_ffi::{
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::sexp::ffi::Rf_ScalarLogical;
-use crate::walk_items::{Column, Names, WalkItems};
+use crate::r::sexp::ffi::Rf_ScalarLogical;
+use crate::tasks::walk_items::{Column, Names, WalkItems};
 
 thread_local! {
     /// Names of the columns of `summary()`'s counts.
@@ -295,7 +295,7 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
         let mut protect = Protect::new();
         let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 6) });
         let values = [
-            protect.keep(unsafe { crate::sexp::ffi::Rf_ScalarReal(tally.seconds) }),
+            protect.keep(unsafe { crate::r::sexp::ffi::Rf_ScalarReal(tally.seconds) }),
             protect.keep(count(tally.success)),
             protect.keep(count(tally.error)),
             protect.keep(count(tally.crash)),
@@ -405,7 +405,8 @@ pub extern "C" fn wrap__native_wait(
         let total = seconds(seconds_wait)
             .filter(|s| *s >= 0.0 && s.is_finite())
             .map(Duration::from_secs_f64);
-        let waited = crate::convert::wait_sliced(total, |slice| wait_reading(d, early, any, slice));
+        let waited =
+            crate::r::convert::wait_sliced(total, |slice| wait_reading(d, early, any, slice));
         match waited {
             Waited::Done(()) => unsafe { Rf_ScalarLogical(1) },
             Waited::TimedOut => unsafe { Rf_ScalarLogical(d.wait_for(any, Duration::ZERO) as i32) },

@@ -3,9 +3,9 @@
 //! worker runs, serialized. Reading R values here costs nanoseconds, so a
 //! push pays for its checks nothing it would notice.
 
+use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_getAttrib};
+use crate::r::sexp::{self, Protect};
 use crate::serial;
-use crate::sexp::ffi::{Rf_ScalarLogical, Rf_getAttrib};
-use crate::sexp::{self, Protect};
 use extendr_ffi::{Rf_allocVector, INTEGER, LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use std::time::Duration;
 

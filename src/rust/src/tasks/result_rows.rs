@@ -2,10 +2,10 @@
 //! pass: what `pop()`, `collect()`, `map()` and a task handle's `$data`
 //! return.
 
-use crate::early_values::EarlyValues;
+use crate::r::sexp::ffi::Rf_ScalarLogical;
+use crate::r::sexp::{self, Protect};
 use crate::serial;
-use crate::sexp::ffi::Rf_ScalarLogical;
-use crate::sexp::{self, Protect};
+use crate::tasks::early_values::EarlyValues;
 use crew_core::dispatcher::{Outcome, Taken, Tally};
 use crew_core::incoming::Payload;
 use crew_core::protocol::{codes, Seed};

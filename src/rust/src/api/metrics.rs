@@ -2,8 +2,8 @@
 //! running task, stop. The sampler's handle is one of this package's
 //! tagged external pointers, so any other object is refused with an error.
 
-use crate::convert::{duration, error_record};
-use crate::sexp;
+use crate::r::convert::{duration, error_record};
+use crate::r::sexp;
 use crew_core::metrics::{Label, Metrics, Sink};
 use extendr_api::prelude::*;
 

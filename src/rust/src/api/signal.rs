@@ -4,8 +4,8 @@
 //! condition variable of another package, which may carry the same class,
 //! or a signal read back with `readRDS()`, is refused with an error.
 
-use crate::convert::{duration, interrupt_record, wait_sliced, Waited};
-use crate::signal_handles::{signal, signal_robj};
+use crate::api::signal_handles::{signal, signal_robj};
+use crate::r::convert::{duration, interrupt_record, wait_sliced, Waited};
 use crew_core::signal::Signal;
 use extendr_api::prelude::*;
 

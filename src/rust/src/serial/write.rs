@@ -12,7 +12,7 @@
 //! external pointers, S4 objects, ALTREP vectors such as `1:10`, long
 //! vectors) makes it give up, and the caller uses R's serializer.
 
-use crate::sexp;
+use crate::r::sexp;
 use extendr_ffi::{R_NaString, SEXP, SEXPTYPE};
 use std::ffi::c_int;
 
@@ -33,7 +33,7 @@ extern "C" {
     fn DATAPTR(x: SEXP) -> *mut u8;
 }
 
-use crate::serial_format::{special_code, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, REFSXP};
+use crate::serial::format::{special_code, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, REFSXP};
 
 /// CHARSXP levels that describe the cache, not the string.
 const CHARSXP_CACHE_BITS: i32 = 32 | 1;

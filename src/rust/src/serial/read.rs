@@ -7,7 +7,7 @@
 //! vectors, other formats) makes it give up, and the caller uses R's
 //! reader. Malformed input gives up too; R's reader then reports it.
 
-use crate::sexp::{self, Protect};
+use crate::r::sexp::{self, Protect};
 use extendr_ffi::{
     cetype_t, R_NaString, R_NilValue, Rf_allocVector, Rf_cons, Rf_install, Rf_lcons,
     Rf_mkCharLenCE, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE,
@@ -26,7 +26,7 @@ extern "C" {
     fn R_CHAR(x: SEXP) -> *const u8;
 }
 
-use crate::serial_format::{
+use crate::serial::format::{
     special_object, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, NILVALUE_SXP, REFSXP,
 };
 

@@ -1,7 +1,7 @@
 //! Small process-wide services: random names, the monotonic clock and
 //! shutting everything down when the package unloads.
 
-use crate::convert::error_record;
+use crate::r::convert::error_record;
 use extendr_api::prelude::*;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -38,7 +38,7 @@ fn native_serialize(x: Robj) -> Robj {
 /// or NULL where it leaves them to R's reader (for the tests).
 #[extendr]
 fn native_unserialize(bytes: Raw) -> Robj {
-    match crate::serial_read::read(bytes.as_slice()) {
+    match crate::serial::read::read(bytes.as_slice()) {
         Some(x) => {
             let x = unsafe { Robj::from_sexp(x) };
             Robj::from(List::from_values([x]))
@@ -63,7 +63,7 @@ fn native_code_outcome(code: Integers) -> Robj {
             None => Rstr::na(),
         }
     }));
-    crate::convert::named(&["status", "error"], vec![status.into(), error.into()])
+    crate::r::convert::named(&["status", "error"], vec![status.into(), error.into()])
 }
 
 /// Terminates every dispatcher of this process.
@@ -77,7 +77,7 @@ fn native_shutdown() {
 #[extendr]
 fn native_interfaces() -> Robj {
     let all = crew_core::net::interface_addresses();
-    crate::convert::named(
+    crate::r::convert::named(
         &["name", "address", "loopback", "ipv6"],
         vec![
             Strings::from_values(all.iter().map(|a| a.name.as_str())).into(),

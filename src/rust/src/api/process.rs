@@ -1,7 +1,7 @@
 //! Local processes for R: listing a user's processes by command line,
 //! checking whether processes run, and ending them.
 
-use crate::convert::duration;
+use crate::r::convert::duration;
 use crew_core::process;
 use extendr_api::prelude::*;
 use std::time::Duration;

@@ -1,0 +1,10 @@
+pub mod autoscale;
+pub mod dispatcher;
+pub mod metrics;
+pub mod process;
+pub mod signal;
+pub mod signal_handles;
+pub mod tasks;
+pub mod tls;
+pub mod util;
+pub mod worker;
