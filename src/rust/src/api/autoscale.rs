@@ -3,12 +3,12 @@
 //! worker come or gone, and the dispatcher then schedules
 //! `autoscale_wake(id)` on the loop (see `later_loop.rs`).
 
+use crate::r::ffi::Rf_ScalarLogical;
+use crate::r::ffi::{INTEGER, SEXP, SEXPTYPE};
 use crate::r::later_loop;
 use crate::r::records::{error_record, with_guard};
 use crate::r::sexp;
-use crate::r::sexp::ffi::Rf_ScalarLogical;
 use crate::tasks::dispatcher_handles::dispatcher;
-use extendr_ffi::{INTEGER, SEXP, SEXPTYPE};
 
 thread_local! {
     static AUTOSCALE_WAKE: SEXP = sexp::symbol(c"autoscale_wake");

@@ -11,7 +11,7 @@ use extendr_api::prelude::*;
 pub struct MetricsHandle(Metrics);
 
 thread_local! {
-    static TAG: extendr_ffi::SEXP = sexp::symbol(c"crew_metrics");
+    static TAG: crate::r::ffi::SEXP = sexp::symbol(c"crew_metrics");
 }
 
 fn metrics<'a>(x: &Robj) -> std::result::Result<&'a Metrics, Robj> {

@@ -13,8 +13,8 @@ use std::sync::Arc;
 pub struct SignalHandle(pub Arc<Signal>);
 
 thread_local! {
-    static TAG: extendr_ffi::SEXP = sexp::symbol(c"crew_signal");
-    static CLASS: extendr_ffi::SEXP = sexp::preserved_strings(&["crew_signal", "conditionVariable"]);
+    static TAG: crate::r::ffi::SEXP = sexp::symbol(c"crew_signal");
+    static CLASS: crate::r::ffi::SEXP = sexp::preserved_strings(&["crew_signal", "conditionVariable"]);
 }
 
 /// Wraps a signal as an R external pointer of class `crew_signal`.

@@ -8,6 +8,9 @@
 //! instead of looking the profile up.
 
 use crate::r::convert::Waited;
+use crate::r::ffi::{
+    Rf_ScalarInteger, Rf_allocVector, INTEGER, LOGICAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
+};
 use crate::r::records::{closed_record, error_record, interrupt_record, with_guard};
 use crate::r::sexp::{self, Protect};
 use crate::serial;
@@ -20,13 +23,10 @@ use crate::tasks::handles as task_handles;
 use crate::tasks::result_rows::rows;
 use crew_core::dispatcher::{Cells, Tally};
 use crew_core::Error;
-use extendr_ffi::{
-    Rf_ScalarInteger, Rf_allocVector, INTEGER, LOGICAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
-};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::r::sexp::ffi::Rf_ScalarLogical;
+use crate::r::ffi::Rf_ScalarLogical;
 use crate::tasks::walk_items::{Column, Names, WalkItems};
 
 thread_local! {
@@ -295,7 +295,7 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
         let mut protect = Protect::new();
         let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 6) });
         let values = [
-            protect.keep(unsafe { crate::r::sexp::ffi::Rf_ScalarReal(tally.seconds) }),
+            protect.keep(unsafe { crate::r::ffi::Rf_ScalarReal(tally.seconds) }),
             protect.keep(count(tally.success)),
             protect.keep(count(tally.error)),
             protect.keep(count(tally.crash)),
@@ -347,7 +347,7 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
             kept.push(name.clone());
         }
         let out = if kept.len() < names.len() {
-            protect.keep(unsafe { extendr_ffi::Rf_xlengthgets(out, kept.len() as isize) })
+            protect.keep(unsafe { crate::r::ffi::Rf_xlengthgets(out, kept.len() as isize) })
         } else {
             out
         };

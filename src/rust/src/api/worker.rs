@@ -3,6 +3,9 @@
 //! are raw `.Call` entry points (see `sexp.rs`).
 
 use crate::r::convert::{duration, error_record, wait_in_slices, Waited};
+use crate::r::ffi::{
+    Rf_ScalarInteger, Rf_allocVector, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
+};
 use crate::r::idle_collection;
 use crate::r::records;
 use crate::r::sexp::{self, Protect};
@@ -16,14 +19,11 @@ use crew_core::worker::{
     address_from_url, follow_parent, Event, Payload, WorkerClient, WorkerConfig,
 };
 use extendr_api::prelude::*;
-use extendr_ffi::{
-    Rf_ScalarInteger, Rf_allocVector, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
-};
 use std::rc::Rc;
 use std::time::Duration;
 
+use crate::r::ffi::{Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
 use crate::r::interrupts::{evaluator_interrupt, forget_stale_interrupt};
-use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal, Rf_getAttrib};
 
 /// Values that serialize to more than this are written to the connection
 /// in pieces as they are serialized, not copied into one buffer first.

@@ -4,11 +4,7 @@ use extendr_api::prelude::*;
 use std::ffi::c_void;
 use std::time::{Duration, Instant};
 
-use crate::r::sexp::ffi::R_ToplevelExec;
-
-extern "C" {
-    fn R_CheckUserInterrupt();
-}
+use crate::r::ffi::{R_CheckUserInterrupt, R_ToplevelExec};
 
 unsafe extern "C" fn check_interrupt(_: *mut c_void) {
     R_CheckUserInterrupt();

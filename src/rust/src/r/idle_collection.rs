@@ -7,6 +7,7 @@
 //! later. Collected while the worker waits (for example while the next
 //! task's bytes are still arriving), that cost leaves the task's path.
 
+use crate::r::ffi::R_gc;
 use std::cell::Cell;
 
 /// Tasks whose data or value reach this size are followed by a collection.
@@ -14,10 +15,6 @@ const LARGE_TASK: usize = 16 << 20;
 
 thread_local! {
     static MOVED: Cell<usize> = const { Cell::new(0) };
-}
-
-extern "C" {
-    fn R_gc();
 }
 
 /// Records that the current task moved `bytes` (its data or its value).

@@ -3,7 +3,7 @@
 //! Windows, and both land in its pending-interrupt flag while interrupts
 //! are suspended.
 
-use crate::r::sexp::ffi::R_interrupts_pending;
+use crate::r::ffi::R_interrupts_pending;
 use crew_core::worker::Interrupt;
 
 /// An interrupt of the calling thread, R's main thread.
@@ -18,7 +18,7 @@ pub fn evaluator_interrupt() -> Interrupt {
         // SAFETY: R polls the flag from its main thread; a console handler
         // thread of R's own sets it the same way.
         Interrupt::new(|| unsafe {
-            std::ptr::addr_of_mut!(crate::r::sexp::ffi::UserBreak).write_volatile(1);
+            std::ptr::addr_of_mut!(crate::r::ffi::UserBreak).write_volatile(1);
         })
     }
 }
@@ -32,6 +32,6 @@ pub fn forget_stale_interrupt() {
     unsafe {
         std::ptr::addr_of_mut!(R_interrupts_pending).write(0);
         #[cfg(windows)]
-        std::ptr::addr_of_mut!(crate::r::sexp::ffi::UserBreak).write_volatile(0);
+        std::ptr::addr_of_mut!(crate::r::ffi::UserBreak).write_volatile(0);
     }
 }

@@ -4,20 +4,13 @@
 //! a callback on R's main thread; the callback calls a function of this
 //! package's namespace with a number. Nothing runs in R until then.
 
+use crate::r::ffi::{R_FindNamespace, R_GetCCallable, R_PreserveObject, R_tryEval, Rf_lang2, SEXP};
 use crate::r::sexp;
-use extendr_ffi::{R_PreserveObject, R_tryEval, SEXP};
-use std::ffi::{c_char, c_int, c_void};
+use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
 
 pub type Callback = extern "C" fn(*mut c_void);
 type Later = unsafe extern "C" fn(Callback, *mut c_void, f64, c_int);
-
-#[allow(improper_ctypes)]
-extern "C" {
-    fn R_GetCCallable(package: *const c_char, name: *const c_char) -> *const c_void;
-    fn R_FindNamespace(info: SEXP) -> SEXP;
-    fn Rf_lang2(function: SEXP, argument: SEXP) -> SEXP;
-}
 
 /// `later`'s scheduling function, looked up on R's main thread (R only
 /// allows the lookup there) the first time it is needed; the function
@@ -61,7 +54,7 @@ impl Scheduler {
 pub fn call_in_namespace(function: SEXP, number: f64) {
     NAMESPACE.with(|namespace| unsafe {
         let mut protect = sexp::Protect::new();
-        let argument = protect.keep(crate::r::sexp::ffi::Rf_ScalarReal(number));
+        let argument = protect.keep(crate::r::ffi::Rf_ScalarReal(number));
         let call = protect.keep(Rf_lang2(function, argument));
         let mut failed: c_int = 0;
         R_tryEval(call, *namespace, &mut failed);
@@ -70,9 +63,9 @@ pub fn call_in_namespace(function: SEXP, number: f64) {
 
 /// A positive whole number below 2^52 (exact as a double), from R.
 pub fn whole_number(x: SEXP) -> Option<usize> {
-    if sexp::type_of(x) != extendr_ffi::SEXPTYPE::REALSXP || sexp::len(x) != 1 {
+    if sexp::type_of(x) != crate::r::ffi::SEXPTYPE::REALSXP || sexp::len(x) != 1 {
         return None;
     }
-    let value = unsafe { *extendr_ffi::REAL(x) };
+    let value = unsafe { *crate::r::ffi::REAL(x) };
     (value >= 1.0 && value.fract() == 0.0 && value < (1u64 << 52) as f64).then_some(value as usize)
 }

@@ -2,8 +2,8 @@
 //! R errors, and the guard that keeps a Rust panic from crossing into R.
 //! `R/native.R` turns each record into a classed R condition.
 
+use crate::r::ffi::{Rf_allocVector, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use crate::r::sexp::{self, Protect};
-use extendr_ffi::{Rf_allocVector, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 
 thread_local! {
     static MESSAGE: SEXP = sexp::preserved_strings(&["message"]);

@@ -12,7 +12,7 @@
 //! another package, a null pointer (an object saved and read back) or a
 //! pointer of another kind is refused instead of followed.
 
-use extendr_ffi::{
+use crate::r::ffi::{
     cetype_t, R_ClearExternalPtr, R_ExternalPtrAddr, R_ExternalPtrTag, R_MakeExternalPtr, R_NaInt,
     R_NaReal, R_NaString, R_NilValue, R_PreserveObject, R_RegisterCFinalizerEx, Rboolean,
     Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, Rf_xlength,
@@ -20,39 +20,7 @@ use extendr_ffi::{
 };
 use std::ffi::{c_char, c_void, CStr};
 
-/// The parts of R's C API that extendr_ffi does not declare.
-#[allow(improper_ctypes)]
-pub mod ffi {
-    use extendr_ffi::SEXP;
-    use std::ffi::{c_char, c_int};
-
-    extern "C" {
-        /// Runs `fun(data)`, catching any R error or interrupt (long jump)
-        /// inside it; returns 0 if one happened.
-        pub fn R_ToplevelExec(
-            fun: Option<unsafe extern "C" fn(*mut std::ffi::c_void)>,
-            data: *mut std::ffi::c_void,
-        ) -> std::ffi::c_int;
-        pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
-        pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
-        pub fn Rf_ScalarReal(x: f64) -> SEXP;
-        pub fn Rf_getAttrib(x: SEXP, name: SEXP) -> SEXP;
-        pub fn R_MakeWeakRef(key: SEXP, value: SEXP, finalizer: SEXP, onexit: c_int) -> SEXP;
-        pub fn R_WeakRefKey(weak: SEXP) -> SEXP;
-        pub static R_NamesSymbol: SEXP;
-        pub static R_ClassSymbol: SEXP;
-        pub static R_RowNamesSymbol: SEXP;
-        pub static mut R_interrupts_pending: c_int;
-    }
-
-    #[cfg(windows)]
-    extern "C" {
-        /// R's user-break flag on Windows, which its event processing turns
-        /// into an interrupt.
-        pub static mut UserBreak: c_int;
-    }
-}
-use ffi::{R_ClassSymbol, R_NamesSymbol, R_RowNamesSymbol, Rf_translateCharUTF8};
+use crate::r::ffi::{R_ClassSymbol, R_NamesSymbol, R_RowNamesSymbol, Rf_translateCharUTF8};
 
 /// Protects R objects from the garbage collector until dropped.
 pub struct Protect(i32);

@@ -3,17 +3,10 @@
 //! codes of references and of R's special objects, and the flag bits of an
 //! item's header.
 
-use extendr_ffi::{R_NilValue, SEXP};
-
-#[allow(improper_ctypes)]
-extern "C" {
-    static R_GlobalEnv: SEXP;
-    static R_EmptyEnv: SEXP;
-    static R_BaseEnv: SEXP;
-    static R_UnboundValue: SEXP;
-    static R_MissingArg: SEXP;
-    static R_BaseNamespace: SEXP;
-}
+use crate::r::ffi::{
+    R_BaseEnv, R_BaseNamespace, R_EmptyEnv, R_GlobalEnv, R_MissingArg, R_NilValue, R_UnboundValue,
+    SEXP,
+};
 
 /// A reference to an earlier symbol (its index in the high bits).
 pub const REFSXP: i32 = 255;

@@ -16,23 +16,15 @@
 //! client's from the controller's dispatcher handle or task handle, a
 //! worker's from the settings its dispatcher sent in the welcome.
 
-use crate::r::sexp::{self, Protect};
-use extendr_ffi::{
+use crate::r::ffi::{
     R_ExternalPtrAddr, R_GlobalEnv, R_MakeExternalPtr, R_NilValue, R_PreserveObject,
-    R_ReleaseObject, Rf_allocVector, RAW, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
+    R_ReleaseObject, R_curErrorBuf, R_tryEvalSilent, Rf_allocVector, Rf_inherits, Rf_lang2,
+    Rf_mkString, RAW, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
 };
+use crate::r::sexp::{self, Protect};
 use std::cell::RefCell;
-use std::ffi::{c_char, c_int, c_void, CString};
+use std::ffi::{c_int, c_void, CString};
 use std::rc::Rc;
-
-#[allow(improper_ctypes)]
-extern "C" {
-    fn Rf_lang2(f: SEXP, x: SEXP) -> SEXP;
-    fn Rf_inherits(x: SEXP, class: *const c_char) -> extendr_ffi::Rboolean;
-    fn R_tryEvalSilent(expr: SEXP, env: SEXP, error: *mut c_int) -> SEXP;
-    fn R_curErrorBuf() -> *const c_char;
-    fn Rf_mkString(text: *const c_char) -> SEXP;
-}
 
 /// What a hooked payload starts with (never the start of R's stream).
 pub const MAGIC: &[u8; 4] = b"CRWH";
@@ -191,7 +183,7 @@ pub unsafe extern "C" fn write_hook(x: SEXP, data: SEXP) -> SEXP {
         .hooks
         .classes
         .iter()
-        .position(|c| Rf_inherits(x, c.as_ptr()) != extendr_ffi::Rboolean::FALSE)
+        .position(|c| Rf_inherits(x, c.as_ptr()) != crate::r::ffi::Rboolean::FALSE)
     else {
         return R_NilValue;
     };

@@ -13,46 +13,16 @@ pub mod hooks;
 pub mod read;
 pub mod write;
 
-use crate::r::sexp::ffi::R_ToplevelExec;
+use crate::r::ffi::R_ToplevelExec;
+use crate::r::ffi::{
+    Hook, R_InitInPStream, R_InitOutPStream, R_NilValue, R_PreserveObject, R_ReleaseObject,
+    R_Serialize, R_Unserialize, R_inpstream_st, R_inpstream_t, R_outpstream_st, R_outpstream_t,
+    R_pstream_format_t, Rf_error, Rf_protect, Rf_unprotect, SEXP,
+};
 use crate::serial::read::{Bytes, Slice};
 use crew_core::worker::{Cursor, Incoming};
-use extendr_ffi::{
-    R_NilValue, R_PreserveObject, R_ReleaseObject, R_Serialize, R_Unserialize, R_inpstream_st,
-    R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, Rf_protect, Rf_unprotect,
-    SEXP,
-};
 use hooks as serial_hooks;
-use std::ffi::{c_char, c_int, c_void};
-
-type InChar = Option<unsafe extern "C" fn(R_inpstream_t) -> c_int>;
-type InBytes = Option<unsafe extern "C" fn(R_inpstream_t, *mut c_void, c_int)>;
-type OutChar = Option<unsafe extern "C" fn(R_outpstream_t, c_int)>;
-type OutBytes = Option<unsafe extern "C" fn(R_outpstream_t, *mut c_void, c_int)>;
-type Hook = Option<unsafe extern "C" fn(SEXP, SEXP) -> SEXP>;
-
-#[allow(improper_ctypes)]
-extern "C" {
-    fn R_InitOutPStream(
-        stream: R_outpstream_t,
-        data: *mut c_void,
-        format: R_pstream_format_t,
-        version: c_int,
-        out_char: OutChar,
-        out_bytes: OutBytes,
-        hook: Hook,
-        hook_data: SEXP,
-    );
-    fn R_InitInPStream(
-        stream: R_inpstream_t,
-        data: *mut c_void,
-        format: R_pstream_format_t,
-        in_char: InChar,
-        in_bytes: InBytes,
-        hook: Hook,
-        hook_data: SEXP,
-    );
-    fn Rf_error(format: *const c_char, ...) -> !;
-}
+use std::ffi::{c_int, c_void};
 
 unsafe extern "C" fn out_char(stream: R_outpstream_t, c: c_int) {
     let buffer = &mut *((*stream).data as *mut Vec<u8>);
@@ -317,9 +287,9 @@ fn unserialize_with_r(
 /// Anything else (attributes, other types, other formats) returns `None`
 /// and goes to R's reader.
 mod scalar {
-    use extendr_ffi::{R_NilValue, Rf_ScalarInteger, SEXP};
+    use crate::r::ffi::{R_NilValue, Rf_ScalarInteger, SEXP};
 
-    use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
+    use crate::r::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
 
     const NILVALUE: i32 = 254;
     const LGLSXP: i32 = 10;

@@ -7,24 +7,13 @@
 //! vectors, other formats) makes it give up, and the caller uses R's
 //! reader. Malformed input gives up too; R's reader then reports it.
 
-use crate::r::sexp::{self, Protect};
-use extendr_ffi::{
+use crate::r::ffi::{
     cetype_t, R_NaString, R_NilValue, Rf_allocVector, Rf_cons, Rf_install, Rf_lcons,
-    Rf_mkCharLenCE, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE,
+    Rf_mkCharLenCE, DATAPTR, R_CHAR, SETCAR, SETCDR, SETLEVELS, SET_ATTRIB, SET_OBJECT,
+    SET_STRING_ELT, SET_TAG, SET_VECTOR_ELT, SEXP, SEXPTYPE,
 };
+use crate::r::sexp::{self, Protect};
 use std::ffi::c_int;
-
-#[allow(improper_ctypes)]
-extern "C" {
-    fn SETLEVELS(x: SEXP, v: c_int) -> c_int;
-    fn SET_OBJECT(x: SEXP, v: c_int);
-    fn SET_ATTRIB(x: SEXP, v: SEXP);
-    fn SET_TAG(x: SEXP, v: SEXP);
-    fn SETCDR(x: SEXP, v: SEXP) -> SEXP;
-    fn SETCAR(x: SEXP, v: SEXP) -> SEXP;
-    fn DATAPTR(x: SEXP) -> *mut u8;
-    fn R_CHAR(x: SEXP) -> *const u8;
-}
 
 use crate::serial::format::{
     special_object, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, NILVALUE_SXP, REFSXP,

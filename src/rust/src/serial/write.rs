@@ -12,26 +12,11 @@
 //! external pointers, S4 objects, ALTREP vectors such as `1:10`, long
 //! vectors) makes it give up, and the caller uses R's serializer.
 
+use crate::r::ffi::{
+    R_NaString, ALTREP, ATTRIB, CAR, CDR, DATAPTR, IS_LONG_VEC, IS_S4_OBJECT, LENGTH, LEVELS,
+    OBJECT, PRINTNAME, R_CHAR, SEXP, SEXPTYPE, TAG,
+};
 use crate::r::sexp;
-use extendr_ffi::{R_NaString, SEXP, SEXPTYPE};
-use std::ffi::c_int;
-
-#[allow(improper_ctypes)]
-extern "C" {
-    fn LEVELS(x: SEXP) -> c_int;
-    fn ALTREP(x: SEXP) -> c_int;
-    fn OBJECT(x: SEXP) -> c_int;
-    fn ATTRIB(x: SEXP) -> SEXP;
-    fn IS_S4_OBJECT(x: SEXP) -> c_int;
-    fn PRINTNAME(x: SEXP) -> SEXP;
-    fn TAG(x: SEXP) -> SEXP;
-    fn CAR(x: SEXP) -> SEXP;
-    fn CDR(x: SEXP) -> SEXP;
-    fn LENGTH(x: SEXP) -> c_int;
-    fn IS_LONG_VEC(x: SEXP) -> c_int;
-    fn R_CHAR(x: SEXP) -> *const u8;
-    fn DATAPTR(x: SEXP) -> *mut u8;
-}
 
 use crate::serial::format::{special_code, HAS_ATTR_BIT, HAS_TAG_BIT, IS_OBJECT_BIT, REFSXP};
 
@@ -293,7 +278,7 @@ impl<S: Sink> Writer<S> {
                     let has_attr = self.flags(x, kind, false);
                     let n = self.length(x)?;
                     for i in 0..n {
-                        self.charsxp(unsafe { extendr_ffi::STRING_ELT(x, i as isize) });
+                        self.charsxp(unsafe { crate::r::ffi::STRING_ELT(x, i as isize) });
                     }
                     if has_attr {
                         self.item(unsafe { ATTRIB(x) }, depth + 1)?;
@@ -304,7 +289,10 @@ impl<S: Sink> Writer<S> {
                     let has_attr = self.flags(x, kind, false);
                     let n = self.length(x)?;
                     for i in 0..n {
-                        self.item(unsafe { extendr_ffi::VECTOR_ELT(x, i as isize) }, depth + 1)?;
+                        self.item(
+                            unsafe { crate::r::ffi::VECTOR_ELT(x, i as isize) },
+                            depth + 1,
+                        )?;
                     }
                     if has_attr {
                         self.item(unsafe { ATTRIB(x) }, depth + 1)?;

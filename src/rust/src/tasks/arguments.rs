@@ -3,10 +3,10 @@
 //! worker runs, serialized. Reading R values here costs nanoseconds, so a
 //! push pays for its checks nothing it would notice.
 
-use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_getAttrib};
+use crate::r::ffi::{Rf_ScalarLogical, Rf_getAttrib};
+use crate::r::ffi::{Rf_allocVector, INTEGER, LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use crate::r::sexp::{self, Protect};
 use crate::serial;
-use extendr_ffi::{Rf_allocVector, INTEGER, LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use std::time::Duration;
 
 thread_local! {
@@ -62,7 +62,7 @@ fn is_named_list(x: SEXP) -> bool {
 fn is_number(x: SEXP) -> bool {
     match sexp::type_of(x) {
         SEXPTYPE::INTSXP => {
-            let factor = unsafe { extendr_ffi::Rf_isFactor(x) } == extendr_ffi::Rboolean::TRUE;
+            let factor = unsafe { crate::r::ffi::Rf_isFactor(x) } == crate::r::ffi::Rboolean::TRUE;
             !factor && sexp::len(x) == 1 && unsafe { *INTEGER(x) } != sexp::na_int()
         }
         SEXPTYPE::REALSXP => sexp::len(x) == 1 && !unsafe { *REAL(x) }.is_nan(),
@@ -72,8 +72,9 @@ fn is_number(x: SEXP) -> bool {
 
 fn is_strings_without_na(x: SEXP) -> bool {
     sexp::type_of(x) == SEXPTYPE::STRSXP
-        && (0..sexp::len(x))
-            .all(|i| unsafe { extendr_ffi::STRING_ELT(x, i as isize) != extendr_ffi::R_NaString })
+        && (0..sexp::len(x)).all(|i| unsafe {
+            crate::r::ffi::STRING_ELT(x, i as isize) != crate::r::ffi::R_NaString
+        })
 }
 
 /// The checks `push()` makes before anything is queued, in the order and

@@ -3,6 +3,7 @@
 //! instead of looking the compute profile up, and which carries what every
 //! task of the controller shares.
 
+use crate::r::ffi::{SEXP, SEXPTYPE};
 use crate::r::records::{error_record, with_guard};
 use crate::r::sexp;
 use crate::serial::hooks::{self as serial_hooks, Hooks};
@@ -11,7 +12,6 @@ use crate::tasks::early_values::EarlyValues;
 use crate::tasks::handles as task_handles;
 use crew_core::dispatcher::Dispatcher;
 use crew_core::registry;
-use extendr_ffi::{SEXP, SEXPTYPE};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub struct DispatcherRef {
 impl Drop for DispatcherRef {
     fn drop(&mut self) {
         // Dropped by the handle's finalizer, on R's thread.
-        unsafe { extendr_ffi::R_ReleaseObject(self.controller) };
+        unsafe { crate::r::ffi::R_ReleaseObject(self.controller) };
     }
 }
 
@@ -82,7 +82,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
             return sexp::nil();
         };
         let controller = single_string(controller);
-        unsafe { extendr_ffi::R_PreserveObject(controller) };
+        unsafe { crate::r::ffi::R_PreserveObject(controller) };
         let handle = DispatcherRef {
             dispatcher: d,
             resets: [

@@ -3,10 +3,10 @@
 //! unserialize (and collect garbage) after it. Each value is kept from the
 //! garbage collector until the result row of its task takes it.
 
+use crate::r::ffi::{R_PreserveObject, R_ReleaseObject, SEXP};
 use crate::serial;
 use crew_core::dispatcher::Dispatcher;
 use crew_core::incoming::Incoming;
-use extendr_ffi::{R_PreserveObject, R_ReleaseObject, SEXP};
 use std::cell::RefCell;
 use std::sync::Arc;
 

@@ -14,16 +14,16 @@
 //! A handle read back with `readRDS()` has a null address and an owner
 //! without its value, and is refused.
 
+use crate::r::ffi::{
+    R_ExternalPtrAddr, R_ExternalPtrProtected, R_ExternalPtrTag, R_MakeExternalPtr, Rf_allocVector,
+    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
+};
+use crate::r::ffi::{R_MakeWeakRef, R_WeakRefKey};
 use crate::r::records::{error_record, with_guard};
-use crate::r::sexp::ffi::{R_MakeWeakRef, R_WeakRefKey};
 use crate::r::sexp::{self, Protect};
 use crate::serial::hooks::{self as serial_hooks, Hooks};
 use crate::tasks::result_rows::rows;
 use crew_core::dispatcher::{Cells, Taken};
-use extendr_ffi::{
-    R_ExternalPtrAddr, R_ExternalPtrProtected, R_ExternalPtrTag, R_MakeExternalPtr, Rf_allocVector,
-    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
-};
 use std::ffi::c_void;
 use std::rc::Rc;
 use std::sync::{Arc, Weak};
@@ -52,7 +52,7 @@ pub fn owner(cells: Arc<Cells>, controller: SEXP, hooks: Option<Rc<Hooks>>) -> S
     let tag = CONSTANTS.with(|c| c.owner_tag);
     let mut protect = Protect::new();
     let x = protect.keep(sexp::external(Owner { cells, hooks }, tag, false));
-    unsafe { extendr_ffi::R_SetExternalPtrProtected(x, controller) };
+    unsafe { crate::r::ffi::R_SetExternalPtrProtected(x, controller) };
     x
 }
 
@@ -107,7 +107,7 @@ impl CellArena {
         let owner = protect.keep(owner(cells.clone(), controller, hooks.clone()));
         unsafe {
             let weak = R_MakeWeakRef(owner, sexp::nil(), sexp::nil(), 0);
-            extendr_ffi::R_SetExternalPtrProtected(holder, weak);
+            crate::r::ffi::R_SetExternalPtrProtected(holder, weak);
         }
         *current = Some((Arc::downgrade(&cells), 1));
         (cells, 0, owner)

@@ -3,10 +3,10 @@
 //! arrives, the thread that resolved the task schedules (see
 //! `later_loop.rs`) a call of `task_promise_settle(id)` on R's main thread.
 
+use crate::r::ffi::SEXP;
 use crate::r::later_loop::{self, call_in_namespace, whole_number};
 use crate::r::records::{error_record, with_guard};
 use crate::r::sexp;
-use extendr_ffi::SEXP;
 use std::ffi::{c_int, c_void};
 
 thread_local! {
@@ -35,7 +35,7 @@ pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
         };
         SETTLE.with(|_| {});
         let watching = cells.watch(index, Box::new(move || scheduler.schedule(settle, id, 0)));
-        unsafe { crate::r::sexp::ffi::Rf_ScalarLogical(c_int::from(watching)) }
+        unsafe { crate::r::ffi::Rf_ScalarLogical(c_int::from(watching)) }
     })
 }
 

@@ -2,14 +2,14 @@
 //! pass: what `pop()`, `collect()`, `map()` and a task handle's `$data`
 //! return.
 
-use crate::r::sexp::ffi::Rf_ScalarLogical;
+use crate::r::ffi::Rf_ScalarLogical;
+use crate::r::ffi::{Rf_allocVector, Rf_setAttrib, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use crate::r::sexp::{self, Protect};
 use crate::serial;
 use crate::tasks::early_values::EarlyValues;
 use crew_core::dispatcher::{Outcome, Taken, Tally};
 use crew_core::incoming::Payload;
 use crew_core::protocol::{codes, Seed};
-use extendr_ffi::{Rf_allocVector, Rf_setAttrib, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 
 struct Constants {
     columns: SEXP,
@@ -110,7 +110,7 @@ pub fn rows(
     );
     let algorithm = column(&mut protect, SEXPTYPE::STRSXP);
     let controllers = column(&mut protect, SEXPTYPE::STRSXP);
-    let controller = unsafe { extendr_ffi::STRING_ELT(controller, 0) };
+    let controller = unsafe { crate::r::ffi::STRING_ELT(controller, 0) };
     let mut pids: Option<SEXP> = None;
     let mut last_command: Option<(&str, SEXP)> = None;
     let mut last_controller: Option<(&str, SEXP)> = None;

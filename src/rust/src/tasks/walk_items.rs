@@ -7,14 +7,14 @@
 //! Encoding of one task: its seed, then one value per column, each a tag
 //! byte followed by its data in little-endian order.
 
-use crate::r::sexp;
-use crew_core::dispatcher::Items;
-use extendr_ffi::{
+use crate::r::ffi::{
     R_NilValue, Rf_ScalarInteger, Rf_xlength, INTEGER, LOGICAL, REAL, SEXP, SEXPTYPE, VECTOR_ELT,
 };
+use crate::r::sexp;
+use crew_core::dispatcher::Items;
 use std::collections::HashMap;
 
-use crate::r::sexp::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
+use crate::r::ffi::{Rf_ScalarLogical, Rf_ScalarReal};
 
 const NULL: u8 = 0;
 const INTEGER_VALUE: u8 = 1;
@@ -234,20 +234,20 @@ fn part(id: u64, bytes: &[u8]) -> Result<SEXP, String> {
         if kept == id {
             return Ok(object);
         }
-        unsafe { extendr_ffi::R_ReleaseObject(object) };
+        unsafe { crate::r::ffi::R_ReleaseObject(object) };
         PART.with(|p| p.set(None));
     }
     let object = crate::serial::unserialize_sexp(bytes)?;
     if sexp::type_of(object) != SEXPTYPE::VECSXP || sexp::len(object) != 2 {
         return Err("the batch part is malformed".into());
     }
-    unsafe { extendr_ffi::R_PreserveObject(object) };
+    unsafe { crate::r::ffi::R_PreserveObject(object) };
     PART.with(|p| p.set(Some((id, object))));
     Ok(object)
 }
 
 fn names_of(x: SEXP) -> Vec<String> {
-    let names = unsafe { crate::r::sexp::ffi::Rf_getAttrib(x, sexp::names_symbol()) };
+    let names = unsafe { crate::r::ffi::Rf_getAttrib(x, sexp::names_symbol()) };
     (0..sexp::len(x))
         .map(|i| {
             if sexp::type_of(names) == SEXPTYPE::STRSXP {
@@ -262,10 +262,10 @@ fn names_of(x: SEXP) -> Vec<String> {
 fn named_list(entries: &[(String, SEXP)]) -> SEXP {
     let mut protect = crate::r::sexp::Protect::new();
     let out = protect
-        .keep(unsafe { extendr_ffi::Rf_allocVector(SEXPTYPE::VECSXP, entries.len() as isize) });
+        .keep(unsafe { crate::r::ffi::Rf_allocVector(SEXPTYPE::VECSXP, entries.len() as isize) });
     let names = protect.keep(sexp::strings(entries.len()));
     for (i, (name, value)) in entries.iter().enumerate() {
-        unsafe { extendr_ffi::SET_VECTOR_ELT(out, i as isize, *value) };
+        unsafe { crate::r::ffi::SET_VECTOR_ELT(out, i as isize, *value) };
         sexp::set_string(names, i, sexp::charsxp(name));
     }
     if !entries.is_empty() {
@@ -287,7 +287,7 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     if values.len() != sexp::len(fields) + 1 || sexp::type_of(template) != SEXPTYPE::VECSXP {
         return Err("the task's items do not match its batch".into());
     }
-    let names = unsafe { crate::r::sexp::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
+    let names = unsafe { crate::r::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
     let position = |name: &str| {
         (sexp::type_of(names) == SEXPTYPE::STRSXP)
             .then(|| (0..sexp::len(names)).find(|i| sexp::string_elt(names, *i) == Some(name)))
@@ -319,14 +319,16 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     // The task is the template with its data and seed replaced: the same
     // elements and the same names vector, so nothing else is rebuilt.
     let n = sexp::len(template);
-    let task = protect.keep(unsafe { extendr_ffi::Rf_allocVector(SEXPTYPE::VECSXP, n as isize) });
+    let task = protect.keep(unsafe { crate::r::ffi::Rf_allocVector(SEXPTYPE::VECSXP, n as isize) });
     for i in 0..n {
-        unsafe { extendr_ffi::SET_VECTOR_ELT(task, i as isize, VECTOR_ELT(template, i as isize)) };
+        unsafe {
+            crate::r::ffi::SET_VECTOR_ELT(task, i as isize, VECTOR_ELT(template, i as isize))
+        };
     }
     unsafe {
-        extendr_ffi::SET_VECTOR_ELT(task, data_at as isize, data);
+        crate::r::ffi::SET_VECTOR_ELT(task, data_at as isize, data);
         if let Some(seed_at) = seed_at {
-            extendr_ffi::SET_VECTOR_ELT(task, seed_at as isize, values[0]);
+            crate::r::ffi::SET_VECTOR_ELT(task, seed_at as isize, values[0]);
         }
     }
     sexp::set_names(task, names);
