@@ -1,7 +1,7 @@
 //! Autoscaling that sleeps while nothing changes: a controller's
 //! autoscale loop asks its dispatcher to hear of the next task queued or
 //! worker come or gone, and the dispatcher then schedules
-//! `autoscale_wake(id)` on the loop (see `later_loop.rs`).
+//! `autoscale_wake(id)` on the loop (see `r/later_loop.rs`).
 
 use crate::r::ffi::Rf_ScalarLogical;
 use crate::r::ffi::{INTEGER, SEXP, SEXPTYPE};
@@ -48,12 +48,4 @@ pub extern "C" fn wrap__native_backlog_watch(
         }));
         unsafe { Rf_ScalarLogical(1) }
     })
-}
-
-pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
-    vec![(
-        "wrap__native_backlog_watch",
-        wrap__native_backlog_watch as *const u8,
-        3,
-    )]
 }

@@ -1,6 +1,6 @@
 //! Counting condition variables for R: the relay objects of controllers
 //! and groups, and the "task resolved" signal of each dispatcher. A signal
-//! is one of this package's tagged external pointers (see `sexp.rs`), so a
+//! is one of this package's tagged external pointers (see `r/sexp.rs`), so a
 //! condition variable of another package, which may carry the same class,
 //! or a signal read back with `readRDS()`, is refused with an error.
 

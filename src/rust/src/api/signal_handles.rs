@@ -1,5 +1,5 @@
 //! Signals as R objects: one of this package's tagged external pointers
-//! (see `sexp.rs`) of class `crew_signal`, so that a condition variable of
+//! (see `r/sexp.rs`) of class `crew_signal`, so that a condition variable of
 //! another package, which may carry the same class, or a signal read back
 //! with `readRDS()`, is refused with an error.
 

@@ -1,10 +1,10 @@
 //! Tasks as a controller sees them: push, take (pop, collect, map), task
 //! handles, waiting and cancelling. These run once per task, so they are
-//! plain `.Call` entry points on raw R objects (see `sexp.rs`), registered
-//! beside the extendr functions in `lib.rs`, and each says what it costs.
+//! plain `.Call` entry points on raw R objects (see `r/sexp.rs`), registered
+//! in `api/routines.rs`, and each says what it costs.
 //!
 //! Each takes the controller's dispatcher handle, an external pointer made
-//! by `wrap__native_dispatcher_handle` (see `dispatcher_handles.rs`),
+//! by `wrap__native_dispatcher_handle` (see `tasks/dispatcher_handles.rs`),
 //! instead of looking the profile up.
 
 use crate::r::convert::Waited;
@@ -433,24 +433,4 @@ pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all:
         let all = is_flag(all) && flag(all);
         unsafe { Rf_ScalarInteger(d.cancel(&names, all).min(i32::MAX as usize) as i32) }
     })
-}
-
-/// The raw entry points of this module, for registration: name, function,
-/// number of arguments.
-pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
-    vec![
-        ("wrap__native_push", wrap__native_push as *const u8, 12),
-        ("wrap__native_walk", wrap__native_walk as *const u8, 8),
-        ("wrap__native_take", wrap__native_take as *const u8, 3),
-        ("wrap__native_summary", wrap__native_summary as *const u8, 1),
-        (
-            "wrap__native_task_handles",
-            wrap__native_task_handles as *const u8,
-            1,
-        ),
-        ("wrap__native_size", wrap__native_size as *const u8, 1),
-        ("wrap__native_holds", wrap__native_holds as *const u8, 2),
-        ("wrap__native_wait", wrap__native_wait as *const u8, 3),
-        ("wrap__native_cancel", wrap__native_cancel as *const u8, 3),
-    ]
 }

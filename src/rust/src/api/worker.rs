@@ -1,6 +1,6 @@
 //! The worker loop's native side: connect, receive tasks, send results.
 //! `native_worker_next` and `native_worker_send` run once per task, so they
-//! are raw `.Call` entry points (see `sexp.rs`).
+//! are raw `.Call` entry points (see `r/sexp.rs`).
 
 use crate::r::convert::{duration, error_record, wait_in_slices, Waited};
 use crate::r::ffi::{
@@ -396,22 +396,6 @@ pub extern "C" fn wrap__native_worker_send(
         };
         unsafe { Rf_ScalarLogical(sent as i32) }
     })
-}
-
-/// The raw entry points of this module, for registration.
-pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
-    vec![
-        (
-            "wrap__native_worker_next",
-            wrap__native_worker_next as *const u8,
-            2,
-        ),
-        (
-            "wrap__native_worker_send",
-            wrap__native_worker_send as *const u8,
-            4,
-        ),
-    ]
 }
 
 extendr_module! {

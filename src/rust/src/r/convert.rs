@@ -39,7 +39,7 @@ pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
 }
 
 /// An error record; `R/native.R` raises it as a `crew_error` (the record
-/// of `records.rs`, for extendr functions).
+/// of `r/records.rs`, for extendr functions).
 pub fn error_record(message: impl std::fmt::Display) -> Robj {
     unsafe { Robj::from_sexp(crate::r::records::error_record(&message.to_string())) }
 }

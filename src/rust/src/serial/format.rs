@@ -1,5 +1,5 @@
 //! The parts of R's serialization format (binary, version 3) that both the
-//! native writer (`serial_write.rs`) and reader (`serial_read.rs`) use: the
+//! native writer (`serial/write.rs`) and reader (`serial/read.rs`) use: the
 //! codes of references and of R's special objects, and the flag bits of an
 //! item's header.
 

@@ -123,7 +123,7 @@ unsafe extern "C" fn run_unserialize(data: *mut c_void) {
 }
 
 /// Serializes an R object (binary format, version 3) into a new buffer:
-/// with the writer of `serial_write.rs` when it knows every part of the
+/// with the writer of `serial/write.rs` when it knows every part of the
 /// object, otherwise with R's own serializer.
 pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
     match serialize_natively(object) {
@@ -132,7 +132,7 @@ pub fn serialize_sexp(object: SEXP) -> std::result::Result<Vec<u8>, String> {
     }
 }
 
-/// `object` as the writer of `serial_write.rs` serializes it, or `None`
+/// `object` as the writer of `serial/write.rs` serializes it, or `None`
 /// where it leaves the object to R's serializer.
 pub fn serialize_natively(object: SEXP) -> Option<Vec<u8>> {
     with_header(|header| crate::serial::write::write(object, header).ok()).flatten()

@@ -1,5 +1,5 @@
 //! R's serialization format (binary, version 3), read directly for what
-//! `serial_write.rs` writes: NULL, logical, integer, double, complex,
+//! `serial/write.rs` writes: NULL, logical, integer, double, complex,
 //! character and raw vectors, lists, pairlists, calls and symbols, with
 //! attributes. Vectors are copied in one piece, where R's reader copies
 //! through a stream in small blocks: a 100 MB result arrives about twice as

@@ -1,17 +1,15 @@
-//! The controller's handle on its dispatcher: an external pointer made by
-//! `wrap__native_dispatcher_handle`, which the per-task entry points take
-//! instead of looking the compute profile up, and which carries what every
-//! task of the controller shares.
+//! The controller's handle on its dispatcher: an external pointer made for
+//! `wrap__native_dispatcher_handle` (see `api/handles.rs`), which the
+//! per-task entry points take instead of looking the compute profile up,
+//! and which carries what every task of the controller shares.
 
 use crate::r::ffi::{SEXP, SEXPTYPE};
-use crate::r::records::{error_record, with_guard};
+use crate::r::records::error_record;
 use crate::r::sexp;
 use crate::serial::hooks::{self as serial_hooks, Hooks};
-use crate::tasks::arguments::{flag, is_flag};
 use crate::tasks::early_values::EarlyValues;
 use crate::tasks::handles as task_handles;
 use crew_core::dispatcher::Dispatcher;
-use crew_core::registry;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -60,45 +58,27 @@ pub fn dispatcher_ref<'a>(x: SEXP) -> Result<&'a DispatcherRef, SEXP> {
     Ok(d)
 }
 
-/// A controller's handle on the dispatcher of `profile`, carrying the
-/// controller's reset settings, name and serialization settings (NULL or a
-/// configuration list); NULL if no dispatcher runs.
-#[no_mangle]
-pub extern "C" fn wrap__native_dispatcher_handle(
-    profile: SEXP,
-    reset_globals: SEXP,
-    reset_packages: SEXP,
-    reset_options: SEXP,
-    garbage_collection: SEXP,
+/// A new handle on `dispatcher` for a controller named `controller` (a
+/// string, or anything else for NA) with these reset settings and
+/// serialization hooks.
+pub fn new_handle(
+    dispatcher: Arc<Dispatcher>,
+    resets: [bool; 4],
     controller: SEXP,
-    serialization: SEXP,
+    hooks: Option<Rc<Hooks>>,
 ) -> SEXP {
-    with_guard(|| {
-        let hooks = match Hooks::from_config(serialization) {
-            Ok(hooks) => hooks,
-            Err(message) => return error_record(&message),
-        };
-        let Some(d) = sexp::scalar_string(profile).and_then(registry::get) else {
-            return sexp::nil();
-        };
-        let controller = single_string(controller);
-        unsafe { crate::r::ffi::R_PreserveObject(controller) };
-        let handle = DispatcherRef {
-            dispatcher: d,
-            resets: [
-                is_flag(reset_globals) && flag(reset_globals),
-                is_flag(reset_packages) && flag(reset_packages),
-                is_flag(reset_options) && flag(reset_options),
-                is_flag(garbage_collection) && flag(garbage_collection),
-            ],
-            controller,
-            cells: task_handles::CellArena::default(),
-            hooks,
-            early: EarlyValues::default(),
-        };
-        let tag = DISPATCHER_TAG.with(|t| *t);
-        sexp::external(handle, tag, true)
-    })
+    let controller = single_string(controller);
+    unsafe { crate::r::ffi::R_PreserveObject(controller) };
+    let handle = DispatcherRef {
+        dispatcher,
+        resets,
+        controller,
+        cells: task_handles::CellArena::default(),
+        hooks,
+        early: EarlyValues::default(),
+    };
+    let tag = DISPATCHER_TAG.with(|t| *t);
+    sexp::external(handle, tag, true)
 }
 
 /// `x` if it is a string, NA otherwise.
@@ -110,13 +90,4 @@ fn single_string(x: SEXP) -> SEXP {
         sexp::set_string(out, 0, sexp::charsxp_or_na(None));
         out
     }
-}
-
-/// The raw entry point of this module, for registration.
-pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
-    vec![(
-        "wrap__native_dispatcher_handle",
-        wrap__native_dispatcher_handle as *const u8,
-        7,
-    )]
 }

@@ -19,7 +19,6 @@ use crate::r::ffi::{
     SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
 };
 use crate::r::ffi::{R_MakeWeakRef, R_WeakRefKey};
-use crate::r::records::{error_record, with_guard};
 use crate::r::sexp::{self, Protect};
 use crate::serial::hooks::{self as serial_hooks, Hooks};
 use crate::tasks::result_rows::rows;
@@ -169,53 +168,26 @@ pub fn cell_of(x: SEXP) -> Option<(Arc<Cells>, usize)> {
     parts(x).map(|(owner, _, index, _)| (owner.cells.clone(), index))
 }
 
-fn not_a_handle() -> SEXP {
-    error_record("x must be a task handle of this package")
+/// The result row of a handle's task, NULL while it is unresolved, or
+/// `None` if `x` is not a task handle of this package.
+pub fn row(x: SEXP) -> Option<SEXP> {
+    let (owner, controller, index, name) = parts(x)?;
+    let Some(outcome) = owner.cells.get(index).and_then(|cell| cell.outcome()) else {
+        return Some(sexp::nil());
+    };
+    serial_hooks::use_hooks(owner.hooks.clone());
+    let taken = [Taken {
+        name: Arc::from(sexp::charsxp_str(name).unwrap_or("")),
+        outcome,
+    }];
+    Some(rows(&taken, controller, None, None))
 }
 
-/// The result row of a handle's task, or NULL while it is unresolved.
-#[no_mangle]
-pub extern "C" fn wrap__native_task_row(x: SEXP) -> SEXP {
-    with_guard(|| {
-        let Some((owner, controller, index, name)) = parts(x) else {
-            return not_a_handle();
-        };
-        let Some(outcome) = owner.cells.get(index).and_then(|cell| cell.outcome()) else {
-            return sexp::nil();
-        };
-        serial_hooks::use_hooks(owner.hooks.clone());
-        let taken = [Taken {
-            name: Arc::from(sexp::charsxp_str(name).unwrap_or("")),
-            outcome,
-        }];
-        rows(&taken, controller, None, None)
-    })
-}
-
-/// The name of a handle's task.
-#[no_mangle]
-pub extern "C" fn wrap__native_task_name(x: SEXP) -> SEXP {
-    with_guard(|| match parts(x) {
-        Some((_, _, _, name)) => {
-            let out = sexp::strings(1);
-            sexp::set_string(out, 0, name);
-            out
-        }
-        None => not_a_handle(),
-    })
-}
-
-pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
-    vec![
-        (
-            "wrap__native_task_row",
-            wrap__native_task_row as *const u8,
-            1,
-        ),
-        (
-            "wrap__native_task_name",
-            wrap__native_task_name as *const u8,
-            1,
-        ),
-    ]
+/// The name of a handle's task as a character vector, or `None` if `x` is
+/// not a task handle of this package.
+pub fn name(x: SEXP) -> Option<SEXP> {
+    let (_, _, _, name) = parts(x)?;
+    let out = sexp::strings(1);
+    sexp::set_string(out, 0, name);
+    Some(out)
 }
