@@ -28,7 +28,7 @@ pub extern "C" fn wrap__native_backlog_watch(
     loop_id: SEXP,
 ) -> SEXP {
     with_guard(|| {
-        let d = match dispatcher(dispatcher_handle) {
+        let d = match dispatcher(&dispatcher_handle) {
             Ok(d) => d,
             Err(record) => return record,
         };

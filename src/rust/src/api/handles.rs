@@ -32,7 +32,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
             Ok(hooks) => hooks,
             Err(message) => return error_record(&message),
         };
-        let Some(d) = sexp::scalar_string(profile).and_then(registry::get) else {
+        let Some(d) = sexp::scalar_string(&profile).and_then(registry::get) else {
             return sexp::nil();
         };
         let resets = [

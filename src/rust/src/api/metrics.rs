@@ -14,8 +14,8 @@ thread_local! {
     static TAG: crate::r::ffi::SEXP = sexp::symbol(c"crew_metrics");
 }
 
-fn metrics<'a>(x: &Robj) -> std::result::Result<&'a Metrics, Robj> {
-    sexp::external_ref::<MetricsHandle>(unsafe { x.get() }, TAG.with(|t| *t))
+fn metrics(x: &Robj) -> std::result::Result<&Metrics, Robj> {
+    sexp::robj_external_ref::<MetricsHandle>(x, TAG.with(|t| *t))
         .map(|handle| &handle.0)
         .ok_or_else(|| error_record("metrics must be a metrics sampler of this package"))
 }

@@ -26,8 +26,8 @@ pub fn signal_robj(signal: Arc<Signal>) -> Robj {
 }
 
 /// The signal behind `x`, or the error record naming `argument`.
-pub fn signal<'a>(x: &Robj, argument: &str) -> std::result::Result<&'a Arc<Signal>, Robj> {
-    sexp::external_ref::<SignalHandle>(unsafe { x.get() }, TAG.with(|t| *t))
+pub fn signal<'a>(x: &'a Robj, argument: &str) -> std::result::Result<&'a Arc<Signal>, Robj> {
+    sexp::robj_external_ref::<SignalHandle>(x, TAG.with(|t| *t))
         .map(|handle| &handle.0)
         .ok_or_else(|| error_record(format!("{argument} must be a signal of this package")))
 }

@@ -73,7 +73,7 @@ pub extern "C" fn wrap__native_push(
     throttle: SEXP,
 ) -> SEXP {
     with_guard(|| {
-        let d = match dispatcher_ref(dispatcher_handle) {
+        let d = match dispatcher_ref(&dispatcher_handle) {
             Ok(d) => d,
             Err(record) => return record,
         };
@@ -96,7 +96,7 @@ pub extern "C" fn wrap__native_push(
         let name = if sexp::is_nil(name) {
             None
         } else {
-            match sexp::scalar_string(name) {
+            match sexp::scalar_string(&name) {
                 Some(name) if name.len() > TASK_NAME_BYTES_MAX => {
                     return error_record("task names must have at most 10000 bytes.")
                 }
@@ -155,7 +155,7 @@ pub extern "C" fn wrap__native_walk(
     handles_wanted: SEXP,
 ) -> SEXP {
     with_guard(|| {
-        let (d, controller, hooks) = match dispatcher_ref(dispatcher_handle) {
+        let (d, controller, hooks) = match dispatcher_ref(&dispatcher_handle) {
             Ok(d) => (&d.dispatcher, d.controller, d.hooks.clone()),
             Err(record) => return record,
         };
@@ -183,7 +183,7 @@ pub extern "C" fn wrap__native_walk(
         };
         let mut protect = Protect::new();
         let task_names = if numbered {
-            let prefix = sexp::scalar_string(prefix).unwrap_or_default();
+            let prefix = sexp::scalar_string(&prefix).unwrap_or_default();
             let out = protect.keep(sexp::strings(n));
             for i in 0..n {
                 sexp::set_string(out, i, sexp::charsxp(&format!("{prefix}_{}", i + 1)));
@@ -219,12 +219,12 @@ fn walk_items(columns: SEXP, names: SEXP, prefix: SEXP, seeds: SEXP) -> Result<W
     let names = match sexp::type_of(names) {
         SEXPTYPE::STRSXP if sexp::len(names) == n => Names::given(
             (0..n)
-                .map(|i| sexp::string_elt(names, i).map(Box::from))
+                .map(|i| sexp::string_elt(&names, i).map(Box::from))
                 .collect::<Option<Vec<_>>>()
                 .ok_or("task names must not be missing")?,
         ),
         SEXPTYPE::NILSXP => Names::Numbered(
-            sexp::scalar_string(prefix)
+            sexp::scalar_string(&prefix)
                 .ok_or("prefix must be a string")?
                 .to_string(),
         ),
@@ -252,7 +252,7 @@ fn walk_items(columns: SEXP, names: SEXP, prefix: SEXP, seeds: SEXP) -> Result<W
 #[no_mangle]
 pub extern "C" fn wrap__native_take(dispatcher_handle: SEXP, names: SEXP, max: SEXP) -> SEXP {
     with_guard(|| {
-        let (d, controller, early) = match dispatcher_ref(dispatcher_handle) {
+        let (d, controller, early) = match dispatcher_ref(&dispatcher_handle) {
             Ok(d) => (&d.dispatcher, d.controller, &d.early),
             Err(record) => return record,
         };
@@ -261,7 +261,7 @@ pub extern "C" fn wrap__native_take(dispatcher_handle: SEXP, names: SEXP, max: S
         }
         let taken = if sexp::type_of(names) == SEXPTYPE::STRSXP {
             let names: Vec<String> = (0..sexp::len(names))
-                .filter_map(|i| sexp::string_elt(names, i).map(str::to_string))
+                .filter_map(|i| sexp::string_elt(&names, i).map(str::to_string))
                 .collect();
             d.take(&names)
         } else {
@@ -286,7 +286,7 @@ pub extern "C" fn wrap__native_take(dispatcher_handle: SEXP, names: SEXP, max: S
 #[no_mangle]
 pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
     with_guard(|| {
-        let d = match dispatcher(dispatcher_handle) {
+        let d = match dispatcher(&dispatcher_handle) {
             Ok(d) => d,
             Err(record) => return record,
         };
@@ -315,7 +315,7 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
     with_guard(|| {
-        let (d, controller, hooks) = match dispatcher_ref(dispatcher_handle) {
+        let (d, controller, hooks) = match dispatcher_ref(&dispatcher_handle) {
             Ok(d) => (&d.dispatcher, d.controller, d.hooks.clone()),
             Err(record) => return record,
         };
@@ -359,7 +359,7 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
 /// How many tasks the dispatcher holds (pushed, not yet taken).
 #[no_mangle]
 pub extern "C" fn wrap__native_size(dispatcher_handle: SEXP) -> SEXP {
-    with_guard(|| match dispatcher(dispatcher_handle) {
+    with_guard(|| match dispatcher(&dispatcher_handle) {
         Ok(d) => unsafe { Rf_ScalarInteger(d.size().min(i32::MAX as usize) as i32) },
         Err(record) => record,
     })
@@ -369,7 +369,7 @@ pub extern "C" fn wrap__native_size(dispatcher_handle: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn wrap__native_holds(dispatcher_handle: SEXP, names: SEXP) -> SEXP {
     with_guard(|| {
-        let d = match dispatcher(dispatcher_handle) {
+        let d = match dispatcher(&dispatcher_handle) {
             Ok(d) => d,
             Err(record) => return record,
         };
@@ -380,7 +380,7 @@ pub extern "C" fn wrap__native_holds(dispatcher_handle: SEXP, names: SEXP) -> SE
         };
         let out = unsafe { Rf_allocVector(SEXPTYPE::LGLSXP, n as isize) };
         for i in 0..n {
-            let held = sexp::string_elt(names, i).is_some_and(|name| d.holds(name));
+            let held = sexp::string_elt(&names, i).is_some_and(|name| d.holds(name));
             unsafe { *LOGICAL(out).add(i) = held as i32 };
         }
         out
@@ -397,7 +397,7 @@ pub extern "C" fn wrap__native_wait(
     seconds_wait: SEXP,
 ) -> SEXP {
     with_guard(|| {
-        let (d, early) = match dispatcher_ref(dispatcher_handle) {
+        let (d, early) = match dispatcher_ref(&dispatcher_handle) {
             Ok(d) => (&d.dispatcher, &d.early),
             Err(record) => return record,
         };
@@ -419,13 +419,13 @@ pub extern "C" fn wrap__native_wait(
 #[no_mangle]
 pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all: SEXP) -> SEXP {
     with_guard(|| {
-        let d = match dispatcher(dispatcher_handle) {
+        let d = match dispatcher(&dispatcher_handle) {
             Ok(d) => d,
             Err(record) => return record,
         };
         let names: Vec<String> = if sexp::type_of(names) == SEXPTYPE::STRSXP {
             (0..sexp::len(names))
-                .filter_map(|i| sexp::string_elt(names, i).map(str::to_string))
+                .filter_map(|i| sexp::string_elt(&names, i).map(str::to_string))
                 .collect()
         } else {
             Vec::new()

@@ -39,7 +39,7 @@ thread_local! {
     static EXIT_NAMES: SEXP = sexp::preserved_strings(&["type", "code", "reason"]);
 }
 
-fn worker<'a>(x: SEXP) -> Option<&'a WorkerClient> {
+fn worker(x: &SEXP) -> Option<&WorkerClient> {
     let tag = WORKER_TAG.with(|t| *t);
     sexp::external_ref::<WorkerHandle>(x, tag).map(|w| &w.0)
 }
@@ -249,7 +249,7 @@ pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP
     records::with_guard(|| {
         // A task may have run a controller of its own, with other hooks.
         serial_hooks::use_hooks(session_hooks());
-        let Some(client) = worker(session) else {
+        let Some(client) = worker(&session) else {
             return records::error_record("worker must be a worker session of this package");
         };
         let wait = if sexp::type_of(seconds) == SEXPTYPE::REALSXP && sexp::len(seconds) == 1 {
@@ -275,7 +275,7 @@ pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP
 
 fn text_field<T: for<'a> From<&'a str>>(x: SEXP) -> Option<T> {
     if sexp::type_of(x) == SEXPTYPE::STRSXP && sexp::len(x) >= 1 {
-        sexp::string_elt(x, 0).map(T::from)
+        sexp::string_elt(&x, 0).map(T::from)
     } else {
         None
     }
@@ -326,7 +326,7 @@ pub extern "C" fn wrap__native_worker_send(
 ) -> SEXP {
     records::with_guard(|| {
         serial_hooks::use_hooks(session_hooks());
-        let Some(client) = worker(session) else {
+        let Some(client) = worker(&session) else {
             return records::error_record("worker must be a worker session of this package");
         };
         let Some(id) = real_field(id).filter(|id| *id >= 0.0) else {
@@ -351,7 +351,7 @@ pub extern "C" fn wrap__native_worker_send(
             };
             for i in 0..n {
                 let field = unsafe { VECTOR_ELT(record, i as isize) };
-                match sexp::string_elt(names, i) {
+                match sexp::string_elt(&names, i) {
                     Some("status") => {
                         meta.status = text_field(field).unwrap_or_else(|| "error".into())
                     }

@@ -18,6 +18,7 @@ use crate::r::ffi::{
     Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, Rf_xlength,
     SET_STRING_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
 };
+use extendr_api::{GetSexp, Robj};
 use std::ffi::{c_char, c_void, CStr};
 
 use crate::r::ffi::{R_ClassSymbol, R_NamesSymbol, R_RowNamesSymbol, Rf_translateCharUTF8};
@@ -139,24 +140,40 @@ pub fn preserved_strings(values: &[&str]) -> SEXP {
 }
 
 /// Element `i` of a character vector as UTF-8, `None` for NA or text that
-/// cannot be converted.
-pub fn string_elt(x: SEXP, i: usize) -> Option<&'static str> {
-    charsxp_str(unsafe { STRING_ELT(x, i as isize) })
+/// cannot be converted. The text borrows `x`: the vector keeps its strings
+/// alive, and a translation R makes lasts until the current `.Call` ends.
+pub fn string_elt(x: &SEXP, i: usize) -> Option<&str> {
+    // SAFETY: `x` is a live character vector and `i` is within its length
+    // (every caller checks both); STRING_ELT only reads.
+    let elt = unsafe { STRING_ELT(*x, i as isize) };
+    // SAFETY: the string belongs to `x`, which outlives the borrow.
+    unsafe { text(elt) }
 }
 
-/// The text of a CHARSXP in UTF-8, `None` for NA.
-pub fn charsxp_str(elt: SEXP) -> Option<&'static str> {
-    unsafe {
-        if elt == R_NaString {
-            return None;
-        }
-        CStr::from_ptr(Rf_translateCharUTF8(elt)).to_str().ok()
+/// The text of a CHARSXP in UTF-8, `None` for NA, borrowing `elt`.
+pub fn charsxp_str(elt: &SEXP) -> Option<&str> {
+    // SAFETY: `elt` is a live CHARSXP for as long as the caller holds it.
+    unsafe { text(*elt) }
+}
+
+/// The text of a CHARSXP in UTF-8, `None` for NA or text that is not
+/// UTF-8 after translation.
+///
+/// # Safety
+/// `elt` must be a CHARSXP that stays alive for `'a`.
+unsafe fn text<'a>(elt: SEXP) -> Option<&'a str> {
+    if elt == R_NaString {
+        return None;
     }
+    // Rf_translateCharUTF8 returns the CHARSXP's own bytes when they are
+    // UTF-8 already, otherwise a copy R frees when the `.Call` returns; both
+    // are NUL-terminated.
+    CStr::from_ptr(Rf_translateCharUTF8(elt)).to_str().ok()
 }
 
 /// A character vector of length one that is not NA, as UTF-8.
-pub fn scalar_string(x: SEXP) -> Option<&'static str> {
-    if type_of(x) != SEXPTYPE::STRSXP || len(x) != 1 {
+pub fn scalar_string(x: &SEXP) -> Option<&str> {
+    if type_of(*x) != SEXPTYPE::STRSXP || len(*x) != 1 {
         return None;
     }
     string_elt(x, 0)
@@ -212,16 +229,36 @@ pub fn external<T>(value: T, tag: SEXP, at_exit: bool) -> SEXP {
 
 /// The value behind an external pointer of the kind `tag`, or `None` if
 /// `x` is anything else: another type, another package's pointer, or a
-/// pointer whose value is gone.
-pub fn external_ref<'a, T>(x: SEXP, tag: SEXP) -> Option<&'a T> {
-    unsafe {
-        if TYPEOF(x) != SEXPTYPE::EXTPTRSXP || R_ExternalPtrTag(x) != tag {
-            return None;
-        }
-        let address = R_ExternalPtrAddr(x) as *const Tagged<T>;
-        if address.is_null() || (*address).magic != MAGIC {
-            return None;
-        }
-        Some(&(*address).value)
+/// pointer whose value is gone. The value lives as long as the pointer, so
+/// the borrow is tied to `x`.
+pub fn external_ref<T>(x: &SEXP, tag: SEXP) -> Option<&T> {
+    // SAFETY: `x` is live while the caller holds it, and its value is
+    // dropped only by its finalizer, once R has collected `x`.
+    unsafe { external_value(*x, tag) }
+}
+
+/// [`external_ref`] for an object extendr passed in.
+pub fn robj_external_ref<T>(x: &Robj, tag: SEXP) -> Option<&T> {
+    // SAFETY: `x` holds the object, so the value behind it outlives the
+    // borrow of `x`.
+    unsafe { external_value(x.get(), tag) }
+}
+
+/// The value behind an external pointer of this package of the kind `tag`.
+///
+/// # Safety
+/// `x` must stay alive (reachable by R) for `'a`; the value is dropped by
+/// the pointer's finalizer only.
+pub unsafe fn external_value<'a, T>(x: SEXP, tag: SEXP) -> Option<&'a T> {
+    if TYPEOF(x) != SEXPTYPE::EXTPTRSXP || R_ExternalPtrTag(x) != tag {
+        return None;
     }
+    let address = R_ExternalPtrAddr(x) as *const Tagged<T>;
+    // A pointer made here points at a `Tagged<T>` (the tag says which T)
+    // until its finalizer clears it; the magic number guards against a
+    // pointer of another kind that carries the same tag symbol.
+    if address.is_null() || (*address).magic != MAGIC {
+        return None;
+    }
+    Some(&(*address).value)
 }

@@ -19,7 +19,7 @@
 use crate::r::ffi::{
     R_ExternalPtrAddr, R_GlobalEnv, R_MakeExternalPtr, R_NilValue, R_PreserveObject,
     R_ReleaseObject, R_curErrorBuf, R_tryEvalSilent, Rf_allocVector, Rf_inherits, Rf_lang2,
-    Rf_mkString, RAW, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
+    Rf_mkString, RAW, SEXP, SEXPTYPE, VECTOR_ELT,
 };
 use crate::r::sexp::{self, Protect};
 use std::cell::RefCell;
@@ -69,7 +69,7 @@ impl Hooks {
         let n = sexp::len(class);
         let mut classes = Vec::with_capacity(n);
         for i in 0..n {
-            match sexp::string_elt(class, i).filter(|c| !c.is_empty()) {
+            match sexp::string_elt(&class, i).filter(|c| !c.is_empty()) {
                 Some(name) => classes.push(CString::new(name).map_err(|_| "bad class name")?),
                 None => return Err("the classes of serialization must not be NA or empty.".into()),
             }
@@ -251,10 +251,10 @@ impl Read {
 
     fn restore(&self, name: SEXP) -> Result<SEXP, String> {
         let malformed = || "the serialized data are malformed".to_string();
-        let name = (sexp::type_of(name) == SEXPTYPE::STRSXP && sexp::len(name) == 1)
-            .then(|| sexp::charsxp_str(unsafe { STRING_ELT(name, 0) }))
-            .flatten()
-            .ok_or_else(malformed)?;
+        if sexp::type_of(name) != SEXPTYPE::STRSXP || sexp::len(name) != 1 {
+            return Err(malformed());
+        }
+        let name = sexp::string_elt(&name, 0).ok_or_else(malformed)?;
         let index: usize = name
             .strip_prefix(NAME_PREFIX)
             .and_then(|i| i.parse().ok())

@@ -51,7 +51,7 @@ fn is_named_list(x: SEXP) -> bool {
     }
     let mut seen: Vec<&str> = Vec::with_capacity(n);
     for i in 0..n {
-        match sexp::string_elt(names, i) {
+        match sexp::string_elt(&names, i) {
             Some(name) if !name.is_empty() && !seen.contains(&name) => seen.push(name),
             _ => return false,
         }
@@ -96,7 +96,7 @@ pub fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
         return Err("seed must be NULL or a non-missing number.");
     }
     if !sexp::is_nil(arguments.algorithm)
-        && sexp::scalar_string(arguments.algorithm).is_none_or(|a| a.is_empty())
+        && sexp::scalar_string(&arguments.algorithm).is_none_or(|a| a.is_empty())
     {
         return Err("algorithm must be NULL or a nonempty character string.");
     }

@@ -39,14 +39,14 @@ thread_local! {
 /// The dispatcher behind a handle, or the error record to return: for a
 /// value that is not such a handle, or in a forked child (the runtime's
 /// threads do not survive fork(), so the dispatcher cannot be used there).
-pub fn dispatcher<'a>(x: SEXP) -> Result<&'a Arc<Dispatcher>, SEXP> {
+pub fn dispatcher(x: &SEXP) -> Result<&Arc<Dispatcher>, SEXP> {
     dispatcher_ref(x).map(|d| &d.dispatcher)
 }
 
 /// The handle behind `x`, whose serialization hooks it makes the ones in
 /// force (every entry point that serializes tasks or reads results starts
 /// here).
-pub fn dispatcher_ref<'a>(x: SEXP) -> Result<&'a DispatcherRef, SEXP> {
+pub fn dispatcher_ref(x: &SEXP) -> Result<&DispatcherRef, SEXP> {
     let tag = DISPATCHER_TAG.with(|t| *t);
     let d = sexp::external_ref::<DispatcherRef>(x, tag).ok_or_else(|| {
         error_record(

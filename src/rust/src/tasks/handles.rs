@@ -128,7 +128,7 @@ fn current_owner(holder: SEXP) -> SEXP {
 
 fn is_owner_of(x: SEXP, cells: &Arc<Cells>) -> bool {
     let tag = CONSTANTS.with(|c| c.owner_tag);
-    sexp::external_ref::<Owner>(x, tag).is_some_and(|owner| Arc::ptr_eq(&owner.cells, cells))
+    sexp::external_ref::<Owner>(&x, tag).is_some_and(|owner| Arc::ptr_eq(&owner.cells, cells))
 }
 
 /// Handles on every cell of `cells`, named by `names` (a character vector
@@ -147,37 +147,49 @@ pub fn handles(cells: Arc<Cells>, names: SEXP, controller: SEXP, hooks: Option<R
 }
 
 /// The owner, cell index and name of a handle of this package.
-fn parts<'a>(x: SEXP) -> Option<(&'a Owner, SEXP, usize, SEXP)> {
-    unsafe {
-        if TYPEOF(x) != SEXPTYPE::EXTPTRSXP {
-            return None;
-        }
-        let owner_sexp = R_ExternalPtrProtected(x);
-        let owner = sexp::external_ref::<Owner>(owner_sexp, CONSTANTS.with(|c| c.owner_tag))?;
-        let index = (R_ExternalPtrAddr(x) as usize).checked_sub(1)?;
-        let name = R_ExternalPtrTag(x);
-        if index >= owner.cells.len() || TYPEOF(name) != SEXPTYPE::CHARSXP {
-            return None;
-        }
-        Some((owner, R_ExternalPtrProtected(owner_sexp), index, name))
+fn parts(x: &SEXP) -> Option<(&Owner, SEXP, usize, SEXP)> {
+    let x = *x;
+    if sexp::type_of(x) != SEXPTYPE::EXTPTRSXP {
+        return None;
     }
+    // SAFETY: `x` is a live external pointer (checked above); these only
+    // read its fields.
+    let (owner_sexp, address, name) = unsafe {
+        (
+            R_ExternalPtrProtected(x),
+            R_ExternalPtrAddr(x),
+            R_ExternalPtrTag(x),
+        )
+    };
+    // SAFETY: the owner is the protected value of `x`, so it lives at
+    // least as long as `x`, which the caller holds for the borrow.
+    let owner =
+        unsafe { sexp::external_value::<Owner>(owner_sexp, CONSTANTS.with(|c| c.owner_tag)) }?;
+    let index = (address as usize).checked_sub(1)?;
+    if index >= owner.cells.len() || sexp::type_of(name) != SEXPTYPE::CHARSXP {
+        return None;
+    }
+    // SAFETY: `owner_sexp` is a live external pointer (its value was found
+    // above); this reads its protected value, the controller's name.
+    let controller = unsafe { R_ExternalPtrProtected(owner_sexp) };
+    Some((owner, controller, index, name))
 }
 
 /// The cells and index a handle of this package watches.
 pub fn cell_of(x: SEXP) -> Option<(Arc<Cells>, usize)> {
-    parts(x).map(|(owner, _, index, _)| (owner.cells.clone(), index))
+    parts(&x).map(|(owner, _, index, _)| (owner.cells.clone(), index))
 }
 
 /// The result row of a handle's task, NULL while it is unresolved, or
 /// `None` if `x` is not a task handle of this package.
 pub fn row(x: SEXP) -> Option<SEXP> {
-    let (owner, controller, index, name) = parts(x)?;
+    let (owner, controller, index, name) = parts(&x)?;
     let Some(outcome) = owner.cells.get(index).and_then(|cell| cell.outcome()) else {
         return Some(sexp::nil());
     };
     serial_hooks::use_hooks(owner.hooks.clone());
     let taken = [Taken {
-        name: Arc::from(sexp::charsxp_str(name).unwrap_or("")),
+        name: Arc::from(sexp::charsxp_str(&name).unwrap_or("")),
         outcome,
     }];
     Some(rows(&taken, controller, None, None))
@@ -186,7 +198,7 @@ pub fn row(x: SEXP) -> Option<SEXP> {
 /// The name of a handle's task as a character vector, or `None` if `x` is
 /// not a task handle of this package.
 pub fn name(x: SEXP) -> Option<SEXP> {
-    let (_, _, _, name) = parts(x)?;
+    let (_, _, _, name) = parts(&x)?;
     let out = sexp::strings(1);
     sexp::set_string(out, 0, name);
     Some(out)

@@ -41,12 +41,12 @@ impl Column {
     pub fn from_sexp(x: SEXP) -> Result<Column, String> {
         let n = unsafe { Rf_xlength(x) } as usize;
         Ok(match sexp::type_of(x) {
-            SEXPTYPE::LGLSXP => Column::Logical(unsafe { slice(LOGICAL(x), n) }.to_vec()),
-            SEXPTYPE::INTSXP => Column::Integer(unsafe { slice(INTEGER(x), n) }.to_vec()),
-            SEXPTYPE::REALSXP => Column::Double(unsafe { slice(REAL(x), n) }.to_vec()),
+            SEXPTYPE::LGLSXP => Column::Logical(unsafe { slice(&x, LOGICAL(x), n) }.to_vec()),
+            SEXPTYPE::INTSXP => Column::Integer(unsafe { slice(&x, INTEGER(x), n) }.to_vec()),
+            SEXPTYPE::REALSXP => Column::Double(unsafe { slice(&x, REAL(x), n) }.to_vec()),
             SEXPTYPE::STRSXP => Column::Character(
                 (0..n)
-                    .map(|i| sexp::string_elt(x, i).map(Box::from))
+                    .map(|i| sexp::string_elt(&x, i).map(Box::from))
                     .collect(),
             ),
             SEXPTYPE::VECSXP => {
@@ -91,7 +91,12 @@ impl Column {
     }
 }
 
-unsafe fn slice<'a, T>(data: *const T, n: usize) -> &'a [T] {
+/// The `n` elements of R vector `vector` at `data`, borrowing `vector`.
+///
+/// # Safety
+/// `data` must be the data of `vector`, a live vector of `n` elements of
+/// type `T`.
+unsafe fn slice<T>(_vector: &SEXP, data: *const T, n: usize) -> &[T] {
     if n == 0 {
         &[]
     } else {
@@ -251,7 +256,7 @@ fn names_of(x: SEXP) -> Vec<String> {
     (0..sexp::len(x))
         .map(|i| {
             if sexp::type_of(names) == SEXPTYPE::STRSXP {
-                sexp::string_elt(names, i).unwrap_or("NA").to_string()
+                sexp::string_elt(&names, i).unwrap_or("NA").to_string()
             } else {
                 String::new()
             }
@@ -290,7 +295,7 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     let names = unsafe { crate::r::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
     let position = |name: &str| {
         (sexp::type_of(names) == SEXPTYPE::STRSXP)
-            .then(|| (0..sexp::len(names)).find(|i| sexp::string_elt(names, *i) == Some(name)))
+            .then(|| (0..sexp::len(names)).find(|i| sexp::string_elt(&names, *i) == Some(name)))
             .flatten()
     };
     let data_at = position("data").ok_or("the batch part has no data")?;
@@ -304,7 +309,7 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
             .collect()
     };
     for (j, value) in values[1..].iter().enumerate() {
-        let field = sexp::string_elt(fields, j).unwrap_or("NA");
+        let field = sexp::string_elt(&fields, j).unwrap_or("NA");
         let at = data.iter().position(|(n, _)| n == field);
         match (at, sexp::is_nil(*value)) {
             (Some(at), true) => {
