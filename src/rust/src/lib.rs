@@ -19,6 +19,8 @@
 //!   handles and promises on them, the tasks of a `walk()`, result rows and
 //!   values read while they arrive.
 
+#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+
 mod api;
 mod r;
 mod serial;

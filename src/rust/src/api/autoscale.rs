@@ -38,6 +38,7 @@ pub extern "C" fn wrap__native_backlog_watch(
         if sexp::type_of(loop_id) != SEXPTYPE::INTSXP || sexp::len(loop_id) != 1 {
             return error_record("loop_id must be the id of a later loop");
         }
+        // SAFETY: `loop_id` is an integer vector of length one (checked above).
         let loop_id = unsafe { *INTEGER(loop_id) };
         let Some(scheduler) = later_loop::scheduler() else {
             return error_record("the later package's C interface is not available");
@@ -46,6 +47,7 @@ pub extern "C" fn wrap__native_backlog_watch(
         d.on_backlog_change(Box::new(move || {
             scheduler.schedule(autoscale_wake, id, loop_id)
         }));
+        // SAFETY: R's shared TRUE: nothing is allocated.
         unsafe { Rf_ScalarLogical(1) }
     })
 }

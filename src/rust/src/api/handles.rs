@@ -77,6 +77,7 @@ pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
             return error_record("the later package's C interface is not available");
         };
         let watching = promises::watch(&cells, index, id, scheduler);
+        // SAFETY: R's shared TRUE or FALSE: nothing is allocated.
         unsafe { Rf_ScalarLogical(c_int::from(watching)) }
     })
 }

@@ -34,6 +34,7 @@ fn native_metrics_start(path: &str, seconds: f64, version: &str, name: &str) -> 
     };
     let started = Sink::from_path(path).and_then(|sink| Metrics::start(sink, interval, label));
     match started {
+        // SAFETY: the pointer was just made; extendr protects it from here on.
         Ok(m) => unsafe {
             Robj::from_sexp(sexp::external(MetricsHandle(m), TAG.with(|t| *t), true))
         },

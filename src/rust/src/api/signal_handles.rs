@@ -20,6 +20,7 @@ thread_local! {
 /// Wraps a signal as an R external pointer of class `crew_signal`.
 pub fn signal_robj(signal: Arc<Signal>) -> Robj {
     let x = sexp::external(SignalHandle(signal), TAG.with(|t| *t), false);
+    // SAFETY: `x` was just made; extendr protects it from here on.
     let robj = unsafe { Robj::from_sexp(x) };
     sexp::set_class(x, CLASS.with(|c| *c));
     robj

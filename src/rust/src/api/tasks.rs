@@ -207,9 +207,11 @@ fn walk_items(columns: SEXP, names: SEXP, prefix: SEXP, seeds: SEXP) -> Result<W
     if sexp::type_of(columns) != SEXPTYPE::VECSXP || sexp::len(columns) == 0 {
         return Err("columns must be a nonempty list".into());
     }
+    // SAFETY: `columns` is a nonempty list (checked above).
     let n = sexp::len(unsafe { VECTOR_ELT(columns, 0) });
     let mut out = Vec::with_capacity(sexp::len(columns));
     for j in 0..sexp::len(columns) {
+        // SAFETY: `j` is below the length of the list `columns`.
         let column = unsafe { VECTOR_ELT(columns, j as isize) };
         if sexp::len(column) != n {
             return Err("all elements of iterate must have the same length".into());
@@ -232,6 +234,7 @@ fn walk_items(columns: SEXP, names: SEXP, prefix: SEXP, seeds: SEXP) -> Result<W
     };
     let seeds = match sexp::type_of(seeds) {
         SEXPTYPE::INTSXP if sexp::len(seeds) == n => {
+            // SAFETY: `seeds` is an integer vector of length `n` and `i < n`.
             Some((0..n).map(|i| unsafe { *INTEGER(seeds).add(i) }).collect())
         }
         SEXPTYPE::NILSXP => None,
@@ -291,10 +294,16 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
             Err(record) => return record,
         };
         let tally = *d.tally();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         let count = |x: u64| unsafe { Rf_ScalarInteger(x.min(i32::MAX as u64) as i32) };
         let mut protect = Protect::new();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 6) });
         let values = [
+            // SAFETY: allocates on R's main thread; the result is protected or
+            // returned before anything else allocates.
             protect.keep(unsafe { crate::r::ffi::Rf_ScalarReal(tally.seconds) }),
             protect.keep(count(tally.success)),
             protect.keep(count(tally.error)),
@@ -303,6 +312,7 @@ pub extern "C" fn wrap__native_summary(dispatcher_handle: SEXP) -> SEXP {
             protect.keep(count(tally.warning)),
         ];
         for (i, value) in values.into_iter().enumerate() {
+            // SAFETY: `out` is a protected list of 6 elements and `i < 6`.
             unsafe { SET_VECTOR_ELT(out, i as isize, value) };
         }
         sexp::set_names(out, SUMMARY_NAMES.with(|n| *n));
@@ -321,6 +331,8 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
         };
         let names = d.names();
         let mut protect = Protect::new();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, names.len() as isize) });
         let mut kept = Vec::with_capacity(names.len());
         // Tasks of one walk share their cells, and so one owner.
@@ -343,10 +355,14 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
                 }
             };
             let handle = task_handles::handle(owner, index, sexp::charsxp(name));
+            // SAFETY: `out` is a protected list as long as `names`, and fewer
+            // handles than names are kept.
             unsafe { SET_VECTOR_ELT(out, kept.len() as isize, handle) };
             kept.push(name.clone());
         }
         let out = if kept.len() < names.len() {
+            // SAFETY: `out` is protected and `kept` is not longer than it; the
+            // shorter copy is protected at once.
             protect.keep(unsafe { crate::r::ffi::Rf_xlengthgets(out, kept.len() as isize) })
         } else {
             out
@@ -360,6 +376,8 @@ pub extern "C" fn wrap__native_task_handles(dispatcher_handle: SEXP) -> SEXP {
 #[no_mangle]
 pub extern "C" fn wrap__native_size(dispatcher_handle: SEXP) -> SEXP {
     with_guard(|| match dispatcher(&dispatcher_handle) {
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         Ok(d) => unsafe { Rf_ScalarInteger(d.size().min(i32::MAX as usize) as i32) },
         Err(record) => record,
     })
@@ -378,9 +396,14 @@ pub extern "C" fn wrap__native_holds(dispatcher_handle: SEXP, names: SEXP) -> SE
         } else {
             0
         };
-        let out = unsafe { Rf_allocVector(SEXPTYPE::LGLSXP, n as isize) };
+        // Protected: reading a name that is not UTF-8 makes R allocate.
+        let mut protect = Protect::new();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
+        let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::LGLSXP, n as isize) });
         for i in 0..n {
             let held = sexp::string_elt(&names, i).is_some_and(|name| d.holds(name));
+            // SAFETY: `out` is a logical vector of length `n` and `i < n`.
             unsafe { *LOGICAL(out).add(i) = held as i32 };
         }
         out
@@ -408,7 +431,9 @@ pub extern "C" fn wrap__native_wait(
         let waited =
             crate::r::convert::wait_sliced(total, |slice| wait_reading(d, early, any, slice));
         match waited {
+            // SAFETY: R's shared TRUE: nothing is allocated.
             Waited::Done(()) => unsafe { Rf_ScalarLogical(1) },
+            // SAFETY: R's shared TRUE or FALSE: nothing is allocated.
             Waited::TimedOut => unsafe { Rf_ScalarLogical(d.wait_for(any, Duration::ZERO) as i32) },
             Waited::Interrupted => interrupt_record(),
         }
@@ -431,6 +456,8 @@ pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all:
             Vec::new()
         };
         let all = is_flag(all) && flag(all);
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         unsafe { Rf_ScalarInteger(d.cancel(&names, all).min(i32::MAX as usize) as i32) }
     })
 }

@@ -28,6 +28,8 @@ fn native_monotonic_seconds() -> f64 {
 /// `serialize(x, NULL, xdr = FALSE)`).
 #[extendr]
 fn native_serialize(x: Robj) -> Robj {
+    // SAFETY: `x` is an argument of this call, alive while it runs, and only
+    // read.
     match crate::serial::serialize_natively(unsafe { x.get() }) {
         Some(bytes) => Robj::from(Raw::from_bytes(&bytes)),
         None => Robj::from(()),
@@ -40,6 +42,8 @@ fn native_serialize(x: Robj) -> Robj {
 fn native_unserialize(bytes: Raw) -> Robj {
     match crate::serial::read::read(bytes.as_slice()) {
         Some(x) => {
+            // SAFETY: `x` was just read and is unprotected; extendr protects it
+            // from here on.
             let x = unsafe { Robj::from_sexp(x) };
             Robj::from(List::from_values([x]))
         }

@@ -110,6 +110,8 @@ fn native_worker_start(
     match WorkerClient::start(config) {
         Ok(client) => {
             let tag = WORKER_TAG.with(|t| *t);
+            // SAFETY: the pointer was just made; extendr protects it from here
+            // on.
             unsafe { Robj::from_sexp(sexp::external(WorkerHandle(client), tag, true)) }
         }
         Err(error) => error_record(error),
@@ -149,8 +151,12 @@ fn worker_tls(
 
 fn named_list(names: SEXP, values: &[SEXP]) -> SEXP {
     let mut protect = Protect::new();
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, values.len() as isize) });
     for (i, value) in values.iter().enumerate() {
+        // SAFETY: `out` is a protected list as long as `values`, whose elements
+        // the caller protects.
         unsafe { SET_VECTOR_ELT(out, i as isize, *value) };
     }
     sexp::set_names(out, names);
@@ -212,6 +218,8 @@ fn event_list(event: Event) -> SEXP {
             payload.discard();
             let values = [
                 protect.keep(sexp::string("task")),
+                // SAFETY: allocates on R's main thread; the result is protected
+                // or returned before anything else allocates.
                 protect.keep(unsafe { Rf_ScalarReal(id as f64) }),
                 protect.keep(sexp::string(&name)),
                 task,
@@ -222,8 +230,12 @@ fn event_list(event: Event) -> SEXP {
             if let Err(error) = set_session_hooks(&setup) {
                 return records::error_record(&error);
             }
+            // SAFETY: allocates on R's main thread; the result is protected or
+            // returned before anything else allocates.
             let seed = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::INTSXP, 7) });
             for (i, x) in stream.iter().enumerate() {
+                // SAFETY: `seed` is an integer vector of 7 elements, as many as
+                // `stream` has.
                 unsafe { *INTEGER(seed).add(i) = *x };
             }
             let values = [protect.keep(sexp::string("ready")), seed];
@@ -232,6 +244,8 @@ fn event_list(event: Event) -> SEXP {
         Event::Exit(reason) => {
             let values = [
                 protect.keep(sexp::string("exit")),
+                // SAFETY: allocates on R's main thread; the result is protected
+                // or returned before anything else allocates.
                 protect.keep(unsafe { Rf_ScalarInteger(reason.code()) }),
                 protect.keep(sexp::string(reason.describe())),
             ];
@@ -253,6 +267,8 @@ pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP
             return records::error_record("worker must be a worker session of this package");
         };
         let wait = if sexp::type_of(seconds) == SEXPTYPE::REALSXP && sexp::len(seconds) == 1 {
+            // SAFETY: `seconds` is a double vector of length one (checked
+            // above).
             duration(unsafe { *REAL(seconds) })
         } else {
             None
@@ -283,8 +299,12 @@ fn text_field<T: for<'a> From<&'a str>>(x: SEXP) -> Option<T> {
 
 fn int_field(x: SEXP) -> Option<i32> {
     let value = match sexp::type_of(x) {
+        // SAFETY: `x` is an integer or logical vector with an element (checked
+        // by the guard).
         SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP if sexp::len(x) >= 1 => unsafe { *INTEGER(x) },
         SEXPTYPE::REALSXP if sexp::len(x) >= 1 => {
+            // SAFETY: `x` is a double vector with an element (checked by the
+            // guard).
             let v = unsafe { *REAL(x) };
             if v.is_nan() {
                 return None;
@@ -298,6 +318,8 @@ fn int_field(x: SEXP) -> Option<i32> {
 
 fn real_field(x: SEXP) -> Option<f64> {
     match sexp::type_of(x) {
+        // SAFETY: `x` is a double vector with an element (checked by the
+        // guard).
         SEXPTYPE::REALSXP if sexp::len(x) >= 1 => Some(unsafe { *REAL(x) }).filter(|v| !v.is_nan()),
         SEXPTYPE::INTSXP if sexp::len(x) >= 1 => int_field(x).map(f64::from),
         _ => None,
@@ -343,6 +365,8 @@ pub extern "C" fn wrap__native_worker_send(
         let (mut error, mut trace, mut warnings) = (None, None, None);
         let (mut seed, mut algorithm) = (Seed::Missing, None);
         if sexp::type_of(record) == SEXPTYPE::VECSXP {
+            // SAFETY: `record` is a list argument of this call; reading its
+            // names allocates nothing.
             let names = unsafe { Rf_getAttrib(record, sexp::names_symbol()) };
             let n = if sexp::type_of(names) == SEXPTYPE::STRSXP {
                 sexp::len(names).min(sexp::len(record))
@@ -350,6 +374,8 @@ pub extern "C" fn wrap__native_worker_send(
                 0
             };
             for i in 0..n {
+                // SAFETY: `i` is below the length of `record` (`n` is at most
+                // that).
                 let field = unsafe { VECTOR_ELT(record, i as isize) };
                 match sexp::string_elt(&names, i) {
                     Some("status") => {
@@ -389,11 +415,13 @@ pub extern "C" fn wrap__native_worker_send(
                 meta.status = "error".into();
                 meta.code = -1;
                 meta.set_error(format!("the task's value could not be sent: {error}").into());
+                // SAFETY: R's shared logical NA: nothing is allocated.
                 let payload = serial::serialize_sexp(unsafe { Rf_ScalarLogical(sexp::na_int()) })
                     .unwrap_or_default();
                 client.send_result(id as u64, meta, payload)
             }
         };
+        // SAFETY: R's shared TRUE or FALSE: nothing is allocated.
         unsafe { Rf_ScalarLogical(sent as i32) }
     })
 }

@@ -6,6 +6,10 @@ use std::time::{Duration, Instant};
 
 use crate::r::ffi::{R_CheckUserInterrupt, R_ToplevelExec};
 
+/// Raises R's interrupt if one is pending.
+///
+/// # Safety
+/// Called through R_ToplevelExec only, which catches the long jump.
 unsafe extern "C" fn check_interrupt(_: *mut c_void) {
     R_CheckUserInterrupt();
 }
@@ -13,6 +17,8 @@ unsafe extern "C" fn check_interrupt(_: *mut c_void) {
 /// Whether the user pressed Ctrl-C. R_CheckUserInterrupt would long-jump
 /// over Rust frames; R_ToplevelExec catches the jump and reports it.
 fn user_interrupt_pending() -> bool {
+    // SAFETY: R_ToplevelExec catches the long jump of an interrupt; the
+    // callback it skips owns nothing to drop.
     unsafe { R_ToplevelExec(Some(check_interrupt), std::ptr::null_mut()) == 0 }
 }
 
@@ -41,11 +47,13 @@ pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
 /// An error record; `R/native.R` raises it as a `crew_error` (the record
 /// of `r/records.rs`, for extendr functions).
 pub fn error_record(message: impl std::fmt::Display) -> Robj {
+    // SAFETY: the record was just made; extendr protects it from here on.
     unsafe { Robj::from_sexp(crate::r::records::error_record(&message.to_string())) }
 }
 
 /// An interrupt record; `R/native.R` turns it into an R interrupt.
 pub fn interrupt_record() -> Robj {
+    // SAFETY: the record was just made; extendr protects it from here on.
     unsafe { Robj::from_sexp(crate::r::records::interrupt_record()) }
 }
 

@@ -19,7 +19,11 @@ thread_local! {
 
 fn record(message: &str, class: SEXP) -> SEXP {
     let mut protect = Protect::new();
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 1) });
+    // SAFETY: `out` is a protected list of one element; the message is set
+    // before anything else allocates.
     unsafe { SET_VECTOR_ELT(out, 0, sexp::string(message)) };
     sexp::set_names(out, MESSAGE.with(|m| *m));
     sexp::set_class(out, class);

@@ -34,6 +34,8 @@ impl Protect {
     /// Protects `x` and returns it.
     pub fn keep(&mut self, x: SEXP) -> SEXP {
         self.0 += 1;
+        // SAFETY: R's main thread; the count kept here unprotects exactly what
+        // was protected.
         unsafe { Rf_protect(x) }
     }
 }
@@ -41,12 +43,15 @@ impl Protect {
 impl Drop for Protect {
     fn drop(&mut self) {
         if self.0 > 0 {
+            // SAFETY: unprotects the objects this guard protected, which are
+            // the last ones on the stack as guards drop in reverse order.
             unsafe { Rf_unprotect(self.0) };
         }
     }
 }
 
 pub fn nil() -> SEXP {
+    // SAFETY: reads R's NULL, set when R starts.
     unsafe { R_NilValue }
 }
 
@@ -55,35 +60,43 @@ pub fn is_nil(x: SEXP) -> bool {
 }
 
 pub fn type_of(x: SEXP) -> SEXPTYPE {
+    // SAFETY: `x` is a live R object (the rule of this module).
     unsafe { TYPEOF(x) }
 }
 
 pub fn len(x: SEXP) -> usize {
+    // SAFETY: `x` is a live vector (the rule of this module).
     unsafe { Rf_xlength(x) as usize }
 }
 
 pub fn na_int() -> i32 {
+    // SAFETY: reads R's integer NA, set when R starts.
     unsafe { R_NaInt }
 }
 
 pub fn na_real() -> f64 {
+    // SAFETY: reads R's double NA, set when R starts.
     unsafe { R_NaReal }
 }
 
 /// An interned symbol.
 pub fn symbol(name: &CStr) -> SEXP {
+    // SAFETY: `name` is NUL-terminated; symbols are never collected.
     unsafe { Rf_install(name.as_ptr()) }
 }
 
 pub fn names_symbol() -> SEXP {
+    // SAFETY: reads R's `names` symbol, set when R starts.
     unsafe { R_NamesSymbol }
 }
 
 pub fn class_symbol() -> SEXP {
+    // SAFETY: reads R's `class` symbol, set when R starts.
     unsafe { R_ClassSymbol }
 }
 
 pub fn row_names_symbol() -> SEXP {
+    // SAFETY: reads R's `row.names` symbol, set when R starts.
     unsafe { R_RowNamesSymbol }
 }
 
@@ -93,6 +106,8 @@ pub fn charsxp(text: &str) -> SEXP {
     if text.as_bytes().contains(&0) {
         return charsxp(&text.replace('\0', "\\0"));
     }
+    // SAFETY: the pointer and length describe `text`, which holds no NUL
+    // (handled above) and is valid UTF-8.
     unsafe {
         Rf_mkCharLenCE(
             text.as_ptr() as *const c_char,
@@ -106,24 +121,32 @@ pub fn charsxp(text: &str) -> SEXP {
 pub fn charsxp_or_na(text: Option<&str>) -> SEXP {
     match text {
         Some(text) => charsxp(text),
+        // SAFETY: reads R's NA string, set when R starts.
         None => unsafe { R_NaString },
     }
 }
 
 /// A new character vector, to be filled with [`set_string`].
 pub fn strings(n: usize) -> SEXP {
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     unsafe { Rf_allocVector(SEXPTYPE::STRSXP, n as isize) }
 }
 
 pub fn set_string(x: SEXP, i: usize, value: SEXP) {
+    // SAFETY: `x` is a live character vector, `i` is below its length and
+    // `value` a CHARSXP (the callers' contract).
     unsafe { SET_STRING_ELT(x, i as isize, value) }
 }
 
 /// A character vector holding one string.
 pub fn string(text: &str) -> SEXP {
     let out = strings(1);
+    // SAFETY: `out` is protected while its element is made, and unprotected
+    // just before it is returned.
     unsafe { Rf_protect(out) };
     set_string(out, 0, charsxp(text));
+    // SAFETY: undoes the protection just above.
     unsafe { Rf_unprotect(1) };
     out
 }
@@ -132,6 +155,8 @@ pub fn string(text: &str) -> SEXP {
 /// session (for names and classes built once).
 pub fn preserved_strings(values: &[&str]) -> SEXP {
     let x = strings(values.len());
+    // SAFETY: R_PreserveObject keeps `x` for the session; it protects its
+    // argument while it allocates.
     unsafe { R_PreserveObject(x) };
     for (i, value) in values.iter().enumerate() {
         set_string(x, i, charsxp(value));
@@ -181,11 +206,15 @@ pub fn scalar_string(x: &SEXP) -> Option<&str> {
 
 /// Sets the names attribute.
 pub fn set_names(x: SEXP, names: SEXP) {
+    // SAFETY: `x` and `names` are live; Rf_setAttrib protects its arguments
+    // while it allocates.
     unsafe { Rf_setAttrib(x, names_symbol(), names) };
 }
 
 /// Sets the class attribute.
 pub fn set_class(x: SEXP, class: SEXP) {
+    // SAFETY: `x` and `class` are live; Rf_setAttrib protects its arguments
+    // while it allocates.
     unsafe { Rf_setAttrib(x, class_symbol(), class) };
 }
 
@@ -198,6 +227,12 @@ struct Tagged<T> {
     value: T,
 }
 
+/// Drops the value behind a pointer made by [`external`] with this `T`.
+///
+/// # Safety
+/// Registered by [`external`] only, as the finalizer of a pointer to a
+/// `Tagged<T>`; R runs it once (clearing the pointer first makes a second
+/// run, or a later [`external_ref`], see nothing).
 unsafe extern "C" fn finalize<T>(x: SEXP) {
     let address = R_ExternalPtrAddr(x) as *mut Tagged<T>;
     if !address.is_null() {
@@ -214,6 +249,8 @@ pub fn external<T>(value: T, tag: SEXP, at_exit: bool) -> SEXP {
         magic: MAGIC,
         value,
     }));
+    // SAFETY: the pointer is protected while its finalizer is registered; the
+    // finalizer frees the box made above, once.
     unsafe {
         let x = Rf_protect(R_MakeExternalPtr(boxed as *mut c_void, tag, nil()));
         let when = if at_exit {

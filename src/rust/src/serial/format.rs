@@ -24,6 +24,7 @@ pub const HAS_TAG_BIT: i32 = 1 << 10;
 
 /// R's special objects with the codes that stand for them.
 fn specials() -> [(SEXP, i32); 7] {
+    // SAFETY: reads R's special objects, set when R starts.
     unsafe {
         [
             (R_NilValue, NILVALUE_SXP),

@@ -40,6 +40,8 @@ pub struct Hooks {
 impl Drop for Hooks {
     fn drop(&mut self) {
         // Hooks live on R's thread only (they are never sent elsewhere).
+        // SAFETY: `config` was preserved when these hooks were made, and hooks
+        // live on R's thread only (they are not Send).
         unsafe { R_ReleaseObject(self.config) };
     }
 }
@@ -56,6 +58,7 @@ impl Hooks {
         if sexp::type_of(config) != SEXPTYPE::VECSXP || sexp::len(config) != 3 {
             return Err(format!("serialization must be NULL or {expected}."));
         }
+        // SAFETY: `config` is a list of three elements (checked above).
         let (class, sfunc, ufunc) = unsafe {
             (
                 VECTOR_ELT(config, 0),
@@ -77,6 +80,8 @@ impl Hooks {
         for (functions, what) in [(sfunc, "serialize"), (ufunc, "unserialize")] {
             let all_functions = sexp::type_of(functions) == SEXPTYPE::VECSXP
                 && sexp::len(functions) == n
+                // SAFETY: `functions` is a list of `n` elements (checked first)
+                // and `i < n`.
                 && (0..n).all(|i| is_function(unsafe { VECTOR_ELT(functions, i as isize) }));
             if !all_functions {
                 return Err(format!(
@@ -84,11 +89,14 @@ impl Hooks {
                 ));
             }
         }
+        // SAFETY: keeps `config` until these hooks drop and release it.
         unsafe { R_PreserveObject(config) };
         Ok(Some(Rc::new(Hooks { config, classes })))
     }
 
     fn function(&self, which: isize, class: usize) -> SEXP {
+        // SAFETY: `config` was checked to hold two lists of one function per
+        // class, and `class` indexes `classes`.
         unsafe { VECTOR_ELT(VECTOR_ELT(self.config, which), class as isize) }
     }
 
@@ -120,10 +128,16 @@ pub fn in_force() -> Option<Rc<Hooks>> {
 /// `f(x)` evaluated in the global environment, or R's error message.
 fn call(f: SEXP, x: SEXP) -> Result<SEXP, String> {
     let mut protect = Protect::new();
+    // SAFETY: `f` belongs to the preserved configuration and the caller keeps
+    // `x` alive.
     let expression = protect.keep(unsafe { Rf_lang2(f, x) });
     let mut failed: c_int = 0;
+    // SAFETY: `expression` is protected; R_tryEvalSilent catches any error
+    // instead of jumping over these frames.
     let value = unsafe { R_tryEvalSilent(expression, R_GlobalEnv, &mut failed) };
     if failed != 0 {
+        // SAFETY: R's error buffer is a NUL-terminated static string, copied at
+        // once.
         let message = unsafe { std::ffi::CStr::from_ptr(R_curErrorBuf()) };
         return Err(message.to_string_lossy().trim().to_string());
     }
@@ -169,11 +183,17 @@ impl Written {
 /// An external pointer to `state` for R's hook data, valid while `state`
 /// lives.
 pub fn hook_data<T>(state: &mut T) -> SEXP {
+    // SAFETY: a pointer without finalizer to `state`, which the caller keeps
+    // alive while R's stream uses it.
     unsafe { R_MakeExternalPtr(state as *mut T as *mut c_void, R_NilValue, R_NilValue) }
 }
 
 /// R's output hook: an object of a registered class becomes its name in
 /// the stream, and its raw vector is kept for the front of the payload.
+///
+/// # Safety
+/// Called by R's serializer only, with `data` made by [`hook_data`] from
+/// the [`Written`] of the running serialization.
 pub unsafe extern "C" fn write_hook(x: SEXP, data: SEXP) -> SEXP {
     let written = &mut *(R_ExternalPtrAddr(data) as *mut Written);
     if written.error.is_some() {
@@ -273,7 +293,10 @@ impl Read {
             );
         }
         let mut protect = Protect::new();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         let raw = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::RAWSXP, bytes.len() as isize) });
+        // SAFETY: `raw` is a protected raw vector of `bytes.len()` bytes.
         unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), RAW(raw), bytes.len()) };
         call(hooks.function(2, class), raw).map_err(|message| {
             format!(
@@ -285,6 +308,10 @@ impl Read {
 }
 
 /// R's input hook: the object a name in the stream stands for.
+///
+/// # Safety
+/// Called by R's reader only, with `data` made by [`hook_data`] from the
+/// [`Read`] of the running unserialization.
 pub unsafe extern "C" fn read_hook(name: SEXP, data: SEXP) -> SEXP {
     let read = &mut *(R_ExternalPtrAddr(data) as *mut Read);
     if read.error.is_some() {

@@ -24,11 +24,20 @@ use crew_core::worker::{Cursor, Incoming};
 use hooks as serial_hooks;
 use std::ffi::{c_int, c_void};
 
+/// R's serializer writes one byte.
+///
+/// # Safety
+/// Called by R's serializer only, on a stream whose data is the `Vec<u8>`
+/// of a running [`serialize_with_r`].
 unsafe extern "C" fn out_char(stream: R_outpstream_t, c: c_int) {
     let buffer = &mut *((*stream).data as *mut Vec<u8>);
     buffer.push(c as u8);
 }
 
+/// R's serializer writes `n` bytes.
+///
+/// # Safety
+/// As [`out_char`], with `bytes` pointing at `n` readable bytes.
 unsafe extern "C" fn out_bytes(stream: R_outpstream_t, bytes: *mut c_void, n: c_int) {
     let buffer = &mut *((*stream).data as *mut Vec<u8>);
     buffer.extend_from_slice(std::slice::from_raw_parts(bytes as *const u8, n as usize));
@@ -39,6 +48,12 @@ struct Source<'a> {
     bytes: &'a mut dyn Bytes,
 }
 
+/// R's reader takes one byte; at the end of the data it raises an R error,
+/// whose long jump skips only this frame, which owns nothing to drop.
+///
+/// # Safety
+/// Called by R's reader only, on a stream whose data is the [`Source`] of
+/// a running [`unserialize_with_r`], inside its R_ToplevelExec.
 unsafe extern "C" fn in_char(stream: R_inpstream_t) -> c_int {
     let source = &mut *((*stream).data as *mut Source);
     match source.bytes.take(1) {
@@ -47,6 +62,11 @@ unsafe extern "C" fn in_char(stream: R_inpstream_t) -> c_int {
     }
 }
 
+/// R's reader takes `n` bytes into `buffer`, or raises an R error as
+/// [`in_char`] does.
+///
+/// # Safety
+/// As [`in_char`], with `buffer` pointing at `n` writable bytes.
 unsafe extern "C" fn in_bytes(stream: R_inpstream_t, buffer: *mut c_void, n: c_int) {
     let source = &mut *((*stream).data as *mut Source);
     let out = std::slice::from_raw_parts_mut(buffer as *mut u8, n.max(0) as usize);
@@ -61,6 +81,12 @@ struct Serialize {
     hooks: Option<*mut serial_hooks::Written>,
 }
 
+/// Runs R's serializer for a [`Serialize`] job.
+///
+/// # Safety
+/// Called through R_ToplevelExec on R's main thread, with `data` pointing
+/// at a live `Serialize` whose output buffer and hook state outlive the
+/// call, and whose object the caller keeps alive.
 unsafe extern "C" fn run_serialize(data: *mut c_void) {
     let job = &mut *(data as *mut Serialize);
     let mut stream: R_outpstream_st = std::mem::zeroed();
@@ -93,6 +119,12 @@ struct Unserialize<'a> {
     result: SEXP,
 }
 
+/// Runs R's reader for an [`Unserialize`] job; the result is preserved
+/// until the caller takes it.
+///
+/// # Safety
+/// Called through R_ToplevelExec on R's main thread, with `data` pointing
+/// at a live `Unserialize` whose source and hook state outlive the call.
 unsafe extern "C" fn run_unserialize(data: *mut c_void) {
     let job = &mut *(data as *mut Unserialize);
     let mut stream: R_inpstream_st = std::mem::zeroed();
@@ -182,6 +214,7 @@ thread_local! {
     /// The header R's serializer writes in this session (format, version,
     /// R version, native encoding), taken from serializing NULL once.
     static HEADER: std::rc::Rc<Option<Vec<u8>>> = std::rc::Rc::new(
+        // SAFETY: reads R's NULL, set when R starts.
         serialize_with_r(unsafe { R_NilValue })
             .ok()
             .filter(|bytes| bytes.len() > 4)
@@ -202,6 +235,8 @@ pub fn serialize_with_r(object: SEXP) -> std::result::Result<Vec<u8>, String> {
         output: &mut output,
         hooks: written.as_mut().map(|w| w as *mut serial_hooks::Written),
     };
+    // SAFETY: `job` outlives the call; R_ToplevelExec catches R's errors, and
+    // the callbacks it may jump over own nothing to drop.
     let ok = unsafe {
         R_ToplevelExec(
             Some(run_serialize),
@@ -266,8 +301,11 @@ fn unserialize_with_r(
     let mut job = Unserialize {
         source: Source { bytes },
         hooks: hooks.map(|h| h as *mut serial_hooks::Read),
+        // SAFETY: reads R's NULL, set when R starts.
         result: unsafe { R_NilValue },
     };
+    // SAFETY: `job` outlives the call; R_ToplevelExec catches R's errors, and
+    // the callbacks it may jump over own nothing to drop.
     let ok = unsafe {
         R_ToplevelExec(
             Some(run_unserialize),
@@ -277,6 +315,8 @@ fn unserialize_with_r(
     if ok == 0 {
         return Err("the serialized data could not be read".into());
     }
+    // SAFETY: `run_unserialize` preserved the result; the caller protects it
+    // before allocating again.
     unsafe { R_ReleaseObject(job.result) };
     Ok(job.result)
 }
@@ -313,12 +353,15 @@ mod scalar {
         let at = item_offset(bytes)?;
         let flags = int_at(bytes, at)?;
         if flags == NILVALUE {
+            // SAFETY: reads R's NULL, set when R starts.
             return (bytes.len() == at + 4).then_some(unsafe { R_NilValue });
         }
         if !matches!(flags, LGLSXP | INTSXP | REALSXP) || int_at(bytes, at + 4)? != 1 {
             return None;
         }
         let data = at + 8;
+        // SAFETY: allocates on R's main thread; the caller protects the result
+        // before allocating again.
         unsafe {
             match flags {
                 REALSXP if bytes.len() == data + 8 => {

@@ -139,6 +139,7 @@ impl<B: Bytes> Reader<B> {
         }
         let n = self.int()?;
         if n == -1 {
+            // SAFETY: reads R's NA string, set when R starts.
             return Ok(unsafe { R_NaString });
         }
         let text = self.take(usize::try_from(n).map_err(|_| GiveUp)?)?;
@@ -155,18 +156,24 @@ impl<B: Bytes> Reader<B> {
         if text.contains(&0) {
             return Err(GiveUp);
         }
+        // SAFETY: `text` holds no NUL (checked above) and its length fits an
+        // int (it came from one).
         Ok(unsafe { Rf_mkCharLenCE(text.as_ptr() as *const _, text.len() as c_int, encoding) })
     }
 
     fn finish(&mut self, x: SEXP, flags: i32, depth: usize) -> Read<SEXP> {
         let mut protect = Protect::new();
         protect.keep(x);
+        // SAFETY: `x` is protected; SETLEVELS and SET_OBJECT only set flag bits
+        // of a new object.
         unsafe {
             SETLEVELS(x, (flags >> 12) & !GROWABLE_MASK);
             SET_OBJECT(x, (flags & IS_OBJECT_BIT != 0) as c_int);
         }
         if flags & HAS_ATTR_BIT != 0 {
             let attributes = self.attributes(depth)?;
+            // SAFETY: `x` is protected and `attributes` is a pairlist or NULL
+            // (checked by `attributes`).
             unsafe { SET_ATTRIB(x, attributes) };
         }
         Ok(x)
@@ -196,8 +203,12 @@ impl<B: Bytes> Reader<B> {
         }
         // Allocated first, so that bytes still arriving are copied straight
         // into the vector; nothing here allocates while it is unprotected.
+        // SAFETY: nothing allocates between here and `finish`, which protects
+        // `x` first.
         let x = unsafe { Rf_allocVector(kind, n as isize) };
         if n > 0 {
+            // SAFETY: `x` is a new vector of `n` elements of `width` bytes,
+            // `bytes` in all.
             let out = unsafe { std::slice::from_raw_parts_mut(DATAPTR(x), bytes) };
             self.bytes.copy_to(out).ok_or(GiveUp)?;
         }
@@ -210,10 +221,14 @@ impl<B: Bytes> Reader<B> {
             return Err(GiveUp);
         }
         let mut protect = Protect::new();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         let x = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::STRSXP, n as isize) });
         for i in 0..n {
             let element_flags = self.int()?;
             let element = self.charsxp(element_flags)?;
+            // SAFETY: `x` is a protected character vector of `n` elements, `i <
+            // n`, and `element` is a CHARSXP.
             unsafe { SET_STRING_ELT(x, i as isize, element) };
         }
         self.finish(x, flags, depth)
@@ -225,9 +240,12 @@ impl<B: Bytes> Reader<B> {
             return Err(GiveUp);
         }
         let mut protect = Protect::new();
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         let x = protect.keep(unsafe { Rf_allocVector(kind, n as isize) });
         for i in 0..n {
             let element = self.item(depth + 1)?;
+            // SAFETY: `x` is a protected list of `n` elements and `i < n`.
             unsafe { SET_VECTOR_ELT(x, i as isize, element) };
         }
         self.finish(x, flags, depth)
@@ -238,9 +256,12 @@ impl<B: Bytes> Reader<B> {
     /// protected head keeps everything read so far.
     fn pairlist(&mut self, mut flags: i32, depth: usize) -> Read<SEXP> {
         let mut protect = Protect::new();
+        // SAFETY: reads R's NULL, set when R starts.
         let mut head = unsafe { R_NilValue };
         let mut tail = head;
         loop {
+            // SAFETY: allocates on R's main thread; the result is protected or
+            // returned before anything else allocates.
             let cell = unsafe {
                 if flags & 0xff == SEXPTYPE::LANGSXP as i32 {
                     Rf_lcons(R_NilValue, R_NilValue)
@@ -251,15 +272,21 @@ impl<B: Bytes> Reader<B> {
             if sexp::is_nil(head) {
                 head = protect.keep(cell);
             } else {
+                // SAFETY: `tail` is the last cell of the protected list and
+                // `cell` a new cell.
                 unsafe { SETCDR(tail, cell) };
             }
             tail = cell;
+            // SAFETY: `cell` is reachable from the protected head; these only
+            // set flag bits.
             unsafe {
                 SETLEVELS(cell, flags >> 12);
                 SET_OBJECT(cell, (flags & IS_OBJECT_BIT != 0) as c_int);
             }
             if flags & HAS_ATTR_BIT != 0 {
                 let attributes = self.attributes(depth)?;
+                // SAFETY: `cell` is reachable from the protected head and
+                // `attributes` is a pairlist or NULL.
                 unsafe { SET_ATTRIB(cell, attributes) };
             }
             if flags & HAS_TAG_BIT != 0 {
@@ -267,9 +294,12 @@ impl<B: Bytes> Reader<B> {
                 if sexp::type_of(tag) != SEXPTYPE::SYMSXP {
                     return Err(GiveUp);
                 }
+                // SAFETY: `cell` is reachable from the protected head and `tag`
+                // is a symbol (checked above).
                 unsafe { SET_TAG(cell, tag) };
             }
             let car = self.item(depth + 1)?;
+            // SAFETY: `cell` is reachable from the protected head.
             unsafe { SETCAR(cell, car) };
             let next = self.int()?;
             let next_kind = next & 0xff;
@@ -311,9 +341,12 @@ impl<B: Bytes> Reader<B> {
                 let name_flags = self.int()?;
                 let name = self.charsxp(name_flags)?;
                 // R refuses NA and empty names with an error.
+                // SAFETY: reads R's NA string, set when R starts.
                 if name == unsafe { R_NaString } || sexp::len(name) == 0 {
                     return Err(GiveUp);
                 }
+                // SAFETY: `name` is a CHARSXP without NUL (checked when read),
+                // so its text is NUL-terminated; symbols are never collected.
                 let symbol = unsafe { Rf_install(R_CHAR(name) as *const _) };
                 self.symbols.push(symbol);
                 Ok(symbol)

@@ -155,21 +155,30 @@ impl<S: Sink> Writer<S> {
     }
 
     fn length(&mut self, x: SEXP) -> Result<usize, Unsupported> {
+        // SAFETY: `x` is a live vector reachable from the object being written,
+        // which the caller holds.
         if unsafe { IS_LONG_VEC(x) } != 0 {
             return Err(Unsupported);
         }
+        // SAFETY: `x` is a live vector, not a long one (checked above).
         let n = unsafe { LENGTH(x) };
         self.int(n);
         Ok(n as usize)
     }
 
     fn flags(&mut self, x: SEXP, kind: SEXPTYPE, has_tag: bool) -> bool {
+        // SAFETY: `x` is live, reachable from the object being written; these
+        // only read its header.
         let has_attr = kind != SEXPTYPE::CHARSXP && !sexp::is_nil(unsafe { ATTRIB(x) });
+        // SAFETY: `x` is live, reachable from the object being written; these
+        // only read its header.
         let mut levels = unsafe { LEVELS(x) };
         if kind == SEXPTYPE::CHARSXP {
             levels &= !CHARSXP_CACHE_BITS;
         }
         let mut flags = kind as i32 | (levels << 12);
+        // SAFETY: `x` is live, reachable from the object being written; these
+        // only read its header.
         if unsafe { OBJECT(x) } != 0 {
             flags |= IS_OBJECT_BIT;
         }
@@ -205,17 +214,21 @@ impl<S: Sink> Writer<S> {
         }
         self.symbols.add(x);
         self.int(SEXPTYPE::SYMSXP as i32);
+        // SAFETY: `x` is a symbol, whose name is a CHARSXP.
         self.item(unsafe { PRINTNAME(x) }, 0)
     }
 
     fn charsxp(&mut self, x: SEXP) {
         self.flags(x, SEXPTYPE::CHARSXP, false);
+        // SAFETY: reads R's NA string, set when R starts.
         if x == unsafe { R_NaString } {
             self.int(-1);
             return;
         }
+        // SAFETY: `x` is a live CHARSXP (not NA, checked above).
         let n = unsafe { LENGTH(x) } as usize;
         self.int(n as i32);
+        // SAFETY: `x` is a CHARSXP of `n` bytes.
         let text = unsafe { std::slice::from_raw_parts(R_CHAR(x), n) };
         self.bytes(text);
     }
@@ -229,22 +242,28 @@ impl<S: Sink> Writer<S> {
                 return Ok(());
             }
             let kind = sexp::type_of(x);
-            if unsafe { ALTREP(x) } != 0 || unsafe { IS_S4_OBJECT(x) } != 0 {
+            // SAFETY: `x` is live, reachable from the object being written;
+            // these only read its header.
+            if unsafe { ALTREP(x) != 0 || IS_S4_OBJECT(x) != 0 } {
                 return Err(Unsupported);
             }
             match kind {
                 SEXPTYPE::SYMSXP => return self.symbol(x),
                 SEXPTYPE::LISTSXP | SEXPTYPE::LANGSXP => {
+                    // SAFETY: `x` is a live pairlist or call cell.
                     let tag = unsafe { TAG(x) };
                     let has_attr = self.flags(x, kind, !sexp::is_nil(tag));
                     if has_attr {
+                        // SAFETY: `x` is a live pairlist or call cell.
                         self.item(unsafe { ATTRIB(x) }, depth + 1)?;
                     }
                     if !sexp::is_nil(tag) {
                         self.item(tag, depth + 1)?;
                     }
+                    // SAFETY: `x` is a live pairlist or call cell.
                     self.item(unsafe { CAR(x) }, depth + 1)?;
                     // The rest of the pairlist, without recursing.
+                    // SAFETY: `x` is a live pairlist or call cell.
                     x = unsafe { CDR(x) };
                     continue;
                 }
@@ -266,10 +285,13 @@ impl<S: Sink> Writer<S> {
                         _ => 4,
                     };
                     if n > 0 {
+                        // SAFETY: `x` is a live vector, not ALTREP (checked
+                        // above), of `n` elements of `width` bytes.
                         let data = unsafe { std::slice::from_raw_parts(DATAPTR(x), n * width) };
                         self.bytes(data);
                     }
                     if has_attr {
+                        // SAFETY: `x` is live; its attributes are a pairlist.
                         self.item(unsafe { ATTRIB(x) }, depth + 1)?;
                     }
                     return Ok(());
@@ -278,9 +300,12 @@ impl<S: Sink> Writer<S> {
                     let has_attr = self.flags(x, kind, false);
                     let n = self.length(x)?;
                     for i in 0..n {
+                        // SAFETY: `x` is a live character vector of `n`
+                        // elements and `i < n`.
                         self.charsxp(unsafe { crate::r::ffi::STRING_ELT(x, i as isize) });
                     }
                     if has_attr {
+                        // SAFETY: `x` is live; its attributes are a pairlist.
                         self.item(unsafe { ATTRIB(x) }, depth + 1)?;
                     }
                     return Ok(());
@@ -290,11 +315,14 @@ impl<S: Sink> Writer<S> {
                     let n = self.length(x)?;
                     for i in 0..n {
                         self.item(
+                            // SAFETY: `x` is a live list of `n` elements and `i
+                            // < n`.
                             unsafe { crate::r::ffi::VECTOR_ELT(x, i as isize) },
                             depth + 1,
                         )?;
                     }
                     if has_attr {
+                        // SAFETY: `x` is live; its attributes are a pairlist.
                         self.item(unsafe { ATTRIB(x) }, depth + 1)?;
                     }
                     return Ok(());

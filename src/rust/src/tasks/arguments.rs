@@ -28,10 +28,12 @@ thread_local! {
 pub fn is_flag(x: SEXP) -> bool {
     sexp::type_of(x) == SEXPTYPE::LGLSXP
         && sexp::len(x) == 1
+        // SAFETY: `x` is a logical vector of length one (checked first).
         && unsafe { *LOGICAL(x) } != sexp::na_int()
 }
 
 pub fn flag(x: SEXP) -> bool {
+    // SAFETY: callers check `is_flag(x)` first: a logical vector of length one.
     unsafe { *LOGICAL(x) == 1 }
 }
 
@@ -45,6 +47,7 @@ fn is_named_list(x: SEXP) -> bool {
     if n == 0 {
         return true;
     }
+    // SAFETY: `x` is a live list; reading its names allocates nothing.
     let names = unsafe { Rf_getAttrib(x, sexp::names_symbol()) };
     if sexp::type_of(names) != SEXPTYPE::STRSXP || sexp::len(names) != n {
         return false;
@@ -62,9 +65,12 @@ fn is_named_list(x: SEXP) -> bool {
 fn is_number(x: SEXP) -> bool {
     match sexp::type_of(x) {
         SEXPTYPE::INTSXP => {
+            // SAFETY: `x` is a live integer vector.
             let factor = unsafe { crate::r::ffi::Rf_isFactor(x) } == crate::r::ffi::Rboolean::TRUE;
+            // SAFETY: `x` is an integer vector of length one (checked first).
             !factor && sexp::len(x) == 1 && unsafe { *INTEGER(x) } != sexp::na_int()
         }
+        // SAFETY: `x` is a double vector of length one (checked first).
         SEXPTYPE::REALSXP => sexp::len(x) == 1 && !unsafe { *REAL(x) }.is_nan(),
         _ => false,
     }
@@ -72,6 +78,7 @@ fn is_number(x: SEXP) -> bool {
 
 fn is_strings_without_na(x: SEXP) -> bool {
     sexp::type_of(x) == SEXPTYPE::STRSXP
+        // SAFETY: `x` is a character vector and `i` is below its length.
         && (0..sexp::len(x)).all(|i| unsafe {
             crate::r::ffi::STRING_ELT(x, i as isize) != crate::r::ffi::R_NaString
         })
@@ -120,8 +127,11 @@ pub fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
 
 pub fn seconds(x: SEXP) -> Option<f64> {
     match sexp::type_of(x) {
+        // SAFETY: `x` is a double vector of length one (checked by the guard).
         SEXPTYPE::REALSXP if sexp::len(x) == 1 => Some(unsafe { *REAL(x) }),
         SEXPTYPE::INTSXP if sexp::len(x) == 1 => {
+            // SAFETY: `x` is an integer vector of length one (checked by the
+            // guard).
             let v = unsafe { *INTEGER(x) };
             (v != sexp::na_int()).then_some(v as f64)
         }
@@ -151,6 +161,7 @@ pub struct TaskArguments {
 
 /// TRUE or FALSE (R's shared constants, nothing allocated).
 fn logical(value: bool) -> SEXP {
+    // SAFETY: R's shared TRUE or FALSE: nothing is allocated.
     unsafe { Rf_ScalarLogical(value as i32) }
 }
 
@@ -159,6 +170,8 @@ fn logical(value: bool) -> SEXP {
 /// task is serialized.
 pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
     let mut protect = Protect::new();
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     let task = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 11) });
     let fields = [
         arguments.command,
@@ -174,6 +187,8 @@ pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
         logical(arguments.resets[3]),
     ];
     for (i, field) in fields.into_iter().enumerate() {
+        // SAFETY: `task` is a protected list of 11 elements and `i < 11`; the
+        // fields are arguments of this call or R's shared constants.
         unsafe { SET_VECTOR_ELT(task, i as isize, field) };
     }
     sexp::set_names(task, TASK_FIELDS.with(|f| *f));

@@ -28,6 +28,8 @@ pub struct DispatcherRef {
 impl Drop for DispatcherRef {
     fn drop(&mut self) {
         // Dropped by the handle's finalizer, on R's thread.
+        // SAFETY: dropped by the handle's finalizer on R's thread; `controller`
+        // was preserved when the handle was made.
         unsafe { crate::r::ffi::R_ReleaseObject(self.controller) };
     }
 }
@@ -68,6 +70,7 @@ pub fn new_handle(
     hooks: Option<Rc<Hooks>>,
 ) -> SEXP {
     let controller = single_string(controller);
+    // SAFETY: kept until the handle drops and releases it.
     unsafe { crate::r::ffi::R_PreserveObject(controller) };
     let handle = DispatcherRef {
         dispatcher,

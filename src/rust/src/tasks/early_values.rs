@@ -24,6 +24,8 @@ impl EarlyValues {
     pub fn read(&self, incoming: Arc<Incoming>) {
         self.forget_orphans();
         if let Ok(value) = serial::unserialize_arriving(&incoming) {
+            // SAFETY: keeps `value` until its row takes it or it is dropped;
+            // released once in each case.
             unsafe { R_PreserveObject(value) };
             self.0.borrow_mut().push((incoming, value));
         }
@@ -35,6 +37,8 @@ impl EarlyValues {
         let mut values = self.0.borrow_mut();
         let position = values.iter().position(|(i, _)| Arc::ptr_eq(i, incoming))?;
         let (_, value) = values.swap_remove(position);
+        // SAFETY: `value` was preserved by `read` and leaves the list here, so
+        // it is released once.
         unsafe { R_ReleaseObject(value) };
         Some(value)
     }
@@ -43,6 +47,8 @@ impl EarlyValues {
         self.0.borrow_mut().retain(|(incoming, value)| {
             let orphan = Arc::strong_count(incoming) == 1;
             if orphan {
+                // SAFETY: `value` was preserved by `read` and leaves the list
+                // here, so it is released once.
                 unsafe { R_ReleaseObject(*value) };
             }
             !orphan
@@ -54,6 +60,8 @@ impl Drop for EarlyValues {
     fn drop(&mut self) {
         // Dropped with the dispatcher handle, on R's thread.
         for (_, value) in self.0.get_mut().drain(..) {
+            // SAFETY: dropped with the dispatcher handle on R's thread; each
+            // value was preserved by `read`.
             unsafe { R_ReleaseObject(value) };
         }
     }

@@ -51,6 +51,8 @@ pub fn owner(cells: Arc<Cells>, controller: SEXP, hooks: Option<Rc<Hooks>>) -> S
     let tag = CONSTANTS.with(|c| c.owner_tag);
     let mut protect = Protect::new();
     let x = protect.keep(sexp::external(Owner { cells, hooks }, tag, false));
+    // SAFETY: `x` is a protected external pointer; its protected value keeps
+    // `controller` alive.
     unsafe { crate::r::ffi::R_SetExternalPtrProtected(x, controller) };
     x
 }
@@ -58,6 +60,8 @@ pub fn owner(cells: Arc<Cells>, controller: SEXP, hooks: Option<Rc<Hooks>>) -> S
 /// The handle on cell `index` of `owner`, for the task named `name` (a
 /// CHARSXP).
 pub fn handle(owner: SEXP, index: usize, name: SEXP) -> SEXP {
+    // SAFETY: the caller keeps `owner` and `name` alive; the new pointer is
+    // protected while its class is set.
     unsafe {
         let mut protect = Protect::new();
         let x = protect.keep(R_MakeExternalPtr((index + 1) as *mut c_void, name, owner));
@@ -104,6 +108,8 @@ impl CellArena {
         let cells = Cells::new(CHUNK);
         let mut protect = Protect::new();
         let owner = protect.keep(owner(cells.clone(), controller, hooks.clone()));
+        // SAFETY: `owner` is protected and `holder` is the live dispatcher
+        // handle; the weak reference is stored at once.
         unsafe {
             let weak = R_MakeWeakRef(owner, sexp::nil(), sexp::nil(), 0);
             crate::r::ffi::R_SetExternalPtrProtected(holder, weak);
@@ -116,6 +122,8 @@ impl CellArena {
 /// The owner of the current chunk, if the garbage collector has not freed
 /// it: the key of the weak reference `holder` keeps.
 fn current_owner(holder: SEXP) -> SEXP {
+    // SAFETY: `holder` is the live dispatcher handle; a weak reference's key is
+    // read only after its type is checked.
     unsafe {
         let weak = R_ExternalPtrProtected(holder);
         if TYPEOF(weak) == SEXPTYPE::WEAKREFSXP {
@@ -137,9 +145,15 @@ pub fn handles(cells: Arc<Cells>, names: SEXP, controller: SEXP, hooks: Option<R
     let n = cells.len();
     let mut protect = Protect::new();
     let owner = protect.keep(owner(cells, controller, hooks));
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, n as isize) });
     for i in 0..n {
+        // SAFETY: `names` is a character vector as long as `cells` and `i` is
+        // below that.
         let name = unsafe { STRING_ELT(names, i as isize) };
+        // SAFETY: `out` is a protected list of `n` elements and `i < n`; the
+        // handle is stored before anything else allocates.
         unsafe { SET_VECTOR_ELT(out, i as isize, handle(owner, i, name)) };
     }
     sexp::set_names(out, names);

@@ -83,6 +83,8 @@ pub fn rows(
     let n = taken.len();
     let mut protect = Protect::new();
     let column = |protect: &mut Protect, kind: SEXPTYPE| {
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         protect.keep(unsafe { Rf_allocVector(kind, n as isize) })
     };
     let name = column(&mut protect, SEXPTYPE::STRSXP);
@@ -110,6 +112,8 @@ pub fn rows(
     );
     let algorithm = column(&mut protect, SEXPTYPE::STRSXP);
     let controllers = column(&mut protect, SEXPTYPE::STRSXP);
+    // SAFETY: `controller` is the controller's name, a character vector of
+    // length one.
     let controller = unsafe { crate::r::ffi::STRING_ELT(controller, 0) };
     let mut pids: Option<SEXP> = None;
     let mut last_command: Option<(&str, SEXP)> = None;
@@ -120,12 +124,14 @@ pub fn rows(
         let mut text = row_text(outcome);
         let value = match (&outcome.meta, &outcome.payload) {
             (Some(_), payload) if payload.is_empty() => {
+                // SAFETY: R's shared logical NA: nothing is allocated.
                 Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) })
             }
             (Some(_), Payload::Whole(bytes)) => serial::unserialize_sexp(bytes),
             (Some(_), Payload::Arriving(incoming)) => early
                 .and_then(|early| early.take(incoming))
                 .map_or_else(|| serial::unserialize_arriving(incoming), Ok),
+            // SAFETY: R's shared logical NA: nothing is allocated.
             (None, _) => Ok(unsafe { Rf_ScalarLogical(sexp::na_int()) }),
         };
         let value = value.unwrap_or_else(|problem| {
@@ -134,8 +140,10 @@ pub fn rows(
                 error: Some(format!("could not read the task's value: {problem}")),
                 code: -1,
             };
+            // SAFETY: R's shared logical NA: nothing is allocated.
             unsafe { Rf_ScalarLogical(sexp::na_int()) }
         });
+        // SAFETY: `result` is a protected list of `n` elements and `i < n`.
         unsafe { SET_VECTOR_ELT(result, i as isize, value) };
         if let Some(tally) = tally.as_deref_mut() {
             let meta = outcome.meta.as_ref();
@@ -156,6 +164,7 @@ pub fn rows(
         };
         sexp::set_string(status, i, status_value);
         sexp::set_string(error, i, sexp::charsxp_or_na(text.error.as_deref()));
+        // SAFETY: `code` is an integer vector of `n` elements and `i < n`.
         unsafe { *INTEGER(code).add(i) = text.code };
         let meta = outcome.meta.as_ref();
         let command_text = meta.and_then(|m| m.command.as_deref());
@@ -175,10 +184,13 @@ pub fn rows(
             i,
             sexp::charsxp_or_na(meta.and_then(|m| m.warnings())),
         );
+        // SAFETY: `seconds` is a double vector of `n` elements and `i < n`.
         unsafe {
             *REAL(seconds).add(i) = meta.and_then(|m| m.seconds).unwrap_or(sexp::na_real());
         }
         let seed_value = meta.map_or(Seed::Missing, |m| m.seed());
+        // SAFETY: `seed` is a double or integer vector (as `doubles` says) of
+        // `n` elements and `i < n`.
         unsafe {
             if doubles {
                 *REAL(seed).add(i) = match seed_value {
@@ -216,15 +228,22 @@ pub fn rows(
             outcome.code == crew_core::dispatcher::CODE_CRASH,
         ) {
             let pids = *pids.get_or_insert_with(|| {
+                // SAFETY: allocates on R's main thread; the result is protected
+                // or returned before anything else allocates.
                 let all = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::INTSXP, n as isize) });
                 for j in 0..n {
+                    // SAFETY: `all` is an integer vector of `n` elements and `j
+                    // < n`.
                     unsafe { *INTEGER(all).add(j) = sexp::na_int() };
                 }
                 all
             });
+            // SAFETY: `pids` is an integer vector of `n` elements and `i < n`.
             unsafe { *INTEGER(pids).add(i) = i32::try_from(pid).unwrap_or(sexp::na_int()) };
         }
     }
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 12) });
     let columns = [
         name,
@@ -241,8 +260,11 @@ pub fn rows(
         controllers,
     ];
     for (i, column) in columns.into_iter().enumerate() {
+        // SAFETY: `out` is a protected list of 12 elements and `i < 12`.
         unsafe { SET_VECTOR_ELT(out, i as isize, column) };
     }
+    // SAFETY: `out` and the columns are protected; `row_names` is protected as
+    // soon as it is made and has the 2 elements written when `n > 0`.
     CONSTANTS.with(|c| unsafe {
         sexp::set_names(out, c.columns);
         let row_names = protect.keep(Rf_allocVector(SEXPTYPE::INTSXP, if n > 0 { 2 } else { 0 }));

@@ -39,10 +39,14 @@ impl Column {
     /// character vector or a plain list (R made sure of that), serializing
     /// list elements.
     pub fn from_sexp(x: SEXP) -> Result<Column, String> {
+        // SAFETY: `x` is a live vector (an element of the caller's list).
         let n = unsafe { Rf_xlength(x) } as usize;
         Ok(match sexp::type_of(x) {
+            // SAFETY: `x` is a logical vector of `n` elements.
             SEXPTYPE::LGLSXP => Column::Logical(unsafe { slice(&x, LOGICAL(x), n) }.to_vec()),
+            // SAFETY: `x` is an integer vector of `n` elements.
             SEXPTYPE::INTSXP => Column::Integer(unsafe { slice(&x, INTEGER(x), n) }.to_vec()),
+            // SAFETY: `x` is a double vector of `n` elements.
             SEXPTYPE::REALSXP => Column::Double(unsafe { slice(&x, REAL(x), n) }.to_vec()),
             SEXPTYPE::STRSXP => Column::Character(
                 (0..n)
@@ -52,6 +56,7 @@ impl Column {
             SEXPTYPE::VECSXP => {
                 let mut out = Vec::with_capacity(n);
                 for i in 0..n {
+                    // SAFETY: `x` is a list of `n` elements and `i < n`.
                     let element = unsafe { VECTOR_ELT(x, i as isize) };
                     out.push(if sexp::is_nil(element) {
                         None
@@ -189,9 +194,15 @@ fn decode_value(bytes: &[u8], at: &mut usize) -> Option<Result<SEXP, String>> {
         Some(out)
     };
     let value = match tag {
+        // SAFETY: reads R's NULL, set when R starts.
         NULL => unsafe { R_NilValue },
+        // SAFETY: allocates on R's main thread; `decode`'s caller protects each
+        // value.
         INTEGER_VALUE => unsafe { Rf_ScalarInteger(i32::from_le_bytes(take(4)?.try_into().ok()?)) },
+        // SAFETY: R's shared logical constants: nothing is allocated.
         LOGICAL_VALUE => unsafe { Rf_ScalarLogical(i32::from_le_bytes(take(4)?.try_into().ok()?)) },
+        // SAFETY: allocates on R's main thread; `decode`'s caller protects each
+        // value.
         DOUBLE => unsafe { Rf_ScalarReal(f64::from_le_bytes(take(8)?.try_into().ok()?)) },
         STRING_NA => {
             let x = sexp::strings(1);
@@ -239,6 +250,8 @@ fn part(id: u64, bytes: &[u8]) -> Result<SEXP, String> {
         if kept == id {
             return Ok(object);
         }
+        // SAFETY: `object` was preserved when it was kept, and leaves `PART`
+        // here.
         unsafe { crate::r::ffi::R_ReleaseObject(object) };
         PART.with(|p| p.set(None));
     }
@@ -246,12 +259,14 @@ fn part(id: u64, bytes: &[u8]) -> Result<SEXP, String> {
     if sexp::type_of(object) != SEXPTYPE::VECSXP || sexp::len(object) != 2 {
         return Err("the batch part is malformed".into());
     }
+    // SAFETY: kept until another part replaces it and releases it.
     unsafe { crate::r::ffi::R_PreserveObject(object) };
     PART.with(|p| p.set(Some((id, object))));
     Ok(object)
 }
 
 fn names_of(x: SEXP) -> Vec<String> {
+    // SAFETY: `x` is a live list; reading its names allocates nothing.
     let names = unsafe { crate::r::ffi::Rf_getAttrib(x, sexp::names_symbol()) };
     (0..sexp::len(x))
         .map(|i| {
@@ -267,9 +282,13 @@ fn names_of(x: SEXP) -> Vec<String> {
 fn named_list(entries: &[(String, SEXP)]) -> SEXP {
     let mut protect = crate::r::sexp::Protect::new();
     let out = protect
+        // SAFETY: allocates on R's main thread; the result is protected or
+        // returned before anything else allocates.
         .keep(unsafe { crate::r::ffi::Rf_allocVector(SEXPTYPE::VECSXP, entries.len() as isize) });
     let names = protect.keep(sexp::strings(entries.len()));
     for (i, (name, value)) in entries.iter().enumerate() {
+        // SAFETY: `out` is a protected list as long as `entries`, whose values
+        // the caller keeps alive.
         unsafe { crate::r::ffi::SET_VECTOR_ELT(out, i as isize, *value) };
         sexp::set_string(names, i, sexp::charsxp(name));
     }
@@ -285,13 +304,16 @@ fn named_list(entries: &[(String, SEXP)]) -> SEXP {
 pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, String> {
     let mut protect = crate::r::sexp::Protect::new();
     let shared = part(part_id, part_bytes)?;
+    // SAFETY: `shared` is a preserved list of two elements (checked by `part`).
     let template = unsafe { VECTOR_ELT(shared, 0) };
+    // SAFETY: `shared` is a preserved list of two elements (checked by `part`).
     let fields = unsafe { VECTOR_ELT(shared, 1) };
     let mut values = Vec::new();
     decode(payload, |value| values.push(protect.keep(value)))?;
     if values.len() != sexp::len(fields) + 1 || sexp::type_of(template) != SEXPTYPE::VECSXP {
         return Err("the task's items do not match its batch".into());
     }
+    // SAFETY: `template` is a live list; reading its names allocates nothing.
     let names = unsafe { crate::r::ffi::Rf_getAttrib(template, sexp::names_symbol()) };
     let position = |name: &str| {
         (sexp::type_of(names) == SEXPTYPE::STRSXP)
@@ -301,10 +323,14 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     let data_at = position("data").ok_or("the batch part has no data")?;
     let seed_at = position("seed");
     let mut data: Vec<(String, SEXP)> = {
+        // SAFETY: `data_at` is the position of `data` among the template's
+        // names, so below its length.
         let data = unsafe { VECTOR_ELT(template, data_at as isize) };
         names_of(data)
             .into_iter()
             .enumerate()
+            // SAFETY: `data` is a live list and `i` is below its length (one
+            // name per element).
             .map(|(i, name)| (name, unsafe { VECTOR_ELT(data, i as isize) }))
             .collect()
     };
@@ -324,12 +350,18 @@ pub fn join(part_id: u64, part_bytes: &[u8], payload: &[u8]) -> Result<SEXP, Str
     // The task is the template with its data and seed replaced: the same
     // elements and the same names vector, so nothing else is rebuilt.
     let n = sexp::len(template);
+    // SAFETY: allocates on R's main thread; the result is protected or returned
+    // before anything else allocates.
     let task = protect.keep(unsafe { crate::r::ffi::Rf_allocVector(SEXPTYPE::VECSXP, n as isize) });
     for i in 0..n {
+        // SAFETY: `task` is a protected list as long as `template`, and `i` is
+        // below that.
         unsafe {
             crate::r::ffi::SET_VECTOR_ELT(task, i as isize, VECTOR_ELT(template, i as isize))
         };
     }
+    // SAFETY: `task` is protected; `data_at` and `seed_at` are positions in it,
+    // and `data` and the seed are protected.
     unsafe {
         crate::r::ffi::SET_VECTOR_ELT(task, data_at as isize, data);
         if let Some(seed_at) = seed_at {
