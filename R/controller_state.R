@@ -261,7 +261,7 @@ autoscale_forget <- function(id) {
   }
 }
 
-# Called from a later loop (see src/rust/src/api_tasks.rs) when the
+# Called from a later loop (see src/rust/src/api/autoscale.rs) when the
 # dispatcher of autoscale loop `id` queued a task or saw a worker come or go.
 autoscale_wake <- function(id) {
   wake <- get0(as.character(id), envir = autoscale_wakers, inherits = FALSE)

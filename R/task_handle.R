@@ -1,5 +1,5 @@
 # Task handles: what push() and walk() return and controller$tasks lists.
-# The dispatcher makes each handle (see src/rust/src/task_handles.rs): a
+# The dispatcher makes each handle (see src/rust/src/tasks/handles.rs): a
 # small external pointer that knows its task's name and the cell where the
 # dispatcher puts the task's outcome when it resolves (kept for as long as
 # the handle lives, even after the task was popped). `$data` reads the
@@ -108,7 +108,7 @@ task_promise_register <- function(handle, resolve, reject) {
   id
 }
 
-# Called from the later loop (see src/rust/src/task_promises.rs) once the
+# Called from the later loop (see src/rust/src/tasks/promises.rs) once the
 # task of promise `id` has resolved, or at once if it already had.
 task_promise_settle <- function(id) {
   key <- as.character(id)

@@ -1,41 +1,35 @@
-//! The R binding of the crew core: conversions only. Every function here is
-//! called from `R/native.R`, runs on R's main thread, never raises an R
-//! error for an expected failure (it returns an error record instead), and
-//! waits in short slices so that Ctrl-C always works.
+//! The R binding of the crew core. Every entry point is called from
+//! `R/native.R`, runs on R's main thread, never raises an R error for an
+//! expected failure (it returns an error record instead), and waits in
+//! short slices so that Ctrl-C always works. Four rooms:
 //!
-//! Most entry points are extendr functions. The ones taken once per task
-//! (`api_tasks.rs`, the worker loop in `api_worker.rs`) are plain `.Call`
-//! functions on raw R objects, registered here beside extendr's.
+//! - `api/`: every entry point R calls. Most are extendr functions; the
+//!   ones taken once per task (push, take, wait, the worker loop, task
+//!   handles) are plain `.Call` functions on raw R objects, all listed in
+//!   one table, `api/routines.rs`.
+//! - `r/`: R's C API. The only module that declares R's functions and
+//!   variables (`r/ffi.rs`) and the helpers that build and read R objects,
+//!   protect them, turn failures into condition records, catch interrupts
+//!   and run callbacks on `later`'s loops.
+//! - `serial/`: R's serialization format: a writer and a reader of their
+//!   own for plain data, R's serializer for the rest, and the serialization
+//!   hooks of a controller's `serialization` setting.
+//! - `tasks/`: the task machinery between R and the core's dispatcher:
+//!   `push()`'s arguments, the controller's dispatcher handle, task
+//!   handles and promises on them, the tasks of a `walk()`, result rows and
+//!   values read while they arrive.
 
-mod api_autoscale;
-mod api_dispatcher;
-mod api_metrics;
-mod api_process;
-mod api_signal;
-mod api_tasks;
-mod api_tls;
-mod api_util;
-mod api_worker;
-mod convert;
-mod dispatcher_handles;
-mod early_values;
-mod idle_collection;
-mod interrupts;
-mod later_loop;
-mod records;
-mod result_rows;
+#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+
+mod api;
+mod r;
 mod serial;
-mod serial_format;
-mod serial_hooks;
-mod serial_read;
-mod serial_write;
-mod sexp;
-mod signal_handles;
-mod task_arguments;
-mod task_handles;
-mod task_promises;
-mod walk_items;
+mod tasks;
 
+use api::{
+    dispatcher as api_dispatcher, metrics as api_metrics, process as api_process,
+    signal as api_signal, tls as api_tls, util as api_util, worker as api_worker,
+};
 use extendr_api::prelude::*;
 
 extendr_module! {
@@ -57,32 +51,6 @@ extendr_module! {
 #[no_mangle]
 pub unsafe extern "C" fn R_init_crew_routines(info: *mut extendr_api::DllInfo) {
     let mut metadata = get_crew_metadata();
-    let raw = api_tasks::routines()
-        .into_iter()
-        .chain(dispatcher_handles::routines())
-        .chain(api_autoscale::routines())
-        .chain(api_worker::routines())
-        .chain(task_handles::routines())
-        .chain(task_promises::routines());
-    for (name, func_ptr, arity) in raw {
-        metadata.functions.push(extendr_api::metadata::Func {
-            doc: "",
-            rust_name: name,
-            mod_name: name,
-            r_name: name,
-            c_name: name,
-            args: (0..arity)
-                .map(|_| extendr_api::metadata::Arg {
-                    name: "x",
-                    arg_type: "SEXP",
-                    default: None,
-                })
-                .collect(),
-            return_type: "SEXP",
-            func_ptr,
-            hidden: true,
-            invisible: None,
-        });
-    }
+    api::routines::add_to(&mut metadata);
     extendr_api::register_call_methods(info, metadata);
 }

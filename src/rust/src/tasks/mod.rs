@@ -1,0 +1,14 @@
+//! The task machinery between R and the core's dispatcher: what `push()`
+//! hands over ([`arguments`]), the controller's handle on its dispatcher
+//! ([`dispatcher_handles`]), task handles ([`handles`]) and promises on them
+//! ([`promises`]), the tasks of one `walk()` ([`walk_items`]), result rows
+//! ([`result_rows`]) and values read while their bytes arrive
+//! ([`early_values`]).
+
+pub mod arguments;
+pub mod dispatcher_handles;
+pub mod early_values;
+pub mod handles;
+pub mod promises;
+pub mod result_rows;
+pub mod walk_items;
