@@ -13,8 +13,9 @@
 #'   If `NULL`, a message is built from the failing expressions.
 #' @param envir Environment in which to evaluate the expressions (besides
 #'   the `.` binding).
-#' @return `NULL` (invisibly). Raises an error of class `crew_error` if any
-#'   condition fails.
+#' @return `NULL` (invisibly). Raises an error of classes
+#'   `crew_error_invalid_argument` and `crew_error` if any condition fails
+#'   (see [crew_conditions]).
 #' @examples
 #' crew_assert(1 + 1 == 2)
 #' crew_assert("object", !anyNA(.), nzchar(.))
@@ -40,7 +41,7 @@ crew_assert <- function(
       if (is.null(message)) {
         message <- crew_assert_message(conditions, value_expr)
       }
-      crew_error(message)
+      crew_error(message, kind = "invalid_argument")
     }
   }
   invisible()

@@ -261,7 +261,8 @@ tls_validate <- function(self, private, test) {
           paste(
             "the TLS key, password and certificates cannot be used:",
             conditionMessage(condition)
-          )
+          ),
+          kind = "tls"
         )
       }
     )

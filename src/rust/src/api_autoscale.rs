@@ -5,7 +5,7 @@
 
 use crate::dispatcher_handles::dispatcher;
 use crate::later_loop;
-use crate::records::{error_record, with_guard};
+use crate::records::{error_record, invalid_argument, with_guard};
 use crate::sexp;
 use crate::sexp::ffi::Rf_ScalarLogical;
 use extendr_ffi::{INTEGER, SEXP, SEXPTYPE};
@@ -33,14 +33,17 @@ pub extern "C" fn wrap__native_backlog_watch(
             Err(record) => return record,
         };
         let Some(id) = later_loop::whole_number(id) else {
-            return error_record("id must be a positive whole number");
+            return invalid_argument("id must be a positive whole number");
         };
         if sexp::type_of(loop_id) != SEXPTYPE::INTSXP || sexp::len(loop_id) != 1 {
-            return error_record("loop_id must be the id of a later loop");
+            return invalid_argument("loop_id must be the id of a later loop");
         }
         let loop_id = unsafe { *INTEGER(loop_id) };
         let Some(scheduler) = later_loop::scheduler() else {
-            return error_record("the later package's C interface is not available");
+            return error_record(
+                "runtime",
+                "the later package's C interface is not available",
+            );
         };
         AUTOSCALE_WAKE.with(|_| {});
         d.on_backlog_change(Box::new(move || {

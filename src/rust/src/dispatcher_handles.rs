@@ -4,7 +4,7 @@
 //! task of the controller shares.
 
 use crate::early_values::EarlyValues;
-use crate::records::{error_record, with_guard};
+use crate::records::{core_error, invalid_argument, with_guard};
 use crate::serial_hooks::{self, Hooks};
 use crate::sexp;
 use crate::task_arguments::{flag, is_flag};
@@ -51,11 +51,11 @@ pub fn dispatcher<'a>(x: SEXP) -> Result<&'a Arc<Dispatcher>, SEXP> {
 pub fn dispatcher_ref<'a>(x: SEXP) -> Result<&'a DispatcherRef, SEXP> {
     let tag = DISPATCHER_TAG.with(|t| *t);
     let d = sexp::external_ref::<DispatcherRef>(x, tag).ok_or_else(|| {
-        error_record(
+        invalid_argument(
             "dispatcher must be the dispatcher handle of a started controller of this package",
         )
     })?;
-    crew_core::runtime::check_not_forked().map_err(|e| error_record(&e.to_string()))?;
+    crew_core::runtime::check_not_forked().map_err(|e| core_error(&e))?;
     serial_hooks::use_hooks(d.hooks.clone());
     Ok(d)
 }
@@ -76,7 +76,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
     with_guard(|| {
         let hooks = match Hooks::from_config(serialization) {
             Ok(hooks) => hooks,
-            Err(message) => return error_record(&message),
+            Err(message) => return invalid_argument(&message),
         };
         let Some(d) = sexp::scalar_string(profile).and_then(registry::get) else {
             return sexp::nil();

@@ -3,7 +3,7 @@
 //! another package, which may carry the same class, or a signal read back
 //! with `readRDS()`, is refused with an error.
 
-use crate::convert::error_record;
+use crate::convert::invalid_argument;
 use crate::sexp;
 use crew_core::signal::Signal;
 use extendr_api::prelude::*;
@@ -29,5 +29,5 @@ pub fn signal_robj(signal: Arc<Signal>) -> Robj {
 pub fn signal<'a>(x: &Robj, argument: &str) -> std::result::Result<&'a Arc<Signal>, Robj> {
     sexp::external_ref::<SignalHandle>(unsafe { x.get() }, TAG.with(|t| *t))
         .map(|handle| &handle.0)
-        .ok_or_else(|| error_record(format!("{argument} must be a signal of this package")))
+        .ok_or_else(|| invalid_argument(format!("{argument} must be a signal of this package")))
 }

@@ -14,7 +14,7 @@
 //! A handle read back with `readRDS()` has a null address and an owner
 //! without its value, and is refused.
 
-use crate::records::{error_record, with_guard};
+use crate::records::{invalid_argument, with_guard};
 use crate::result_rows::rows;
 use crate::serial_hooks::{self, Hooks};
 use crate::sexp::ffi::{R_MakeWeakRef, R_WeakRefKey};
@@ -170,7 +170,7 @@ pub fn cell_of(x: SEXP) -> Option<(Arc<Cells>, usize)> {
 }
 
 fn not_a_handle() -> SEXP {
-    error_record("x must be a task handle of this package")
+    invalid_argument("x must be a task handle of this package")
 }
 
 /// The result row of a handle's task, or NULL while it is unresolved.

@@ -4,7 +4,7 @@
 //! `later_loop.rs`) a call of `task_promise_settle(id)` on R's main thread.
 
 use crate::later_loop::{self, call_in_namespace, whole_number};
-use crate::records::{error_record, with_guard};
+use crate::records::{error_record, invalid_argument, with_guard};
 use crate::sexp;
 use extendr_ffi::SEXP;
 use std::ffi::{c_int, c_void};
@@ -25,13 +25,16 @@ extern "C" fn settle(data: *mut c_void) {
 pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
     with_guard(|| {
         let Some((cells, index)) = crate::task_handles::cell_of(handle) else {
-            return error_record("x must be a task handle of this package");
+            return invalid_argument("x must be a task handle of this package");
         };
         let Some(id) = whole_number(id) else {
-            return error_record("id must be a positive whole number");
+            return invalid_argument("id must be a positive whole number");
         };
         let Some(scheduler) = later_loop::scheduler() else {
-            return error_record("the later package's C interface is not available");
+            return error_record(
+                "runtime",
+                "the later package's C interface is not available",
+            );
         };
         SETTLE.with(|_| {});
         let watching = cells.watch(index, Box::new(move || scheduler.schedule(settle, id, 0)));
