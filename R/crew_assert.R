@@ -36,7 +36,8 @@ crew_assert <- function(
   }
   data <- list(. = value)
   for (condition in conditions) {
-    result <- all(eval(condition, envir = data, enclos = envir))
+    result <- eval(condition, envir = data, enclos = envir)
+    result <- tryCatch(all(result), error = crew_condition_false)
     if (!isTRUE(result)) {
       if (is.null(message)) {
         message <- crew_assert_message(conditions, value_expr)

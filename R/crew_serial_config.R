@@ -82,7 +82,7 @@ serial_config_validate <- function(config, argument = "serialization") {
     "must be NULL or a list of classes, serialize functions and",
     "unserialize functions, as from crew_serial_config()."
   )
-  crew_assert(is.list(config), length(config) == 3L, message = shape)
+  crew_assert(config, is.list(.), length(.) == 3L, message = shape)
   classes <- config[[1L]]
   crew_assert(
     is.character(classes),
@@ -95,9 +95,10 @@ serial_config_validate <- function(config, argument = "serialization") {
     what <- c("", "serialize", "unserialize")[index]
     functions <- config[[index]]
     crew_assert(
-      is.list(functions),
-      length(functions) == length(classes),
-      all(vapply(functions, is.function, logical(1L))),
+      functions,
+      is.list(.),
+      length(.) == length(classes),
+      all(vapply(., is.function, logical(1L))),
       message = sprintf(
         "%s needs one %s function for each of its %d classes.",
         argument,
