@@ -62,7 +62,17 @@ crew_serial_config <- function(class, sfunc, ufunc) {
     !anyDuplicated(.),
     message = "class must be a character vector of distinct nonempty class names."
   )
-  config <- list(class, serial_functions(sfunc), serial_functions(ufunc))
+  functions <- list(sfunc = serial_functions(sfunc), ufunc = serial_functions(ufunc))
+  for (argument in names(functions)) {
+    crew_assert(
+      functions[[argument]],
+      is.list(.),
+      length(.) == length(class),
+      all(vapply(., is.function, logical(1L))),
+      message = sprintf("%s must be a function or a list of one function per class.", argument)
+    )
+  }
+  config <- list(class, functions$sfunc, functions$ufunc)
   serial_config_validate(config, argument = "crew_serial_config()")
   config
 }
