@@ -39,7 +39,7 @@ pub fn running(
 pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
     List::from_names_and_values(names, values)
         .map(Robj::from)
-        .unwrap_or_else(|error| invalid_argument(error))
+        .unwrap_or_else(invalid_argument)
 }
 
 /// The record of an error of the core; `R/native.R` raises it as a
