@@ -4,7 +4,7 @@
 
 check_flag <- function(value, name) {
   if (!(isTRUE(value) || isFALSE(value))) {
-    crew_error(paste(name, "must be TRUE or FALSE."))
+    crew_error(paste(name, "must be TRUE or FALSE."), kind = "invalid_argument")
   }
   invisible()
 }
@@ -24,7 +24,8 @@ check_string <- function(value, name, allow_null = FALSE) {
   }
   if (!(is.character(value) && length(value) == 1L && !is.na(value) && nzchar(value))) {
     crew_error(
-      paste(name, "must be", if (allow_null) "NULL or", "a nonempty character string.")
+      paste(name, "must be", if (allow_null) "NULL or", "a nonempty character string."),
+      kind = "invalid_argument"
     )
   }
   invisible()
@@ -38,14 +39,28 @@ task_name_bytes_max <- 10000L
 # strings).
 check_task_name_lengths <- function(names) {
   if (any(nchar(names, type = "bytes") > task_name_bytes_max, na.rm = TRUE)) {
-    crew_error(sprintf("task names must have at most %d bytes.", task_name_bytes_max))
+    crew_error(
+      sprintf("task names must have at most %d bytes.", task_name_bytes_max),
+      kind = "invalid_argument"
+    )
   }
   invisible()
 }
 
+# `x` converted by `as` if it is an atomic vector, otherwise as it is, for
+# the checks that follow to reject: as.character() and as.integer() of an
+# environment, a function or an external pointer raise errors of base R.
+coerce_atomic <- function(x, as) {
+  if (is.atomic(x)) as(x) else x
+}
+
 check_nonnegative <- function(value, name) {
-  if (!(is.numeric(value) && length(value) == 1L && !is.na(value) && value >= 0)) {
-    crew_error(paste(name, "must be a nonnegative number of length 1."))
+  if (!(is.numeric(value) && length(value) == 1L && !is.na(value) && value >= 0 &&
+    value <= .Machine$integer.max && value == round(value))) {
+    crew_error(
+      paste(name, "must be a nonnegative whole number of length 1, at most .Machine$integer.max."),
+      kind = "invalid_argument"
+    )
   }
   invisible()
 }

@@ -28,6 +28,7 @@ group_choose <- function(members, controller) {
     !is.na(controller) &&
     controller %in% names(members)
   if (!valid) {
+    if (!is.atomic(controller)) crew_error("controller must be NULL or the name of a controller of the group.")
     crew_error(paste("controller not found:", paste(controller, collapse = ", ")))
   }
   members[[controller]]

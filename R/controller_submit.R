@@ -167,7 +167,7 @@ walk_plan <- function(
     value = save_command
   )
   crew_assert(
-    is.list(iterate) && length(iterate) > 0L && is_named(iterate) && !is.null(names(iterate)),
+    is.list(iterate) && length(iterate) > 0L && is_named(iterate) && !is.null(base::names(iterate)),
     message = "iterate must be a nonempty named list."
   )
   lengths <- vapply(iterate, length, integer(1L))

@@ -82,7 +82,7 @@ wait_check <- function(mode, seconds_interval, seconds_timeout) {
     alternative = "none (no longer used)",
     value = seconds_interval
   )
-  mode <- as.character(mode)
+  mode <- coerce_atomic(mode, as.character)
   if (!(identical(mode, "all") || identical(mode, "one"))) {
     crew_error("mode must be \"all\" or \"one\".")
   }

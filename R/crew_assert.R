@@ -13,8 +13,9 @@
 #'   If `NULL`, a message is built from the failing expressions.
 #' @param envir Environment in which to evaluate the expressions (besides
 #'   the `.` binding).
-#' @return `NULL` (invisibly). Raises an error of class `crew_error` if any
-#'   condition fails.
+#' @return `NULL` (invisibly). Raises an error of classes
+#'   `crew_error_invalid_argument` and `crew_error` if any condition fails
+#'   (see [crew_conditions]).
 #' @examples
 #' crew_assert(1 + 1 == 2)
 #' crew_assert("object", !anyNA(.), nzchar(.))
@@ -35,12 +36,13 @@ crew_assert <- function(
   }
   data <- list(. = value)
   for (condition in conditions) {
-    result <- all(eval(condition, envir = data, enclos = envir))
+    result <- eval(condition, envir = data, enclos = envir)
+    result <- tryCatch(all(result), error = crew_condition_false)
     if (!isTRUE(result)) {
       if (is.null(message)) {
         message <- crew_assert_message(conditions, value_expr)
       }
-      crew_error(message)
+      crew_error(message, kind = "invalid_argument")
     }
   }
   invisible()

@@ -75,8 +75,8 @@ crew_client <- function(
     alternative = "argument tls and function crew_tls()",
     value = tls_config
   )
-  host <- host_resolve(as.character(host %|||% host_default_ipv4()))
-  port <- suppressWarnings(as.integer(port %|||% 0L))
+  host <- host_resolve(coerce_atomic(host %|||% host_default_ipv4(), as.character))
+  port <- suppressWarnings(coerce_atomic(port %|||% 0L, as.integer))
   crew_assert(
     seconds_interval,
     is.numeric(.),

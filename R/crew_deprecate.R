@@ -43,6 +43,16 @@ crew_deprecate <- function(
   if (is.null(value)) {
     return(invisible())
   }
+  texts <- list(name = name, date = date, version = version, alternative = alternative)
+  for (text in names(texts)) {
+    if (!(is.atomic(texts[[text]]) && length(texts[[text]]) == 1L)) {
+      crew_error(paste(text, "must be a character string."), kind = "invalid_argument")
+    }
+  }
+  if (!(is.character(frequency) && length(frequency) == 1L &&
+    frequency %in% c("always", "regularly", "once"))) {
+    crew_error("frequency must be \"always\", \"regularly\" or \"once\".", kind = "invalid_argument")
+  }
   if (isTRUE(skip_cran) && !identical(Sys.getenv("NOT_CRAN"), "true")) {
     return(invisible())
   }

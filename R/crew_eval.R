@@ -129,10 +129,14 @@ crew_eval_check <- function(
   if (!is.null(globals) && !(is.list(globals) && is_named(globals))) {
     crew_error("globals must be a named list.")
   }
-  if (!is.null(seed) && !(is.numeric(seed) && length(seed) == 1L && !is.na(seed))) {
+  if (!is.null(seed) && !(is.numeric(seed) && length(seed) == 1L && !is.na(seed) &&
+    abs(seed) <= .Machine$integer.max)) {
     crew_error("seed must be NULL or a non-missing number.")
   }
   check_string(algorithm, "algorithm", allow_null = TRUE)
+  if (!is.null(algorithm) && is.na(pmatch(algorithm, eval_rng_kinds))) {
+    crew_error("algorithm must be NULL or a kind of random number generator of RNGkind().")
+  }
   if (!is.null(packages) && !(is.character(packages) && !anyNA(packages))) {
     crew_error("packages must be a character vector with no missing values.")
   }
@@ -145,3 +149,9 @@ crew_eval_check <- function(
   check_flag(garbage_collection, "garbage_collection")
   invisible()
 }
+
+# The kinds RNGkind() accepts (it also takes unique abbreviations).
+eval_rng_kinds <- c(
+  "Wichmann-Hill", "Marsaglia-Multicarry", "Super-Duper", "Mersenne-Twister",
+  "Knuth-TAOCP", "user-supplied", "Knuth-TAOCP-2002", "L'Ecuyer-CMRG", "default"
+)

@@ -320,7 +320,10 @@ crew_class_launcher <- R6::R6Class(
         value = sockets,
         skip_cran = TRUE
       )
-      url <- url %|||% sockets[1L]
+      if (is.null(url) && !is.null(sockets)) {
+        check_string(coerce_atomic(sockets, function(x) x[1L]), "sockets")
+      }
+      url <- url %|||% coerce_atomic(sockets, function(x) x[1L])
       check_string(url, "url", allow_null = TRUE)
       check_string(profile, "profile", allow_null = TRUE)
       private$.url <- url

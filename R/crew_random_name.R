@@ -17,6 +17,7 @@ crew_random_name <- function(n = 8L) {
     !anyNA(n) &&
     is.finite(n) &&
     n >= 1 &&
+    n <= .Machine$integer.max &&
     n == round(n)
   if (!valid) {
     crew_error("n must be a positive whole number of length 1.")

@@ -62,7 +62,17 @@ crew_serial_config <- function(class, sfunc, ufunc) {
     !anyDuplicated(.),
     message = "class must be a character vector of distinct nonempty class names."
   )
-  config <- list(class, serial_functions(sfunc), serial_functions(ufunc))
+  functions <- list(sfunc = serial_functions(sfunc), ufunc = serial_functions(ufunc))
+  for (argument in names(functions)) {
+    crew_assert(
+      functions[[argument]],
+      is.list(.),
+      length(.) == length(class),
+      all(vapply(., is.function, logical(1L))),
+      message = sprintf("%s must be a function or a list of one function per class.", argument)
+    )
+  }
+  config <- list(class, functions$sfunc, functions$ufunc)
   serial_config_validate(config, argument = "crew_serial_config()")
   config
 }
@@ -82,7 +92,7 @@ serial_config_validate <- function(config, argument = "serialization") {
     "must be NULL or a list of classes, serialize functions and",
     "unserialize functions, as from crew_serial_config()."
   )
-  crew_assert(is.list(config), length(config) == 3L, message = shape)
+  crew_assert(config, is.list(.), length(.) == 3L, message = shape)
   classes <- config[[1L]]
   crew_assert(
     is.character(classes),
@@ -95,9 +105,10 @@ serial_config_validate <- function(config, argument = "serialization") {
     what <- c("", "serialize", "unserialize")[index]
     functions <- config[[index]]
     crew_assert(
-      is.list(functions),
-      length(functions) == length(classes),
-      all(vapply(functions, is.function, logical(1L))),
+      functions,
+      is.list(.),
+      length(.) == length(classes),
+      all(vapply(., is.function, logical(1L))),
       message = sprintf(
         "%s needs one %s function for each of its %d classes.",
         argument,

@@ -23,9 +23,10 @@ crew_terminate_process <- function(pid) {
     length(pid) == 1L &&
     !anyNA(pid) &&
     is.finite(pid) &&
-    pid >= 0
+    pid >= 0 &&
+    pid <= .Machine$integer.max
   if (!valid) {
-    crew_error("pid must be a nonnegative finite numeric of length 1.")
+    crew_error("pid must be a nonnegative finite numeric of length 1.", kind = "invalid_argument")
   }
   check_not_own_process(pid)
   invisible(tools::pskill(pid = as.integer(pid), signal = crew_terminate_signal()))

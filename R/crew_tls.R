@@ -149,6 +149,7 @@ crew_class_tls <- R6::R6Class(
     #' @param profile Character string, name of the compute profile.
     worker = function(profile) {
       if (identical(.mode, "automatic")) {
+        check_string(profile, "profile")
         return(native_tls_certificate(profile))
       }
       if (!identical(.mode, "custom")) {
@@ -175,6 +176,10 @@ crew_class_tls <- R6::R6Class(
     #' @param host Character string, the host name or IP address.
     #' @param port Port number.
     url = function(host, port) {
+      check_string(host, "host")
+      if (!(is.atomic(port) && length(port) == 1L && !is.na(port))) {
+        crew_error("port must be a port number.", kind = "invalid_argument")
+      }
       protocol <- if (identical(.mode, "none")) "tcp" else "tls+tcp"
       if (grepl(":", host, fixed = TRUE) && !startsWith(host, "[")) {
         host <- paste0("[", host, "]")
@@ -261,7 +266,8 @@ tls_validate <- function(self, private, test) {
           paste(
             "the TLS key, password and certificates cannot be used:",
             conditionMessage(condition)
-          )
+          ),
+          kind = "tls"
         )
       }
     )

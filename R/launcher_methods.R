@@ -79,7 +79,7 @@ deprecate_moved_to_controller <- function(...) {
 # The scaling throttle validates at once; checking seconds_interval first
 # makes the error name the launcher argument instead of a throttle field.
 launcher_throttle <- function(seconds_interval, tasks_max) {
-  fast <- isTRUE(is.finite(tasks_max))
+  fast <- is.numeric(tasks_max) && isTRUE(is.finite(tasks_max))
   minimum <- if (fast) 1e-6 else 0
   valid <- is.numeric(seconds_interval) &&
     length(seconds_interval) == 1L &&

@@ -1,13 +1,14 @@
 # The only file that calls the compiled library. Every other file uses these
-# wrappers, which turn the library's error records into crew conditions and
-# its interrupt records into R interrupts.
+# wrappers, which turn the library's error records into crew conditions (of
+# class crew_error_<kind>, the kind named in the record) and its interrupt
+# records into R interrupts.
 
 native_unwrap <- function(out) {
   if (inherits(out, "crew_native_condition")) {
     if (inherits(out, "crew_native_interrupt")) {
       native_interrupt()
     }
-    crew_error(out$message)
+    crew_error(out$message, kind = out$kind)
   }
   out
 }

@@ -83,7 +83,7 @@ impl EventCount {
     /// Waits up to `timeout` for the count to be positive, then consumes one.
     /// Returns whether one was consumed.
     pub fn wait(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
+        let deadline = crate::duration::deadline_in(timeout);
         let mut count = self.count.lock().unwrap_or_else(|e| e.into_inner());
         count.waiters += 1;
         let consumed = loop {

@@ -4,6 +4,7 @@
 
 pub mod discard;
 pub mod dispatcher;
+pub mod duration;
 pub mod error;
 pub mod event_count;
 pub mod incoming;

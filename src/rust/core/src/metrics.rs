@@ -246,10 +246,10 @@ impl Metrics {
                 .name("crew-metrics".into())
                 .spawn(move || {
                     let mut probe = Probe::new();
-                    let mut next = Instant::now() + interval;
+                    let mut next = crate::duration::deadline_in(interval);
                     loop {
                         let stopped = stop.wait_until(next);
-                        next += interval;
+                        next = crate::duration::deadline(next, interval);
                         if let Some(sample) = probe.sample(task.current()) {
                             // A full disk or a closed stream must not
                             // disturb the worker; the sample is dropped.

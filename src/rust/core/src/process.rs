@@ -141,7 +141,7 @@ fn refused(refusal: Refusal) -> Ending {
 /// changed, so the pid now names another process), or until `wait` passes.
 /// Returns which ones are still there.
 fn wait_gone(pids: &[u32], identity: &[Option<u64>], wait: Duration) -> Vec<bool> {
-    let deadline = Instant::now() + wait;
+    let deadline = crate::duration::deadline_in(wait);
     loop {
         let now = start_times(pids);
         let left: Vec<bool> = now

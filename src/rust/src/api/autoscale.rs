@@ -6,7 +6,7 @@
 use crate::r::ffi::Rf_ScalarLogical;
 use crate::r::ffi::{INTEGER, SEXP, SEXPTYPE};
 use crate::r::later_loop;
-use crate::r::records::{error_record, with_guard};
+use crate::r::records::{error_record, invalid_argument, with_guard};
 use crate::r::sexp;
 use crate::tasks::dispatcher_handles::dispatcher;
 
@@ -33,15 +33,18 @@ pub extern "C" fn wrap__native_backlog_watch(
             Err(record) => return record,
         };
         let Some(id) = later_loop::whole_number(id) else {
-            return error_record("id must be a positive whole number");
+            return invalid_argument("id must be a positive whole number");
         };
         if sexp::type_of(loop_id) != SEXPTYPE::INTSXP || sexp::len(loop_id) != 1 {
-            return error_record("loop_id must be the id of a later loop");
+            return invalid_argument("loop_id must be the id of a later loop");
         }
         // SAFETY: `loop_id` is an integer vector of length one (checked above).
         let loop_id = unsafe { *INTEGER(loop_id) };
         let Some(scheduler) = later_loop::scheduler() else {
-            return error_record("the later package's C interface is not available");
+            return error_record(
+                "runtime",
+                "the later package's C interface is not available",
+            );
         };
         AUTOSCALE_WAKE.with(|_| {});
         d.on_backlog_change(Box::new(move || {

@@ -2,7 +2,7 @@
 //! profile's name.
 
 use crate::api::signal_handles::signal_robj;
-use crate::r::convert::{duration, error_record, named, password, running};
+use crate::r::convert::{core_error, duration, invalid_argument, named, password, running};
 use crew_core::dispatcher::{Config, Timing};
 use crew_core::tls;
 use crew_core::{registry, runtime};
@@ -25,10 +25,10 @@ fn native_dispatcher_start(
     welcome: Raw,
 ) -> Robj {
     if let Err(error) = runtime::check_not_forked() {
-        return error_record(error);
+        return core_error(error);
     }
     let Ok(port) = u16::try_from(port) else {
-        return error_record("port must be between 0 and 65535");
+        return invalid_argument("port must be between 0 and 65535");
     };
     // The core's timings; workers learn them in their welcome.
     let timing = Timing::default();
@@ -41,7 +41,7 @@ fn native_dispatcher_start(
     };
     let served = match tls::serving::serve(&settings, host) {
         Ok(served) => served,
-        Err(error) => return error_record(error),
+        Err(error) => return core_error(error),
     };
     let config = Config {
         host: host.to_string(),
@@ -57,7 +57,7 @@ fn native_dispatcher_start(
             &["url", "port"],
             vec![d.url().into(), (d.port() as i32).into()],
         ),
-        Err(error) => error_record(error),
+        Err(error) => core_error(error),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use crate::r::ffi::{Rf_ScalarLogical, SEXP};
 use crate::r::later_loop::{self, whole_number};
-use crate::r::records::{error_record, with_guard};
+use crate::r::records::{error_record, invalid_argument, with_guard};
 use crate::r::sexp;
 use crate::serial::hooks::Hooks;
 use crate::tasks::arguments::{flag, is_flag};
@@ -30,7 +30,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
     with_guard(|| {
         let hooks = match Hooks::from_config(serialization) {
             Ok(hooks) => hooks,
-            Err(message) => return error_record(&message),
+            Err(message) => return invalid_argument(&message),
         };
         let Some(d) = sexp::scalar_string(&profile).and_then(registry::get) else {
             return sexp::nil();
@@ -46,7 +46,7 @@ pub extern "C" fn wrap__native_dispatcher_handle(
 }
 
 fn not_a_handle() -> SEXP {
-    error_record("x must be a task handle of this package")
+    invalid_argument("x must be a task handle of this package")
 }
 
 /// The result row of a handle's task, or NULL while it is unresolved.
@@ -71,10 +71,13 @@ pub extern "C" fn wrap__native_task_watch(handle: SEXP, id: SEXP) -> SEXP {
             return not_a_handle();
         };
         let Some(id) = whole_number(id) else {
-            return error_record("id must be a positive whole number");
+            return invalid_argument("id must be a positive whole number");
         };
         let Some(scheduler) = later_loop::scheduler() else {
-            return error_record("the later package's C interface is not available");
+            return error_record(
+                "runtime",
+                "the later package's C interface is not available",
+            );
         };
         let watching = promises::watch(&cells, index, id, scheduler);
         // SAFETY: R's shared TRUE or FALSE: nothing is allocated.

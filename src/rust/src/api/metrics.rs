@@ -2,7 +2,7 @@
 //! running task, stop. The sampler's handle is one of this package's
 //! tagged external pointers, so any other object is refused with an error.
 
-use crate::r::convert::{duration, error_record};
+use crate::r::convert::{core_error, duration, invalid_argument};
 use crate::r::sexp;
 use crew_core::metrics::{Label, Metrics, Sink};
 use extendr_api::prelude::*;
@@ -17,7 +17,7 @@ thread_local! {
 fn metrics(x: &Robj) -> std::result::Result<&Metrics, Robj> {
     sexp::robj_external_ref::<MetricsHandle>(x, TAG.with(|t| *t))
         .map(|handle| &handle.0)
-        .ok_or_else(|| error_record("metrics must be a metrics sampler of this package"))
+        .ok_or_else(|| invalid_argument("metrics must be a metrics sampler of this package"))
 }
 
 /// Starts sampling this process every `seconds` into `path`: a directory
@@ -26,7 +26,7 @@ fn metrics(x: &Robj) -> std::result::Result<&Metrics, Robj> {
 #[extendr]
 fn native_metrics_start(path: &str, seconds: f64, version: &str, name: &str) -> Robj {
     let Some(interval) = duration(seconds).filter(|d| !d.is_zero()) else {
-        return error_record("seconds_interval must be a positive number");
+        return invalid_argument("seconds_interval must be a positive number");
     };
     let label = Label {
         version: version.to_string(),
@@ -38,7 +38,7 @@ fn native_metrics_start(path: &str, seconds: f64, version: &str, name: &str) -> 
         Ok(m) => unsafe {
             Robj::from_sexp(sexp::external(MetricsHandle(m), TAG.with(|t| *t), true))
         },
-        Err(error) => error_record(error),
+        Err(error) => core_error(error),
     }
 }
 

@@ -3,7 +3,7 @@
 //! another package, which may carry the same class, or a signal read back
 //! with `readRDS()`, is refused with an error.
 
-use crate::r::convert::error_record;
+use crate::r::convert::invalid_argument;
 use crate::r::sexp;
 use crew_core::event_count::EventCount as Signal;
 use extendr_api::prelude::*;
@@ -30,5 +30,5 @@ pub fn signal_robj(signal: Arc<Signal>) -> Robj {
 pub fn signal<'a>(x: &'a Robj, argument: &str) -> std::result::Result<&'a Arc<Signal>, Robj> {
     sexp::robj_external_ref::<SignalHandle>(x, TAG.with(|t| *t))
         .map(|handle| &handle.0)
-        .ok_or_else(|| error_record(format!("{argument} must be a signal of this package")))
+        .ok_or_else(|| invalid_argument(format!("{argument} must be a signal of this package")))
 }

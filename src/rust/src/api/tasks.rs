@@ -11,7 +11,9 @@ use crate::r::convert::Waited;
 use crate::r::ffi::{
     Rf_ScalarInteger, Rf_allocVector, INTEGER, LOGICAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
 };
-use crate::r::records::{closed_record, error_record, interrupt_record, with_guard};
+use crate::r::records::{
+    closed_record, core_error, error_record, interrupt_record, invalid_argument, with_guard,
+};
 use crate::r::sexp::{self, Protect};
 use crate::serial;
 use crate::tasks::arguments::{
@@ -43,11 +45,14 @@ const TASK_NAME_BYTES_MAX: usize = 10_000;
 
 fn push_error(error: Error) -> SEXP {
     match error {
-        Error::DuplicateName(name) => error_record(&format!(
-            "crew task name \"{name}\" already exists in the controller. Pop or collect that task before pushing another one of the same name."
-        )),
+        Error::DuplicateName(name) => error_record(
+            "duplicate_name",
+            &format!(
+                "crew task name \"{name}\" already exists in the controller. Pop or collect that task before pushing another one of the same name."
+            ),
+        ),
         Error::ProfileNotRunning(_) => closed_record(),
-        other => error_record(&other.to_string()),
+        other => core_error(&other),
     }
 }
 
@@ -91,23 +96,26 @@ pub extern "C" fn wrap__native_push(
             throttle,
         };
         if let Err(message) = check_task(&arguments) {
-            return error_record(message);
+            return invalid_argument(message);
         }
         let name = if sexp::is_nil(name) {
             None
         } else {
             match sexp::scalar_string(&name) {
                 Some(name) if name.len() > TASK_NAME_BYTES_MAX => {
-                    return error_record("task names must have at most 10000 bytes.")
+                    return invalid_argument("task names must have at most 10000 bytes.")
                 }
                 Some(name) if !name.is_empty() => Some(name),
-                _ => return error_record("name must be NULL or a nonempty character string."),
+                _ => return invalid_argument("name must be NULL or a nonempty character string."),
             }
         };
         let payload = match serialized_task(&arguments) {
             Ok(payload) => payload,
             Err(error) => {
-                return error_record(&format!("the task could not be serialized: {error}"))
+                return error_record(
+                    "serialization",
+                    &format!("the task could not be serialized: {error}"),
+                )
             }
         };
         let (cells, index, owner) = d.cells.next(dispatcher_handle, d.controller, &d.hooks);
@@ -161,12 +169,15 @@ pub extern "C" fn wrap__native_walk(
         };
         let items = match walk_items(columns, names, prefix, seeds) {
             Ok(items) => items,
-            Err(message) => return error_record(&message),
+            Err(message) => return invalid_argument(&message),
         };
         let shared = match serial::serialize_sexp(shared) {
             Ok(bytes) => bytes,
             Err(error) => {
-                return error_record(&format!("the task could not be serialized: {error}"))
+                return error_record(
+                    "serialization",
+                    &format!("the task could not be serialized: {error}"),
+                )
             }
         };
         let n = items.n;
@@ -425,9 +436,7 @@ pub extern "C" fn wrap__native_wait(
             Err(record) => return record,
         };
         let any = is_flag(any) && flag(any);
-        let total = seconds(seconds_wait)
-            .filter(|s| *s >= 0.0 && s.is_finite())
-            .map(Duration::from_secs_f64);
+        let total = seconds(seconds_wait).and_then(crew_core::duration::limit);
         let waited =
             crate::r::convert::wait_sliced(total, |slice| wait_reading(d, early, any, slice));
         match waited {

@@ -1,7 +1,7 @@
 //! TLS as R sees it: checking a user's certificates and key, and the
 //! certificate that workers of a running profile must trust.
 
-use crate::r::convert::{error_record, password, running};
+use crate::r::convert::{core_error, password, running};
 use crew_core::tls::Identity;
 use extendr_api::prelude::*;
 
@@ -13,7 +13,7 @@ use extendr_api::prelude::*;
 fn native_tls_check(certificates: &str, key: &str, password_text: &str) -> Robj {
     match Identity::custom(certificates, key, password(password_text)) {
         Ok(_) => Robj::from(()),
-        Err(error) => error_record(error),
+        Err(error) => core_error(error),
     }
 }
 

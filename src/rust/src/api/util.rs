@@ -1,7 +1,7 @@
 //! Small process-wide services: random names, the monotonic clock and
 //! shutting everything down when the package unloads.
 
-use crate::r::convert::error_record;
+use crate::r::convert::invalid_argument;
 use extendr_api::prelude::*;
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -10,7 +10,7 @@ use std::time::Instant;
 #[extendr]
 fn native_random_hex(n: i32) -> Robj {
     if n < 1 {
-        return error_record("n must be a positive integer");
+        return invalid_argument("n must be a positive integer");
     }
     crew_core::secure_random::hex(n as usize).into()
 }

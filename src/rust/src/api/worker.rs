@@ -2,7 +2,7 @@
 //! `native_worker_next` and `native_worker_send` run once per task, so they
 //! are raw `.Call` entry points (see `r/sexp.rs`).
 
-use crate::r::convert::{duration, error_record, wait_in_slices, Waited};
+use crate::r::convert::{core_error, duration, invalid_argument, wait_in_slices, Waited};
 use crate::r::ffi::{
     Rf_ScalarInteger, Rf_allocVector, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE, VECTOR_ELT,
 };
@@ -65,14 +65,14 @@ fn native_worker_start(
     tls_password: &str,
 ) -> Robj {
     if let Err(error) = runtime::check_not_forked() {
-        return error_record(error);
+        return core_error(error);
     }
     let address = match address_from_url(url) {
         Ok(address) => address,
-        Err(error) => return error_record(error),
+        Err(error) => return core_error(error),
     };
     let Some(credential) = Credential::parse(credential) else {
-        return error_record("the worker credential is malformed");
+        return invalid_argument("the worker credential is malformed");
     };
     let tls = match worker_tls(
         url,
@@ -83,10 +83,10 @@ fn native_worker_start(
         tls_password,
     ) {
         Ok(tls) => tls,
-        Err(error) => return error_record(error),
+        Err(error) => return core_error(error),
     };
     if parent_pid > 0 && !follow_parent(parent_pid as u32, exit_signal.max(1)) {
-        return error_record("the process that launched this worker has already exited");
+        return invalid_argument("the process that launched this worker has already exited");
     }
     let config = WorkerConfig {
         address,
@@ -114,7 +114,7 @@ fn native_worker_start(
             // on.
             unsafe { Robj::from_sexp(sexp::external(WorkerHandle(client), tag, true)) }
         }
-        Err(error) => error_record(error),
+        Err(error) => core_error(error),
     }
 }
 
@@ -228,7 +228,7 @@ fn event_list(event: Event) -> SEXP {
         }
         Event::Ready { stream, setup } => {
             if let Err(error) = set_session_hooks(&setup) {
-                return records::error_record(&error);
+                return records::error_record("protocol", &error);
             }
             // SAFETY: allocates on R's main thread; the result is protected or
             // returned before anything else allocates.
@@ -264,7 +264,7 @@ pub extern "C" fn wrap__native_worker_next(session: SEXP, seconds: SEXP) -> SEXP
         // A task may have run a controller of its own, with other hooks.
         serial_hooks::use_hooks(session_hooks());
         let Some(client) = worker(&session) else {
-            return records::error_record("worker must be a worker session of this package");
+            return records::invalid_argument("worker must be a worker session of this package");
         };
         let wait = if sexp::type_of(seconds) == SEXPTYPE::REALSXP && sexp::len(seconds) == 1 {
             // SAFETY: `seconds` is a double vector of length one (checked
@@ -349,10 +349,10 @@ pub extern "C" fn wrap__native_worker_send(
     records::with_guard(|| {
         serial_hooks::use_hooks(session_hooks());
         let Some(client) = worker(&session) else {
-            return records::error_record("worker must be a worker session of this package");
+            return records::invalid_argument("worker must be a worker session of this package");
         };
         let Some(id) = real_field(id).filter(|id| *id >= 0.0) else {
-            return records::error_record("id must be a task id");
+            return records::invalid_argument("id must be a task id");
         };
         let mut meta = ResultMeta {
             status: "error".into(),

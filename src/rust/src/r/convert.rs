@@ -41,14 +41,21 @@ pub fn running(
 pub fn named(names: &[&str], values: Vec<Robj>) -> Robj {
     List::from_names_and_values(names, values)
         .map(Robj::from)
-        .unwrap_or_else(error_record)
+        .unwrap_or_else(invalid_argument)
 }
 
-/// An error record; `R/native.R` raises it as a `crew_error` (the record
-/// of `r/records.rs`, for extendr functions).
-pub fn error_record(message: impl std::fmt::Display) -> Robj {
+/// The record of an error of the core; `R/native.R` raises it as a
+/// `crew_error` of the error's kind (the record of `r/records.rs`, for
+/// extendr functions).
+pub fn core_error(error: crew_core::Error) -> Robj {
     // SAFETY: the record was just made; extendr protects it from here on.
-    unsafe { Robj::from_sexp(crate::r::records::error_record(&message.to_string())) }
+    unsafe { Robj::from_sexp(crate::r::records::core_error(&error)) }
+}
+
+/// The record of an argument rejected before it reaches the core.
+pub fn invalid_argument(message: impl std::fmt::Display) -> Robj {
+    // SAFETY: the record was just made; extendr protects it from here on.
+    unsafe { Robj::from_sexp(crate::r::records::invalid_argument(&message.to_string())) }
 }
 
 /// An interrupt record; `R/native.R` turns it into an R interrupt.
@@ -57,9 +64,10 @@ pub fn interrupt_record() -> Robj {
     unsafe { Robj::from_sexp(crate::r::records::interrupt_record()) }
 }
 
-/// Seconds from R (NA, negative or infinite mean "none") as a duration.
+/// Seconds from R (NA, negative or infinite mean "none") as a duration;
+/// huge numbers saturate (see `crew_core::duration`).
 pub fn duration(seconds: f64) -> Option<Duration> {
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+    crew_core::duration::limit(seconds)
 }
 
 /// The outcome of a sliced wait.
@@ -86,7 +94,7 @@ pub fn wait_in_slices<T>(
     slice: Duration,
     mut poll: impl FnMut(Duration) -> Option<T>,
 ) -> Waited<T> {
-    let deadline = total.map(|t| Instant::now() + t);
+    let deadline = total.map(crew_core::duration::deadline_in);
     loop {
         let slice = match deadline {
             Some(deadline) => deadline

@@ -140,9 +140,7 @@ pub fn seconds(x: SEXP) -> Option<f64> {
 }
 
 pub fn timeout(x: SEXP) -> Option<Duration> {
-    seconds(x)
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    seconds(x).and_then(crew_core::duration::limit)
 }
 
 pub struct TaskArguments {

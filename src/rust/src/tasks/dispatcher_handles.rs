@@ -4,7 +4,7 @@
 //! and which carries what every task of the controller shares.
 
 use crate::r::ffi::{SEXP, SEXPTYPE};
-use crate::r::records::error_record;
+use crate::r::records::{core_error, invalid_argument};
 use crate::r::sexp;
 use crate::serial::hooks::{self as serial_hooks, Hooks};
 use crate::tasks::early_values::EarlyValues;
@@ -51,11 +51,11 @@ pub fn dispatcher(x: &SEXP) -> Result<&Arc<Dispatcher>, SEXP> {
 pub fn dispatcher_ref(x: &SEXP) -> Result<&DispatcherRef, SEXP> {
     let tag = DISPATCHER_TAG.with(|t| *t);
     let d = sexp::external_ref::<DispatcherRef>(x, tag).ok_or_else(|| {
-        error_record(
+        invalid_argument(
             "dispatcher must be the dispatcher handle of a started controller of this package",
         )
     })?;
-    crew_core::runtime::check_not_forked().map_err(|e| error_record(&e.to_string()))?;
+    crew_core::runtime::check_not_forked().map_err(|e| core_error(&e))?;
     serial_hooks::use_hooks(d.hooks.clone());
     Ok(d)
 }

@@ -283,7 +283,7 @@ impl Dispatcher {
     }
 
     fn wait(&self, any: bool, timeout: Duration, early: bool) -> Woken {
-        let deadline = std::time::Instant::now() + timeout;
+        let deadline = crate::duration::deadline_in(timeout);
         let check = |state: &mut State| {
             let holds = if any {
                 state.has_resolved()

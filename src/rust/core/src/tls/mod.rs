@@ -31,7 +31,7 @@ fn provider() -> Arc<CryptoProvider> {
 }
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::InvalidArgument(message.into())
+    Error::Tls(message.into())
 }
 
 fn tls_error(context: &str, error: rustls::Error) -> Error {

@@ -8,7 +8,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 const ENCRYPTED_LABEL: &str = "ENCRYPTED PRIVATE KEY";
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::InvalidArgument(message.into())
+    Error::Tls(message.into())
 }
 
 /// Every certificate in `pem`, in order. At least one is required.

@@ -88,7 +88,7 @@ mod tests {
         assert_ne!(plain.description, automatic.description);
         assert!(matches!(
             serve(&settings("custom"), "127.0.0.1"),
-            Err(Error::InvalidArgument(_))
+            Err(Error::Tls(_))
         ));
         match serve(&settings("sideways"), "127.0.0.1") {
             Err(Error::InvalidArgument(message)) => assert!(message.contains("sideways")),

@@ -282,7 +282,7 @@ impl WorkerClient {
     /// task is handed out, `on_start` runs with the line locked: after it,
     /// an interrupt can only be meant for the new task.
     pub fn next_event(&self, wait: Duration, on_start: impl FnOnce()) -> Option<Event> {
-        let deadline = Instant::now() + wait;
+        let deadline = crate::duration::deadline_in(wait);
         let mut line = self.shared.line();
         if let Some(stale) = line.running {
             // The task was interrupted after it ended and before its result

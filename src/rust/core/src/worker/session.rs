@@ -178,7 +178,7 @@ async fn session(
     mut control: UnboundedReceiver<Control>,
     shared: &Arc<Shared>,
 ) -> ExitReason {
-    let deadline = Instant::now() + config.connect_timeout;
+    let deadline = Instant::from_std(crate::duration::deadline_in(config.connect_timeout));
     let (reader, write_half, welcomed) = loop {
         let (read_half, mut write_half) = match dial(config, deadline).await {
             Ok(halves) => halves,
