@@ -30,15 +30,12 @@ check_string <- function(value, name, allow_null = FALSE) {
   invisible()
 }
 
-# The longest task name: the controller keeps names in environments, whose
-# variable names R limits to this many bytes.
-task_name_bytes_max <- 10000L
-
 # Checks the names of tasks about to be pushed (already known to be
-# strings).
+# strings). The limit and its message belong to the native side, which
+# checks the same in push()'s fast path (see task_rules_load()).
 check_task_name_lengths <- function(names) {
   if (any(nchar(names, type = "bytes") > task_name_bytes_max, na.rm = TRUE)) {
-    crew_error(sprintf("task names must have at most %d bytes.", task_name_bytes_max))
+    crew_error(task_name_too_long)
   }
   invisible()
 }

@@ -12,10 +12,12 @@ use crate::dispatcher_handles::{dispatcher, dispatcher_ref};
 use crate::early_values::wait_reading;
 use crate::records::{closed_record, error_record, interrupt_record, with_guard};
 use crate::result_rows::rows;
+use crate::result_rows::RESULT_COLUMNS;
 use crate::serial;
 use crate::sexp::{self, Protect};
 use crate::task_arguments::{
-    check_task, flag, is_flag, seconds, serialized_task, timeout, TaskArguments,
+    check_task, flag, is_flag, seconds, serialized_task, task_field_names, task_list,
+    task_name_too_long, timeout, TaskArguments, TASK_NAME_BYTES_MAX,
 };
 use crate::task_handles;
 use crew_core::dispatcher::{Cells, Tally};
@@ -36,16 +38,11 @@ thread_local! {
     ]);
 }
 
-/// The longest task name (R's limit on variable names, since the controller
-/// keeps names in environments); R checks the same in `push()`'s careful
-/// path and in `walk()`.
-const TASK_NAME_BYTES_MAX: usize = 10_000;
-
+/// The error record of a failed push. A duplicate name reads as the core
+/// words it (`Error::DuplicateName`), the one place that message is
+/// written.
 fn push_error(error: Error) -> SEXP {
     match error {
-        Error::DuplicateName(name) => error_record(&format!(
-            "crew task name \"{name}\" already exists in the controller. Pop or collect that task before pushing another one of the same name."
-        )),
         Error::ProfileNotRunning(_) => closed_record(),
         other => error_record(&other.to_string()),
     }
@@ -98,7 +95,7 @@ pub extern "C" fn wrap__native_push(
         } else {
             match sexp::scalar_string(name) {
                 Some(name) if name.len() > TASK_NAME_BYTES_MAX => {
-                    return error_record("task names must have at most 10000 bytes.")
+                    return error_record(&task_name_too_long())
                 }
                 Some(name) if !name.is_empty() => Some(name),
                 _ => return error_record("name must be NULL or a nonempty character string."),
@@ -434,6 +431,88 @@ pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all:
     })
 }
 
+/// The rules of tasks that R asks for once and keeps (see
+/// `R/task_rules.R`): `list(task_fields, result_columns,
+/// task_name_bytes_max, task_name_too_long)`. Called once, at load.
+#[no_mangle]
+pub extern "C" fn wrap__native_task_rules() -> SEXP {
+    with_guard(|| {
+        let mut protect = Protect::new();
+        let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 4) });
+        let columns = protect.keep(sexp::strings(RESULT_COLUMNS.len()));
+        for (i, column) in RESULT_COLUMNS.iter().enumerate() {
+            sexp::set_string(columns, i, sexp::charsxp(column));
+        }
+        let limit = protect
+            .keep(unsafe { Rf_ScalarInteger(TASK_NAME_BYTES_MAX.min(i32::MAX as usize) as i32) });
+        unsafe {
+            SET_VECTOR_ELT(out, 0, task_field_names());
+            SET_VECTOR_ELT(out, 1, columns);
+            SET_VECTOR_ELT(out, 2, limit);
+        }
+        let too_long = protect.keep(sexp::string(&task_name_too_long()));
+        unsafe { SET_VECTOR_ELT(out, 3, too_long) };
+        let fields = [
+            "task_fields",
+            "result_columns",
+            "task_name_bytes_max",
+            "task_name_too_long",
+        ];
+        let names = protect.keep(sexp::strings(fields.len()));
+        for (i, name) in fields.iter().enumerate() {
+            sexp::set_string(names, i, sexp::charsxp(name));
+        }
+        sexp::set_names(out, names);
+        out
+    })
+}
+
+/// The task list a worker runs, as `push()` serializes it, with the
+/// dispatcher's reset settings: `walk()`'s template, built once per walk.
+#[no_mangle]
+pub extern "C" fn wrap__native_task(
+    dispatcher_handle: SEXP,
+    command: SEXP,
+    data: SEXP,
+    globals: SEXP,
+    seed: SEXP,
+    algorithm: SEXP,
+    packages: SEXP,
+    library: SEXP,
+) -> SEXP {
+    with_guard(|| {
+        let d = match dispatcher_ref(dispatcher_handle) {
+            Ok(d) => d,
+            Err(record) => return record,
+        };
+        let nil = sexp::nil();
+        task_list(&TaskArguments {
+            command,
+            data,
+            globals,
+            seed,
+            algorithm,
+            packages,
+            library,
+            resets: d.resets,
+            seconds_timeout: nil,
+            scale: nil,
+            throttle: nil,
+        })
+    })
+}
+
+/// The error of a task name already held, in the core's words, for the
+/// checks R makes itself (a backup's crash count, the sequential
+/// controller).
+#[no_mangle]
+pub extern "C" fn wrap__native_duplicate_name(name: SEXP) -> SEXP {
+    with_guard(|| {
+        let name = sexp::scalar_string(name).unwrap_or("NA").to_string();
+        sexp::string(&Error::DuplicateName(name).to_string())
+    })
+}
+
 /// The raw entry points of this module, for registration: name, function,
 /// number of arguments.
 pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
@@ -451,5 +530,16 @@ pub fn routines() -> Vec<(&'static str, *const u8, usize)> {
         ("wrap__native_holds", wrap__native_holds as *const u8, 2),
         ("wrap__native_wait", wrap__native_wait as *const u8, 3),
         ("wrap__native_cancel", wrap__native_cancel as *const u8, 3),
+        (
+            "wrap__native_task_rules",
+            wrap__native_task_rules as *const u8,
+            0,
+        ),
+        ("wrap__native_task", wrap__native_task as *const u8, 8),
+        (
+            "wrap__native_duplicate_name",
+            wrap__native_duplicate_name as *const u8,
+            1,
+        ),
     ]
 }

@@ -11,6 +11,23 @@ use crew_core::incoming::Payload;
 use crew_core::protocol::{codes, Seed};
 use extendr_ffi::{Rf_allocVector, Rf_setAttrib, INTEGER, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 
+/// The 12 columns of crew's result rows, in order: the one statement of
+/// them. R asks for them (`native_task_rules()`) as `monad_names`.
+pub const RESULT_COLUMNS: [&str; 12] = [
+    "name",
+    "command",
+    "result",
+    "status",
+    "error",
+    "code",
+    "trace",
+    "warnings",
+    "seconds",
+    "seed",
+    "algorithm",
+    "controller",
+];
+
 struct Constants {
     columns: SEXP,
     class: SEXP,
@@ -19,20 +36,7 @@ struct Constants {
 
 thread_local! {
     static CONSTANTS: Constants = Constants {
-        columns: sexp::preserved_strings(&[
-            "name",
-            "command",
-            "result",
-            "status",
-            "error",
-            "code",
-            "trace",
-            "warnings",
-            "seconds",
-            "seed",
-            "algorithm",
-            "controller",
-        ]),
+        columns: sexp::preserved_strings(&RESULT_COLUMNS),
         class: sexp::preserved_strings(&["tbl_df", "tbl", "data.frame"]),
         pids: sexp::symbol(c"crew_pids"),
     };

@@ -9,20 +9,43 @@ use crate::sexp::{self, Protect};
 use extendr_ffi::{Rf_allocVector, INTEGER, LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use std::time::Duration;
 
+/// The fields of the task list a worker runs, in order: the one statement
+/// of what a task carries. R asks for them (`native_task_rules()`) and
+/// builds the template of a `walk()` through [`task_list`] too.
+pub const TASK_FIELDS: [&str; 11] = [
+    "command",
+    "data",
+    "globals",
+    "seed",
+    "algorithm",
+    "packages",
+    "library",
+    "reset_globals",
+    "reset_packages",
+    "reset_options",
+    "garbage_collection",
+];
+
 thread_local! {
-    static TASK_FIELDS: SEXP = sexp::preserved_strings(&[
-        "command",
-        "data",
-        "globals",
-        "seed",
-        "algorithm",
-        "packages",
-        "library",
-        "reset_globals",
-        "reset_packages",
-        "reset_options",
-        "garbage_collection",
-    ]);
+    static TASK_FIELD_NAMES: SEXP = sexp::preserved_strings(&TASK_FIELDS);
+}
+
+/// The names of the task fields as a character vector kept for the whole
+/// session.
+pub fn task_field_names() -> SEXP {
+    TASK_FIELD_NAMES.with(|f| *f)
+}
+
+/// The longest task name (R's limit on variable names, since the controller
+/// keeps names in environments). The one place this limit is written: R
+/// asks for it (`native_task_rules()`) for the checks of its careful path
+/// and of `walk()`.
+pub const TASK_NAME_BYTES_MAX: usize = 10_000;
+
+/// The error of a task name longer than [`TASK_NAME_BYTES_MAX`]; R asks
+/// for these words too.
+pub fn task_name_too_long() -> String {
+    format!("task names must have at most {TASK_NAME_BYTES_MAX} bytes.")
 }
 
 pub fn is_flag(x: SEXP) -> bool {
@@ -153,12 +176,14 @@ fn logical(value: bool) -> SEXP {
     unsafe { Rf_ScalarLogical(value as i32) }
 }
 
-/// The serialized task a worker runs. The task's name is not part of it:
+/// The task list a worker runs, fields named by [`TASK_FIELDS`],
+/// unprotected: the caller protects it. The task's name is not part of it:
 /// it rides in the frame header, so a fresh name can be chosen after the
 /// task is serialized.
-pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
+pub fn task_list(arguments: &TaskArguments) -> SEXP {
     let mut protect = Protect::new();
-    let task = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 11) });
+    let task =
+        protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, TASK_FIELDS.len() as isize) });
     let fields = [
         arguments.command,
         arguments.data,
@@ -175,6 +200,13 @@ pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
     for (i, field) in fields.into_iter().enumerate() {
         unsafe { SET_VECTOR_ELT(task, i as isize, field) };
     }
-    sexp::set_names(task, TASK_FIELDS.with(|f| *f));
+    sexp::set_names(task, task_field_names());
+    task
+}
+
+/// The serialized task a worker runs (see [`task_list`]).
+pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
+    let mut protect = Protect::new();
+    let task = protect.keep(task_list(arguments));
     serial::serialize_sexp(task)
 }
