@@ -2,11 +2,13 @@
 # per scaling round: plain conditionals instead of crew_assert(), which
 # captures and evaluates expressions. Each error names the argument.
 
+# What isTRUE(value) || isFALSE(value) says, in primitives only: push()
+# checks its `substitute` flag here on every call. Returns NULL invisibly
+# (the value of an `if` without `else`).
 check_flag <- function(value, name) {
-  if (!(isTRUE(value) || isFALSE(value))) {
+  if (!is.logical(value) || length(value) != 1L || is.na(value)) {
     crew_error(paste(name, "must be TRUE or FALSE."))
   }
-  invisible()
 }
 
 # Several flags at once, each named by its argument: check_flags(scale = scale).

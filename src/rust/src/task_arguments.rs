@@ -100,7 +100,11 @@ fn is_strings_without_na(x: SEXP) -> bool {
 }
 
 /// The checks `push()` makes before anything is queued, in the order and
-/// with the words of the R-level checks.
+/// with the words of the R-level checks. R owns these rules (its
+/// `task_spec()` and `controller_task_arguments_check()` are what users
+/// meet on every other path); this copy exists so that push's fast path
+/// costs one native call, and a test in `test-validation.R` feeds both the
+/// same wrong values and compares their messages.
 pub fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
     if !is_flag(arguments.scale) {
         return Err("scale must be TRUE or FALSE.");
