@@ -229,8 +229,11 @@ pub fn rows(
             unsafe { *INTEGER(pids).add(i) = i32::try_from(pid).unwrap_or(sexp::na_int()) };
         }
     }
-    let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 12) });
-    let columns = [
+    // In the order of RESULT_COLUMNS, which also sets how many there are:
+    // a column added there and not here does not compile.
+    let out =
+        protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, RESULT_COLUMNS.len() as isize) });
+    let columns: [SEXP; RESULT_COLUMNS.len()] = [
         name,
         command,
         result,

@@ -188,7 +188,9 @@ pub fn task_list(arguments: &TaskArguments) -> SEXP {
     let mut protect = Protect::new();
     let task =
         protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, TASK_FIELDS.len() as isize) });
-    let fields = [
+    // In the order of TASK_FIELDS, which also sets how many there are: a
+    // field added there and not here does not compile.
+    let fields: [SEXP; TASK_FIELDS.len()] = [
         arguments.command,
         arguments.data,
         arguments.globals,
