@@ -2,11 +2,13 @@
 # per scaling round: plain conditionals instead of crew_assert(), which
 # captures and evaluates expressions. Each error names the argument.
 
+# What isTRUE(value) || isFALSE(value) says, in primitives only: push()
+# checks its `substitute` flag here on every call. Returns NULL invisibly
+# (the value of an `if` without `else`).
 check_flag <- function(value, name) {
-  if (!(isTRUE(value) || isFALSE(value))) {
+  if (!is.logical(value) || length(value) != 1L || is.na(value)) {
     crew_error(paste(name, "must be TRUE or FALSE."), kind = "invalid_argument")
   }
-  invisible()
 }
 
 # Several flags at once, each named by its argument: check_flags(scale = scale).
@@ -31,18 +33,12 @@ check_string <- function(value, name, allow_null = FALSE) {
   invisible()
 }
 
-# The longest task name: the controller keeps names in environments, whose
-# variable names R limits to this many bytes.
-task_name_bytes_max <- 10000L
-
 # Checks the names of tasks about to be pushed (already known to be
-# strings).
+# strings). The limit and its message belong to the native side, which
+# checks the same in push()'s fast path (see task_rules_load()).
 check_task_name_lengths <- function(names) {
   if (any(nchar(names, type = "bytes") > task_name_bytes_max, na.rm = TRUE)) {
-    crew_error(
-      sprintf("task names must have at most %d bytes.", task_name_bytes_max),
-      kind = "invalid_argument"
-    )
+    crew_error(task_name_too_long, kind = "invalid_argument")
   }
   invisible()
 }

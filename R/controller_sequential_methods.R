@@ -3,48 +3,39 @@
 
 # Every pushed task is resolved at once, so the names of held tasks wait in
 # the resolved queue in push order, and pop() and collect() read the rows
-# stored in the task handles.
+# stored in the task handles. A walk pushes each of its tasks as the spec's
+# task with its own `data`, `seed` and `name`, already checked.
 sequential_push <- function(
   self,
   private,
-  command,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  name
+  spec,
+  data = spec$data,
+  seed = spec$seed,
+  name = spec$name,
+  checked = FALSE
 ) {
   self$start()
-  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, NULL)
+  if (!checked) {
+    task_spec_check(spec, scaling = FALSE)
+  }
   tasks <- private$.tasks
   if (is.null(name)) {
     name <- name_task_tempfile()
     while (!is.null(tasks[[name]])) {
       name <- name_task_tempfile()
     }
-  } else {
-    check_string(name, "name", allow_null = TRUE)
-    check_task_name_lengths(name)
-    if (!is.null(tasks[[name]])) {
-      crew_error(
-        paste0(
-          "crew task name \"", name, "\" already exists in the controller. ",
-          "Pop or collect that task before pushing another one of the same name."
-        )
-      )
-    }
+  } else if (!is.null(tasks[[name]])) {
+    crew_error(native_duplicate_name(name))
   }
   row <- crew_eval(
-    command = command,
+    command = spec$command,
     name = name,
     data = data,
-    globals = globals,
+    globals = spec$globals,
     seed = seed,
-    algorithm = algorithm,
-    packages = packages,
-    library = library,
+    algorithm = spec$algorithm,
+    packages = spec$packages,
+    library = spec$library,
     reset_globals = private$.reset_globals,
     reset_packages = private$.reset_packages,
     reset_options = private$.reset_options,
@@ -58,59 +49,30 @@ sequential_push <- function(
   invisible(handle)
 }
 
+# Pushes each task of a batch spec in turn: each is the spec's task with
+# its own elements of `iterate`, its name and its seed.
 sequential_walk <- function(
   self,
   private,
-  command,
-  iterate,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_timeout,
-  names,
-  save_command,
-  verbose,
-  scale,
-  throttle,
-  progress = c("walk()", "tasks pushed")
+  spec,
+  progress = c("walk()", "tasks pushed"),
+  scaling = TRUE
 ) {
-  plan <- walk_plan(
-    self = self,
-    private = private,
-    iterate = iterate,
-    data = data,
-    globals = globals,
-    seed = seed,
-    algorithm = algorithm,
-    packages = packages,
-    library = library,
-    seconds_timeout = seconds_timeout,
-    names = names,
-    save_command = save_command,
-    verbose = verbose,
-    scale = scale,
-    throttle = throttle
-  )
+  plan <- walk_plan(self, private, spec, scaling = scaling)
   n <- plan$n
   task_names <- plan$task_names
-  bar <- progress_bar(verbose, progress[[1L]], n, progress[[2L]])
+  bar <- progress_bar(spec$verbose, progress[[1L]], n, progress[[2L]])
   progress_set(bar, 0L)
   handles <- vector(mode = "list", length = n)
   for (index in seq_len(n)) {
     handles[[index]] <- sequential_push(
-      self = self,
-      private = private,
-      command = command,
-      data = walk_task_data(data, iterate, index),
-      globals = globals,
+      self,
+      private,
+      spec,
+      data = walk_task_data(spec$data, spec$iterate, index),
       seed = plan$seeds[index],
-      algorithm = algorithm,
-      packages = packages,
-      library = library,
-      name = task_names[[index]]
+      name = task_names[[index]],
+      checked = TRUE
     )
     progress_set(bar, index)
   }
@@ -119,45 +81,15 @@ sequential_walk <- function(
   handles
 }
 
-sequential_map <- function(
-  self,
-  private,
-  command,
-  iterate,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_interval,
-  seconds_timeout,
-  names,
-  save_command,
-  error,
-  warnings,
-  verbose
-) {
-  map_check(self, seconds_interval, error, warnings, verbose)
-  # Tasks run as they are pushed, so the walk's bar is the map's bar.
+sequential_map <- function(self, private, spec, error, warnings) {
+  # Tasks run as they are pushed, so the walk's bar is the map's bar. The
+  # scaling arguments are unused, and not checked.
   handles <- sequential_walk(
-    self = self,
-    private = private,
-    command = command,
-    iterate = iterate,
-    data = data,
-    globals = globals,
-    seed = seed,
-    algorithm = algorithm,
-    packages = packages,
-    library = library,
-    seconds_timeout = seconds_timeout,
-    names = names,
-    save_command = save_command,
-    verbose = verbose,
-    scale = TRUE,
-    throttle = TRUE,
-    progress = c("map()", "tasks resolved")
+    self,
+    private,
+    spec,
+    progress = c("map()", "tasks resolved"),
+    scaling = FALSE
   )
   results <- results_bind(lapply(unname(handles), function(handle) handle$data))
   controller_forget_tasks(private)

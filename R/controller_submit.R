@@ -37,87 +37,54 @@ controller_task_arguments_check <- function(
   }
 }
 
-# The task a worker runs. Its name travels beside it, not inside it.
-controller_task <- function(private, command, data, globals, seed, algorithm, packages, library) {
-  list(
-    command = command,
-    data = data,
-    globals = globals,
-    seed = seed,
-    algorithm = algorithm,
-    packages = packages,
-    library = library,
-    reset_globals = private$.reset_globals,
-    reset_packages = private$.reset_packages,
-    reset_options = private$.reset_options,
-    garbage_collection = private$.garbage_collection
+# The template of a walk's tasks, as push() serializes a task: built by
+# the native side, which owns the task's fields, with the dispatcher's
+# reset settings. Its name travels beside it, not inside it.
+controller_task <- function(private, spec) {
+  native_task(
+    private$.dispatcher, spec$command, spec$data, spec$globals, NULL,
+    spec$algorithm, spec$packages, spec$library
   )
 }
 
-# push() beyond its common case, which the public method takes inline (one
-# native call that checks the arguments, names, serializes and queues the
-# task: about 10 microseconds): a controller that has not started, a
-# backup that may take the task, or a dispatcher that stopped behind the
-# controller's back.
-controller_push <- function(
-  self,
-  private,
-  command,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_timeout,
-  scale,
-  throttle,
-  name
-) {
-  # Arguments first, so a wrong one leaves no dispatcher listening.
-  check_flags(scale = scale, throttle = throttle)
-  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
-  if (!is.null(name)) {
-    check_string(name, "name", allow_null = TRUE)
-    check_task_name_lengths(name)
+# push() of a task spec (see task_spec()): the spec of a group, or of a
+# push() beyond its common case, which the public method takes inline.
+# First that common case, one native call that checks the arguments,
+# names, serializes and queues the task (about 10 microseconds), then
+# everything else: a controller that has not started, a backup that may
+# take the task, or a dispatcher that stopped behind the controller's
+# back.
+controller_push <- function(self, private, spec) {
+  push <- function() {
+    native_push(
+      private$.dispatcher, spec$command, spec$name, spec$data, spec$globals,
+      spec$seed, spec$algorithm, spec$packages, spec$library,
+      spec$seconds_timeout, spec$scale, spec$throttle
+    )
   }
+  if (!is.null(private$.dispatcher) && is.null(private$.backup)) {
+    handle <- push()
+    if (!is.null(handle)) {
+      if (spec$scale) {
+        controller_scale_when_due(self, private, spec$throttle)
+      }
+      return(invisible(handle))
+    }
+  }
+  # Arguments first, so a wrong one leaves no dispatcher listening.
+  task_spec_check(spec)
+  name <- spec$name
   if (!isTRUE(private$.client$started) || is.null(private$.dispatcher)) {
     self$start()
   }
   backup <- private$.backup
   if (!is.null(backup) && !is.null(name) && private$.crashes_max > 0) {
     if (controller_holds(private, name)) {
-      crew_error(
-        paste0(
-          "crew task name \"", name, "\" already exists in the controller. ",
-          "Pop or collect that task before pushing another one of the same name."
-        )
-      )
+      crew_error(native_duplicate_name(name))
     }
     if (self$crashes(name = name) >= private$.crashes_max) {
-      return(
-        backup$push(
-          command = command,
-          data = data,
-          globals = globals,
-          substitute = FALSE,
-          seed = seed,
-          algorithm = algorithm,
-          packages = packages,
-          library = library,
-          seconds_timeout = seconds_timeout,
-          scale = scale,
-          throttle = throttle,
-          name = name
-        )
-      )
+      return(controller_private(backup)$.push_task(spec))
     }
-  }
-  push <- function() {
-    native_push(
-      private$.dispatcher, command, name, data, globals, seed, algorithm,
-      packages, library, seconds_timeout, scale, throttle
-    )
   }
   handle <- push()
   if (is.null(handle)) {
@@ -131,72 +98,30 @@ controller_push <- function(
   if (is.null(handle)) {
     crew_error("the controller's dispatcher is not running; call start() first.")
   }
-  if (scale) {
-    self$scale(throttle = throttle)
+  if (spec$scale) {
+    self$scale(throttle = spec$throttle)
   }
   invisible(handle)
 }
 
-# Checks the arguments of walk() and map() and works out the task names
-# and seeds, for every kind of controller. Without `names`, the tasks are
-# named `<prefix>_1`, `<prefix>_2`, ...; `task_names` spells them out only
-# if `spell_names` (the dispatcher names the tasks of a batch itself).
-walk_plan <- function(
-  self,
-  private,
-  iterate,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_timeout,
-  names,
-  save_command,
-  verbose,
-  scale,
-  throttle,
-  spell_names = TRUE
-) {
-  crew_deprecate(
-    name = "save_command",
-    date = "2025-01-22",
-    version = "0.10.2.9004",
-    alternative = "none (no longer used)",
-    value = save_command
-  )
-  crew_assert(
-    is.list(iterate) && length(iterate) > 0L && is_named(iterate) && !is.null(base::names(iterate)),
-    message = "iterate must be a nonempty named list."
-  )
-  lengths <- vapply(iterate, length, integer(1L))
-  crew_assert(
-    all(lengths == lengths[[1L]]) && lengths[[1L]] > 0L,
-    message = "all elements of iterate must be nonempty and have the same length."
-  )
-  controller_task_arguments_check(data, globals, seed, algorithm, packages, library, seconds_timeout)
-  check_flags(verbose = verbose, scale = scale, throttle = throttle)
-  n <- lengths[[1L]]
+# Checks a batch spec (see task_spec()) and works out its task names and
+# seeds, for every kind of controller, then starts the controller.
+# `scaling` as in task_spec_check(). Without `names`, the tasks are named
+# `<prefix>_1`, `<prefix>_2`, ...; `task_names` spells them out only if
+# `spell_names` (the dispatcher names the tasks of a batch itself).
+walk_plan <- function(self, private, spec, spell_names = TRUE, scaling = TRUE) {
+  spec <- task_spec_check(spec, scaling = scaling)
+  n <- length(spec$iterate[[1L]])
   prefix <- NULL
-  if (is.null(names)) {
+  task_names <- spec$task_names
+  if (is.null(spec$names)) {
     prefix <- name_task_tempfile()
     task_names <- if (spell_names) paste(prefix, seq_len(n), sep = "_")
-  } else {
-    crew_assert(
-      is.character(names) && length(names) == 1L && !anyNA(names) && names %in% base::names(iterate),
-      message = "names must be NULL or the name of an element of iterate."
-    )
-    task_names <- as.character(iterate[[names]])
   }
-  crew_assert(
-    !anyNA(task_names) && !anyDuplicated(task_names) && all(nzchar(task_names)),
-    message = "task names in walk() and map() must be nonempty, non-missing and unique."
-  )
-  check_task_name_lengths(task_names)
   # Started only now, so a wrong argument leaves no dispatcher listening.
   # The core refuses a name it already holds, before it queues anything.
   self$start()
+  seed <- spec$seed
   seeds <- if (!is.null(seed)) {
     if (seed > 0) 1L - seq_len(n) else 1L + seq_len(n)
   }
@@ -230,112 +155,38 @@ walk_columns <- function(iterate) {
   )
 }
 
-controller_walk <- function(
-  self,
-  private,
-  command,
-  iterate,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_timeout,
-  names,
-  save_command,
-  verbose,
-  scale,
-  throttle,
-  handles
-) {
-  plan <- walk_plan(
-    self = self,
-    private = private,
-    iterate = iterate,
-    data = data,
-    globals = globals,
-    seed = seed,
-    algorithm = algorithm,
-    packages = packages,
-    library = library,
-    seconds_timeout = seconds_timeout,
-    names = names,
-    save_command = save_command,
-    verbose = verbose,
-    scale = scale,
-    throttle = throttle,
-    spell_names = FALSE
-  )
+controller_walk <- function(self, private, spec, handles) {
+  plan <- walk_plan(self, private, spec, spell_names = FALSE)
   n <- plan$n
-  bar <- progress_bar(verbose, "walk()", n, "tasks pushed")
+  bar <- progress_bar(spec$verbose, "walk()", n, "tasks pushed")
   progress_set(bar, 0L)
-  task <- controller_task(private, command, data, globals, NULL, algorithm, packages, library)
   # One native call for the whole walk: the task template is serialized
   # once, and each task keeps only its own elements of `iterate` and its
   # seed. Everything is checked before any task is queued, so a task that
   # cannot be serialized leaves nothing half-submitted.
   out <- native_walk(
     private$.dispatcher,
-    shared = list(task = task, fields = base::names(iterate)),
-    columns = walk_columns(iterate),
+    shared = list(task = controller_task(private, spec), fields = base::names(spec$iterate)),
+    columns = walk_columns(spec$iterate),
     names = plan$task_names,
     prefix = plan$prefix,
     seeds = plan$seeds,
-    seconds_timeout = seconds_timeout,
+    seconds_timeout = spec$seconds_timeout,
     handles = handles
   )
   progress_set(bar, n)
   progress_done(bar)
-  if (scale) {
-    self$scale(throttle = throttle)
+  if (spec$scale) {
+    self$scale(throttle = spec$throttle)
   }
   out
 }
 
-controller_map <- function(
-  self,
-  private,
-  command,
-  iterate,
-  data,
-  globals,
-  seed,
-  algorithm,
-  packages,
-  library,
-  seconds_interval,
-  seconds_timeout,
-  names,
-  save_command,
-  error,
-  warnings,
-  verbose,
-  scale,
-  throttle
-) {
-  map_check(self, seconds_interval, error, warnings, verbose)
-  task_names <- controller_walk(
-    self = self,
-    private = private,
-    command = command,
-    iterate = iterate,
-    data = data,
-    globals = globals,
-    seed = seed,
-    algorithm = algorithm,
-    packages = packages,
-    library = library,
-    seconds_timeout = seconds_timeout,
-    names = names,
-    save_command = save_command,
-    verbose = verbose,
-    scale = scale,
-    throttle = throttle,
-    handles = FALSE
-  )
-  bar <- progress_bar(verbose, "map()", length(task_names), "tasks resolved")
-  controller_block(self, private, "all", Inf, scale, throttle, bar = bar)
+# map() after map_check() and task_spec(), which the public method runs.
+controller_map <- function(self, private, spec, error, warnings) {
+  task_names <- controller_walk(self, private, spec, handles = FALSE)
+  bar <- progress_bar(spec$verbose, "map()", length(task_names), "tasks resolved")
+  controller_block(self, private, "all", Inf, spec$scale, spec$throttle, bar = bar)
   progress_set(bar, length(task_names))
   progress_done(bar)
   results <- results_finish(native_take(private$.dispatcher, task_names))
@@ -343,7 +194,8 @@ controller_map <- function(
   map_report(private, results, error, warnings)
 }
 
-# What map() checks before it pushes anything, for every kind of controller.
+# What map() checks before it builds its task spec, for every kind of
+# controller.
 map_check <- function(self, seconds_interval, error, warnings, verbose) {
   crew_deprecate(
     name = "seconds_interval",

@@ -36,18 +36,19 @@ crew_class_controller <- R6::R6Class(
     # the controller's name, which result rows carry.
     .dispatcher = NULL,
     .name = NULL,
-    # How push(), walk() and map() hand over their tasks, after the public
-    # methods have quoted the command; the sequential controller runs them
-    # in place instead. A started controller's push() takes its common case
-    # inline first: it runs once per task.
-    .push_task = function(...) {
-      controller_push(self = self, private = private, ...)
+    # How push(), walk() and map() hand over their task spec (see
+    # task_spec()); the sequential controller runs the tasks in place
+    # instead. Groups and backups hand theirs over here too. A started
+    # controller's push() takes its common case inline first: it runs once
+    # per task.
+    .push_task = function(spec) {
+      controller_push(self, private, spec)
     },
-    .walk_tasks = function(...) {
-      controller_walk(self = self, private = private, handles = TRUE, ...)
+    .walk_tasks = function(spec) {
+      controller_walk(self, private, spec, handles = TRUE)
     },
-    .map_tasks = function(...) {
-      controller_map(self = self, private = private, ...)
+    .map_tasks = function(spec, error, warnings) {
+      controller_map(self, private, spec, error, warnings)
     }
   ),
   active = list(
@@ -305,16 +306,15 @@ crew_class_controller <- R6::R6Class(
       save_command = NULL,
       controller = NULL
     ) {
-      if (!is.logical(substitute) || length(substitute) != 1L || is.na(substitute)) {
-        crew_error("substitute must be TRUE or FALSE.")
-      }
+      check_flag(substitute, "substitute")
       if (substitute) {
         command <- substitute(command)
       }
       # The common case in one native call, inline: push() runs once per
-      # task. Everything else goes through controller_push(). scale() is
-      # asked without its own argument check, so a throttled push costs one
-      # poll of the throttle.
+      # task. Everything else goes through a task spec and
+      # controller_push(), which takes the same fast path first for the
+      # specs of groups. scale() is asked without its own argument check,
+      # so a throttled push costs one poll of the throttle.
       if (!is.null(.dispatcher) && is.null(.backup)) {
         handle <- native_push(
           .dispatcher, command, name, data, globals, seed, algorithm, packages,
@@ -327,7 +327,7 @@ crew_class_controller <- R6::R6Class(
           return(invisible(handle))
         }
       }
-      .push_task(
+      spec <- task_spec(
         command = command,
         data = data,
         globals = globals,
@@ -340,6 +340,7 @@ crew_class_controller <- R6::R6Class(
         throttle = throttle,
         name = name
       )
+      .push_task(spec)
     },
     #' @description Push one task per element of `iterate` and return.
     #' @param command R code of the tasks.
@@ -379,16 +380,13 @@ crew_class_controller <- R6::R6Class(
       throttle = TRUE,
       controller = NULL
     ) {
-      crew_assert(
-        isTRUE(substitute) || isFALSE(substitute),
-        message = "substitute must be TRUE or FALSE."
-      )
+      check_flag(substitute, "substitute")
       if (substitute) {
         command <- substitute(command)
       }
-      handles <- private$.walk_tasks(
+      deprecate_save_command(save_command)
+      spec <- task_spec(
         command = command,
-        iterate = iterate,
         data = data,
         globals = globals,
         seed = seed,
@@ -396,13 +394,14 @@ crew_class_controller <- R6::R6Class(
         packages = packages,
         library = library,
         seconds_timeout = seconds_timeout,
-        names = names,
-        save_command = save_command,
-        verbose = verbose,
         scale = scale,
-        throttle = throttle
+        throttle = throttle,
+        batch = TRUE,
+        iterate = iterate,
+        names = names,
+        verbose = verbose
       )
-      invisible(handles)
+      invisible(.walk_tasks(spec))
     },
     #' @description Run one task per element of `iterate`, wait for all of
     #'   them, and return their results.
@@ -449,32 +448,29 @@ crew_class_controller <- R6::R6Class(
       throttle = TRUE,
       controller = NULL
     ) {
-      crew_assert(
-        isTRUE(substitute) || isFALSE(substitute),
-        message = "substitute must be TRUE or FALSE."
-      )
+      check_flag(substitute, "substitute")
       if (substitute) {
         command <- substitute(command)
       }
-      private$.map_tasks(
+      map_check(self, seconds_interval, error, warnings, verbose)
+      deprecate_save_command(save_command)
+      spec <- task_spec(
         command = command,
-        iterate = iterate,
         data = data,
         globals = globals,
         seed = seed,
         algorithm = algorithm,
         packages = packages,
         library = library,
-        seconds_interval = seconds_interval,
         seconds_timeout = seconds_timeout,
-        names = names,
-        save_command = save_command,
-        error = error,
-        warnings = warnings,
-        verbose = verbose,
         scale = scale,
-        throttle = throttle
+        throttle = throttle,
+        batch = TRUE,
+        iterate = iterate,
+        names = names,
+        verbose = verbose
       )
+      .map_tasks(spec, error, warnings)
     },
     #' @description Pop one resolved task.
     #' @param scale See `push()`.

@@ -223,11 +223,11 @@ crew_class_controller_group <- R6::R6Class(
       if (substitute) {
         command <- substitute(command)
       }
-      .choose(controller)$push(
+      member <- controller_private(.choose(controller))
+      spec <- task_spec(
         command = command,
         data = data,
         globals = globals,
-        substitute = FALSE,
         seed = seed,
         algorithm = algorithm,
         packages = packages,
@@ -237,6 +237,7 @@ crew_class_controller_group <- R6::R6Class(
         throttle = throttle,
         name = name
       )
+      invisible(member$.push_task(spec))
     },
     #' @description Push one task per element of `iterate` to one member
     #'   and return.
@@ -277,29 +278,28 @@ crew_class_controller_group <- R6::R6Class(
       throttle = TRUE,
       controller = NULL
     ) {
-      crew_assert(
-        isTRUE(substitute) || isFALSE(substitute),
-        message = "substitute must be TRUE or FALSE."
-      )
+      check_flag(substitute, "substitute")
       if (substitute) {
         command <- substitute(command)
       }
-      .choose(controller)$walk(
+      member <- controller_private(.choose(controller))
+      spec <- task_spec(
         command = command,
-        iterate = iterate,
         data = data,
         globals = globals,
-        substitute = FALSE,
         seed = seed,
         algorithm = algorithm,
         packages = packages,
         library = library,
         seconds_timeout = seconds_timeout,
-        names = names,
-        verbose = verbose,
         scale = scale,
-        throttle = throttle
+        throttle = throttle,
+        batch = TRUE,
+        iterate = iterate,
+        names = names,
+        verbose = verbose
       )
+      invisible(member$.walk_tasks(spec))
     },
     #' @description Run one task per element of `iterate` in one member,
     #'   wait for all of them, and return their results.
@@ -346,38 +346,33 @@ crew_class_controller_group <- R6::R6Class(
       throttle = TRUE,
       controller = NULL
     ) {
-      crew_deprecate(
-        name = "save_command",
-        date = "2025-01-22",
-        version = "0.10.2.9004",
-        alternative = "none (no longer used)",
-        value = save_command
-      )
-      crew_assert(
-        isTRUE(substitute) || isFALSE(substitute),
-        message = "substitute must be TRUE or FALSE."
-      )
+      deprecate_save_command(save_command)
+      check_flag(substitute, "substitute")
       if (substitute) {
         command <- substitute(command)
       }
-      .choose(controller)$map(
+      chosen <- .choose(controller)
+      # seconds_interval is ignored here, without the member's deprecation
+      # message.
+      map_check(chosen, NULL, error, warnings, verbose)
+      member <- controller_private(chosen)
+      spec <- task_spec(
         command = command,
-        iterate = iterate,
         data = data,
         globals = globals,
-        substitute = FALSE,
         seed = seed,
         algorithm = algorithm,
         packages = packages,
         library = library,
         seconds_timeout = seconds_timeout,
-        names = names,
-        error = error,
-        warnings = warnings,
-        verbose = verbose,
         scale = scale,
-        throttle = throttle
+        throttle = throttle,
+        batch = TRUE,
+        iterate = iterate,
+        names = names,
+        verbose = verbose
       )
+      member$.map_tasks(spec, error, warnings)
     },
     #' @description Pop one resolved task from the first selected member
     #'   that has one.

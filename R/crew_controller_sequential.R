@@ -69,14 +69,14 @@ crew_class_controller_sequential <- R6::R6Class(
     .resolved = 0L,
     # Tasks run at push time in this process, so there is no timeout to
     # arm and no worker to scale.
-    .push_task = function(seconds_timeout, scale, throttle, ...) {
-      sequential_push(self = self, private = private, ...)
+    .push_task = function(spec) {
+      sequential_push(self, private, spec)
     },
-    .walk_tasks = function(...) {
-      sequential_walk(self = self, private = private, ...)
+    .walk_tasks = function(spec) {
+      sequential_walk(self, private, spec)
     },
-    .map_tasks = function(scale, throttle, ...) {
-      sequential_map(self = self, private = private, ...)
+    .map_tasks = function(spec, error, warnings) {
+      sequential_map(self, private, spec, error, warnings)
     }
   ),
   public = list(

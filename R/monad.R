@@ -1,20 +1,11 @@
 #' @title Result column names
 #' @description The 12 columns of a task result, in order.
 #' @keywords internal
-monad_names <- c(
-  "name",
-  "command",
-  "result",
-  "status",
-  "error",
-  "code",
-  "trace",
-  "warnings",
-  "seconds",
-  "seed",
-  "algorithm",
-  "controller"
-)
+#' @format A character vector of length 12, set when the package loads.
+#' @details The columns are the ones the native side builds result rows
+#'   with (`RESULT_COLUMNS` in `src/rust/src/result_rows.rs`), read once when
+#'   the package loads (see `task_rules_load()`).
+monad_names <- NULL
 
 #' @title Build result rows from whole columns
 #' @description Assemble an n-row result tibble from 12 column vectors.

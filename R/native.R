@@ -371,3 +371,22 @@ native_backlog_watch <- function(dispatcher, id, loop_id) {
     .Call(wrap__native_backlog_watch, dispatcher, as.numeric(id), as.integer(loop_id))
   )
 }
+
+# The rules of tasks the native side owns: list(task_fields,
+# result_columns, task_name_bytes_max, task_name_too_long). Read once, at
+# load (see task_rules_load()).
+native_task_rules <- function() {
+  native_unwrap(.Call(wrap__native_task_rules))
+}
+
+# The task list a worker runs, as push() serializes it: walk()'s template.
+native_task <- function(dispatcher, command, data, globals, seed, algorithm, packages, library) {
+  native_unwrap(
+    .Call(wrap__native_task, dispatcher, command, data, globals, seed, algorithm, packages, library)
+  )
+}
+
+# The error of a task name already held, in the words of the core.
+native_duplicate_name <- function(name) {
+  .Call(wrap__native_duplicate_name, native_utf8(name))
+}

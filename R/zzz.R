@@ -60,3 +60,7 @@ for (generator in list(
   r6_compile_methods(generator)
 }
 rm(generator)
+
+.onLoad <- function(libname, pkgname) {
+  task_rules_load(topenv())
+}

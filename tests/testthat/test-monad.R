@@ -23,6 +23,15 @@ crew_test("monad_names has the 12 columns in order", {
   )
 })
 
+# The columns are the native side's (RESULT_COLUMNS in
+# src/rust/src/result_rows.rs); the R code that builds rows by hand takes
+# them in the same order.
+crew_test("the result columns are the native side's, and R builds rows with them", {
+  expect_identical(monad_names, native_task_rules()$result_columns)
+  expect_identical(names(formals(monad_from_columns)), monad_names)
+  expect_identical(names(formals(monad_new)), monad_names)
+})
+
 crew_test("bad name", {
   out <- monad_init()
   out$name <- 123

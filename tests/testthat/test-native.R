@@ -118,3 +118,85 @@ crew_test("native entries refuse foreign, saved and plain objects in place of th
   native_signal_notify(good)
   expect_equal(native_signal_value(good), 1)
 })
+
+# The fields of a task are the native side's (TASK_FIELDS in
+# src/rust/src/task_arguments.rs): walk()'s template is built from them,
+# and the worker reads each of them by name.
+crew_test("the task fields are the native side's, and workers read them all", {
+  crew_test_skip()
+  expect_identical(task_fields, native_task_rules()$task_fields)
+  controller <- crew_controller_local(workers = 1L)
+  on.exit(controller$terminate())
+  controller$start()
+  private <- controller_private(controller)
+  spec <- task_spec(
+    command = quote(x + y), data = list(y = 1), globals = list(), seed = 2L,
+    algorithm = "Mersenne-Twister", packages = character(0), library = NULL,
+    seconds_timeout = NULL, scale = FALSE, throttle = FALSE
+  )
+  task <- controller_task(private, spec)
+  expect_identical(names(task), task_fields)
+  expect_identical(task$command, quote(x + y))
+  expect_identical(task$data, list(y = 1))
+  expect_null(task$seed)
+  read <- function(expr) {
+    if (is.call(expr) && identical(expr[[1L]], quote(.subset2))) {
+      return(expr[[3L]])
+    }
+    if (is.call(expr)) unlist(lapply(as.list(expr)[-1L], read)) else NULL
+  }
+  expect_setequal(read(body(crew_eval_task)), task_fields)
+  task$data <- list(x = 1, y = 2)
+  record <- crew_eval_task(task, name = "a")
+  expect_equal(record$status, "success")
+})
+
+# The longest task name and its message are the native side's
+# (TASK_NAME_BYTES_MAX); push()'s fast path and R's checks (walk(), the
+# careful path of push()) say the same.
+crew_test("the task name limit is the native side's on every path", {
+  crew_test_skip()
+  rules <- native_task_rules()
+  expect_identical(task_name_bytes_max, rules$task_name_bytes_max)
+  expect_identical(task_name_too_long, rules$task_name_too_long)
+  long <- strrep("n", task_name_bytes_max + 1L)
+  controller <- crew_controller_local(workers = 1L)
+  on.exit(controller$terminate())
+  expect_too_long <- function(object) {
+    expect_error(object, task_name_too_long, fixed = TRUE, class = "crew_error")
+  }
+  # Before the start, push() checks in R; after it, natively.
+  expect_too_long(controller$push(1, name = long, scale = FALSE))
+  controller$start()
+  expect_too_long(controller$push(1, name = long, scale = FALSE))
+  expect_too_long(
+    controller$walk(x, iterate = list(x = 1, id = long), names = "id", scale = FALSE)
+  )
+  expect_equal(controller$size(), 0L)
+})
+
+# The message of a name in use is the core's (Error::DuplicateName): the
+# dispatcher's refusal (push() and walk()) and the sequential controller
+# say the same.
+crew_test("a duplicate task name reads the same on every path", {
+  crew_test_skip()
+  expected <- native_duplicate_name("twice")
+  expect_match(expected, "crew task name \"twice\" already exists in the controller", fixed = TRUE)
+  message_of <- function(call) {
+    tryCatch(call(), crew_error = function(condition) conditionMessage(condition))
+  }
+  controller <- crew_controller_local(workers = 1L)
+  on.exit(controller$terminate())
+  controller$start()
+  controller$push(1, name = "twice", scale = FALSE)
+  again <- function() controller$push(1, name = "twice", scale = FALSE)
+  expect_identical(message_of(again), expected)
+  walk <- function() {
+    controller$walk(x, iterate = list(x = 1, id = "twice"), names = "id", scale = FALSE)
+  }
+  expect_identical(message_of(walk), expected)
+  sequential <- crew_controller_sequential()
+  sequential$push(1, name = "twice")
+  expect_identical(message_of(function() sequential$push(1, name = "twice")), expected)
+  controller$cancel(all = TRUE)
+})

@@ -18,7 +18,9 @@ pub enum Error {
     PortShared { port: u16, reason: String },
     #[error("compute profile '{0}' is not running")]
     ProfileNotRunning(String),
-    #[error("task name '{0}' is already in use; pop or collect the earlier task first")]
+    /// The words users see when they push a name in use, wherever it is
+    /// refused: the binding passes them on, and R asks for them.
+    #[error("crew task name \"{0}\" already exists in the controller. Pop or collect that task before pushing another one of the same name.")]
     DuplicateName(String),
     #[error(
         "the task is {bytes} bytes, more than the {limit} bytes one frame of a connection carries"

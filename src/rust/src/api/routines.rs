@@ -8,7 +8,7 @@ use super::{autoscale, handles, tasks, worker};
 use extendr_api::metadata::{Arg, Func, Metadata};
 
 /// Name, function and number of arguments of every raw entry point.
-fn routines() -> [(&'static str, *const u8, usize); 16] {
+fn routines() -> [(&'static str, *const u8, usize); 19] {
     [
         // Tasks as a controller sees them (api/tasks.rs).
         (
@@ -55,6 +55,21 @@ fn routines() -> [(&'static str, *const u8, usize); 16] {
             "wrap__native_cancel",
             tasks::wrap__native_cancel as *const u8,
             3,
+        ),
+        (
+            "wrap__native_task_rules",
+            tasks::wrap__native_task_rules as *const u8,
+            0,
+        ),
+        (
+            "wrap__native_task",
+            tasks::wrap__native_task as *const u8,
+            8,
+        ),
+        (
+            "wrap__native_duplicate_name",
+            tasks::wrap__native_duplicate_name as *const u8,
+            1,
         ),
         // Handles (api/handles.rs).
         (

@@ -9,20 +9,43 @@ use crate::r::sexp::{self, Protect};
 use crate::serial;
 use std::time::Duration;
 
+/// The fields of the task list a worker runs, in order: the one statement
+/// of what a task carries. R asks for them (`native_task_rules()`) and
+/// builds the template of a `walk()` through [`task_list`] too.
+pub const TASK_FIELDS: [&str; 11] = [
+    "command",
+    "data",
+    "globals",
+    "seed",
+    "algorithm",
+    "packages",
+    "library",
+    "reset_globals",
+    "reset_packages",
+    "reset_options",
+    "garbage_collection",
+];
+
 thread_local! {
-    static TASK_FIELDS: SEXP = sexp::preserved_strings(&[
-        "command",
-        "data",
-        "globals",
-        "seed",
-        "algorithm",
-        "packages",
-        "library",
-        "reset_globals",
-        "reset_packages",
-        "reset_options",
-        "garbage_collection",
-    ]);
+    static TASK_FIELD_NAMES: SEXP = sexp::preserved_strings(&TASK_FIELDS);
+}
+
+/// The names of the task fields as a character vector kept for the whole
+/// session.
+pub fn task_field_names() -> SEXP {
+    TASK_FIELD_NAMES.with(|f| *f)
+}
+
+/// The longest task name (R's limit on variable names, since the controller
+/// keeps names in environments). The one place this limit is written: R
+/// asks for it (`native_task_rules()`) for the checks of its careful path
+/// and of `walk()`.
+pub const TASK_NAME_BYTES_MAX: usize = 10_000;
+
+/// The error of a task name longer than [`TASK_NAME_BYTES_MAX`]; R asks
+/// for these words too.
+pub fn task_name_too_long() -> String {
+    format!("task names must have at most {TASK_NAME_BYTES_MAX} bytes.")
 }
 
 pub fn is_flag(x: SEXP) -> bool {
@@ -85,7 +108,11 @@ fn is_strings_without_na(x: SEXP) -> bool {
 }
 
 /// The checks `push()` makes before anything is queued, in the order and
-/// with the words of the R-level checks.
+/// with the words of the R-level checks. R owns these rules (its
+/// `task_spec()` and `controller_task_arguments_check()` are what users
+/// meet on every other path); this copy exists so that push's fast path
+/// costs one native call, and a test in `test-validation.R` feeds both the
+/// same wrong values and compares their messages.
 pub fn check_task(arguments: &TaskArguments) -> Result<(), &'static str> {
     if !is_flag(arguments.scale) {
         return Err("scale must be TRUE or FALSE.");
@@ -163,15 +190,19 @@ fn logical(value: bool) -> SEXP {
     unsafe { Rf_ScalarLogical(value as i32) }
 }
 
-/// The serialized task a worker runs. The task's name is not part of it:
+/// The task list a worker runs, fields named by [`TASK_FIELDS`],
+/// unprotected: the caller protects it. The task's name is not part of it:
 /// it rides in the frame header, so a fresh name can be chosen after the
 /// task is serialized.
-pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
+pub fn task_list(arguments: &TaskArguments) -> SEXP {
     let mut protect = Protect::new();
     // SAFETY: allocates on R's main thread; the result is protected or returned
     // before anything else allocates.
-    let task = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 11) });
-    let fields = [
+    let task =
+        protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, TASK_FIELDS.len() as isize) });
+    // In the order of TASK_FIELDS, which also sets how many there are: a
+    // field added there and not here does not compile.
+    let fields: [SEXP; TASK_FIELDS.len()] = [
         arguments.command,
         arguments.data,
         arguments.globals,
@@ -189,6 +220,13 @@ pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
         // fields are arguments of this call or R's shared constants.
         unsafe { SET_VECTOR_ELT(task, i as isize, field) };
     }
-    sexp::set_names(task, TASK_FIELDS.with(|f| *f));
+    sexp::set_names(task, task_field_names());
+    task
+}
+
+/// The serialized task a worker runs (see [`task_list`]).
+pub fn serialized_task(arguments: &TaskArguments) -> Result<Vec<u8>, String> {
+    let mut protect = Protect::new();
+    let task = protect.keep(task_list(arguments));
     serial::serialize_sexp(task)
 }

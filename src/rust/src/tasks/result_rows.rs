@@ -11,6 +11,23 @@ use crew_core::dispatcher::{Outcome, Taken, Tally};
 use crew_core::incoming::Payload;
 use crew_core::protocol::{codes, Seed};
 
+/// The 12 columns of crew's result rows, in order: the one statement of
+/// them. R asks for them (`native_task_rules()`) as `monad_names`.
+pub const RESULT_COLUMNS: [&str; 12] = [
+    "name",
+    "command",
+    "result",
+    "status",
+    "error",
+    "code",
+    "trace",
+    "warnings",
+    "seconds",
+    "seed",
+    "algorithm",
+    "controller",
+];
+
 struct Constants {
     columns: SEXP,
     class: SEXP,
@@ -19,20 +36,7 @@ struct Constants {
 
 thread_local! {
     static CONSTANTS: Constants = Constants {
-        columns: sexp::preserved_strings(&[
-            "name",
-            "command",
-            "result",
-            "status",
-            "error",
-            "code",
-            "trace",
-            "warnings",
-            "seconds",
-            "seed",
-            "algorithm",
-            "controller",
-        ]),
+        columns: sexp::preserved_strings(&RESULT_COLUMNS),
         class: sexp::preserved_strings(&["tbl_df", "tbl", "data.frame"]),
         pids: sexp::symbol(c"crew_pids"),
     };
@@ -242,10 +246,13 @@ pub fn rows(
             unsafe { *INTEGER(pids).add(i) = i32::try_from(pid).unwrap_or(sexp::na_int()) };
         }
     }
+    // In the order of RESULT_COLUMNS, which also sets how many there are:
+    // a column added there and not here does not compile.
     // SAFETY: allocates on R's main thread; the result is protected or returned
     // before anything else allocates.
-    let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 12) });
-    let columns = [
+    let out =
+        protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, RESULT_COLUMNS.len() as isize) });
+    let columns: [SEXP; RESULT_COLUMNS.len()] = [
         name,
         command,
         result,
