@@ -3,10 +3,10 @@
 # file and stops when the test run ends. Each test prints how long recovery
 # or cleanup took.
 
-# The project's own one-node cluster (tools/slurm-cluster.sh), with its
+# The project's own one-node cluster (dev/slurm-cluster.sh), with its
 # state in a directory of this test run.
 crew_test_slurm_script <- function() {
-  normalizePath(testthat::test_path("..", "..", "tools", "slurm-cluster.sh"), mustWork = FALSE)
+  normalizePath(testthat::test_path("..", "..", "dev", "slurm-cluster.sh"), mustWork = FALSE)
 }
 
 # Starts the cluster and says why it could not, or NULL when it runs.

@@ -1,5 +1,5 @@
 # One test file of tests/testthat against the installed package, for
-# tools/valgrind-tests.sh; exits with status 1 if a test failed.
+# dev/valgrind-tests.sh; exits with status 1 if a test failed.
 file <- commandArgs(trailingOnly = TRUE)[[1L]]
 results <- suppressPackageStartupMessages(
   testthat::test_file(

@@ -2,7 +2,7 @@
 # Runs the test files that exercise the native boundary (serialization,
 # handles, results, cancellation, signals) with the client's R process
 # under valgrind's memcheck. A file fails on a failed test, on any invalid
-# read or write or use of uninitialised memory that tools/valgrind.supp does
+# read or write or use of uninitialised memory that dev/valgrind.supp does
 # not explain, and on memory definitely lost. Worker processes run outside
 # valgrind. Logs go to .valgrind/.
 #
@@ -24,8 +24,8 @@ run_file() {
   started=$(date +%s)
   status=0
   R -d "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-    --num-callers=30 --suppressions=tools/valgrind.supp --log-file=$log" \
-    --vanilla --no-echo -f tools/valgrind-test-file.R --args "$file" || status=$?
+    --num-callers=30 --suppressions=dev/valgrind.supp --log-file=$log" \
+    --vanilla --no-echo -f dev/valgrind-test-file.R --args "$file" || status=$?
   summary=$(grep -h "ERROR SUMMARY" "$log" | head -1 | sed 's/^==[0-9]*== //')
   lost=$(grep -h "definitely lost:" "$log" | head -1 | sed 's/^==[0-9]*== *//')
   echo "valgrind $file: $(( $(date +%s) - started )) s, ${summary}, ${lost:-no leak summary}"
