@@ -8,6 +8,7 @@ packages=(
   openssl
   r-base-dev
   r-cran-cli
+  r-cran-codetools
   r-cran-knitr
   r-cran-later
   r-cran-processx
