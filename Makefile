@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test check-code test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash dev/install-deps.sh
@@ -27,13 +27,17 @@ install: deps
 demo: install
 	$(RSCRIPT) demo/map.R
 
-# The SLURM tests start a one-node cluster of their own (dev/slurm-cluster.sh);
-# the browser tests drive headless Chromium through the Shiny apps; a minute
-# of the soak runs before them; the native boundary's test files then run
+# First R CMD check's analysis of the R code, the minimum Rust version
+# stated in prose against Cargo's, and the tests that cover each R file
+# (dev/check-code.R, also `make check-code`). The SLURM tests start a
+# one-node cluster of their own (dev/slurm-cluster.sh); the browser tests
+# drive headless Chromium through the Shiny apps; a minute of the soak
+# runs before them; the native boundary's test files then run
 # again under valgrind. The core's tests also run built for Windows under
 # Wine, and the library is built for both kinds of Mac.
 test: install
 	@bash dev/install-deps.sh --slurm --browser --valgrind --netns
+	$(RSCRIPT) dev/check-code.R
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
 	bash dev/test-windows.sh
@@ -79,6 +83,9 @@ test-windows:
 # (dev/check-macos.sh).
 check-macos:
 	bash dev/check-macos.sh
+
+check-code: install
+	$(RSCRIPT) dev/check-code.R
 
 test-rust: deps
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
