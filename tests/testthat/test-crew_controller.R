@@ -1,3 +1,7 @@
+# Also covers R/crew_class_controller.R, R/controller_submit.R,
+# R/controller_wait.R, R/controller_results.R, R/controller_state.R and
+# R/task_handle.R: the controller class and its methods as free functions.
+
 crew_test_controller <- function(...) {
   crew_controller_local(host = "127.0.0.1", seconds_interval = 0.1, ...)
 }

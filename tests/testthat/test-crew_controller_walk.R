@@ -1,3 +1,5 @@
+# Covers R/controller_submit.R (walk()).
+#
 # walk() queues its tasks as one batch: the task template is sent once to
 # each worker and every task carries only its own elements of `iterate`.
 # These tests check that each task still sees exactly the data that

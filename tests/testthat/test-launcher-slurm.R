@@ -1,3 +1,6 @@
+# Covers R/crew_launcher.R, R/launcher_methods.R and
+# R/launcher_unconnected.R with a real SLURM plugin.
+#
 # The launcher plugin interface on a real single-node SLURM cluster, with
 # the plugin of helper-launcher-slurm.R. The cluster starts once for this
 # file and stops when the test run ends. Each test prints how long recovery
