@@ -8,12 +8,18 @@
 #
 # The files run in two lanes at once, one per core: the serialization
 # file alone takes about as long under valgrind as all the others.
+#
+# With file names as arguments (bash dev/valgrind-tests.sh test-native.R),
+# runs only those, one after the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lanes=(
   "test-serialization.R"
   "test-native.R test-crew_serial_config.R test-crew_relay.R test-crew_controller_walk.R test-crew_controller.R"
 )
+if (($#)); then
+  lanes=("$*")
+fi
 mkdir -p .valgrind
 
 # Runs one file under valgrind, prints its line, and fails if it failed.
