@@ -13,10 +13,10 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test check-code test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
 
 deps:
-	@bash tools/install-deps.sh
+	@bash dev/install-deps.sh
 
 # Without --with-keep.source, as a user's install is: source references
 # make a new controller's first calls some 20 ms slower.
@@ -27,20 +27,24 @@ install: deps
 demo: install
 	$(RSCRIPT) demo/map.R
 
-# The SLURM tests start a one-node cluster of their own (tools/slurm-cluster.sh);
-# the browser tests drive headless Chromium through the Shiny apps; a minute
-# of the soak runs before them; the native boundary's test files then run
+# First R CMD check's analysis of the R code, the minimum Rust version
+# stated in prose against Cargo's, and the tests that cover each R file
+# (dev/check-code.R, also `make check-code`). The SLURM tests start a
+# one-node cluster of their own (dev/slurm-cluster.sh); the browser tests
+# drive headless Chromium through the Shiny apps; a minute of the soak
+# runs before them; the native boundary's test files then run
 # again under valgrind. The core's tests also run built for Windows under
 # Wine, and the library is built for both kinds of Mac.
 test: install
-	@bash tools/install-deps.sh --slurm --browser --valgrind --netns
+	@bash dev/install-deps.sh --slurm --browser --valgrind --netns
+	$(RSCRIPT) dev/check-code.R
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
-	bash tools/test-windows.sh
-	bash tools/check-macos.sh
+	bash dev/test-windows.sh
+	bash dev/check-macos.sh
 	$(SOAK) --seconds=60
-	$(RSCRIPT) tools/run-tests.R
-	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
+	$(RSCRIPT) dev/run-tests.R
+	R_LIBS=$(R_LIB) bash dev/valgrind-tests.sh
 
 # The core's tests again, built with the address sanitizer (which also
 # checks for leaks at exit). RUSTC_BOOTSTRAP=1 lets the stable toolchain
@@ -53,38 +57,41 @@ SANITIZE_ARGS := --target x86_64-unknown-linux-gnu
 sanitize: deps
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
 
-# The soak (tools/soak.R): 100,000 tasks per 10 minutes through 8 workers in
-# network namespaces (tools/netns.sh, so as root), reached through the fault
+# The soak (dev/soak.R): 100,000 tasks per 10 minutes through 8 workers in
+# network namespaces (dev/netns.sh, so as root), reached through the fault
 # proxy, while workers are killed and frozen, connections stalled and reset,
 # strangers connect and tasks are cancelled; then its invariants.
 SOAK_SECONDS ?= 600
 SOAK = cargo build --quiet --manifest-path $(CARGO_MANIFEST) -p crew-core --bin fault_proxy && \
-	$(RSCRIPT) tools/soak.R --proxy=src/rust/target/debug/fault_proxy
+	$(RSCRIPT) dev/soak.R --proxy=src/rust/target/debug/fault_proxy
 
 soak: install
-	@bash tools/install-deps.sh --netns
+	@bash dev/install-deps.sh --netns
 	$(SOAK) --seconds=$(SOAK_SECONDS)
 
 valgrind: install
-	@bash tools/install-deps.sh --valgrind
-	R_LIBS=$(R_LIB) bash tools/valgrind-tests.sh
+	@bash dev/install-deps.sh --valgrind
+	R_LIBS=$(R_LIB) bash dev/valgrind-tests.sh
 
 # The core and its tests built for x86_64-pc-windows-gnu and run under
-# Wine, and the binding built for it (tools/test-windows.sh).
+# Wine, and the binding built for it (dev/test-windows.sh).
 test-windows:
-	bash tools/test-windows.sh
+	bash dev/test-windows.sh
 
 # The package's static library built for aarch64- and x86_64-apple-darwin,
 # and the workspace type-checked for both with its tests
-# (tools/check-macos.sh).
+# (dev/check-macos.sh).
 check-macos:
-	bash tools/check-macos.sh
+	bash dev/check-macos.sh
+
+check-code: install
+	$(RSCRIPT) dev/check-code.R
 
 test-rust: deps
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 
 test-r: install
-	$(RSCRIPT) tools/run-tests.R
+	$(RSCRIPT) dev/run-tests.R
 
 # `make bench COMPARE="<lib> <lib>"` runs the same workloads against other
 # builds of crew, one R library each, interleaved over ROUNDS rounds. Their
@@ -95,7 +102,7 @@ COMPARE ?=
 MIRAI ?=
 ROUNDS ?= 3
 bench: install
-	@if [ -n "$(COMPARE)" ]; then bash tools/install-deps.sh --compare; fi
+	@if [ -n "$(COMPARE)" ]; then bash dev/install-deps.sh --compare; fi
 	$(RSCRIPT) bench/bench.R --rounds=$(ROUNDS) $(if $(MIRAI),--mirai=$(MIRAI)) $(R_LIB) $(COMPARE)
 
 # `make bench-scale` prints per-task cost and client memory at 10,000,
@@ -103,7 +110,7 @@ bench: install
 # test peers and 50 real workers, and draws bench/out/scale.png. Builds in
 # COMPARE run up to 100,000 tasks.
 bench-scale: install
-	@if [ -n "$(COMPARE)" ]; then bash tools/install-deps.sh --compare; fi
+	@if [ -n "$(COMPARE)" ]; then bash dev/install-deps.sh --compare; fi
 	$(RSCRIPT) bench/scale.R $(R_LIB) $(COMPARE)
 
 document: install
@@ -112,8 +119,8 @@ document: install
 # The crates the package builds from, for offline installs, and their
 # authors and licences.
 vendor: deps
-	bash tools/vendor.sh
-	Rscript tools/license-note.R
+	bash dev/vendor.sh
+	Rscript dev/license-note.R
 
 # What CRAN runs, on the built tarball (as CRAN would: NOT_CRAN unset), then
 # an install from that tarball with cargo's network off and an empty
@@ -123,7 +130,7 @@ vendor: deps
 # manual.
 CHECK_DIR := $(CURDIR)/.check
 check: vendor
-	bash tools/install-deps.sh --check
+	bash dev/install-deps.sh --check
 	rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)/library $(CHECK_DIR)/cargo-home $(CHECK_DIR)/tmp $(CHECK_DIR)/repo/src/contrib
 	touch $(CHECK_DIR)/repo/src/contrib/PACKAGES
 	sed -E 's#^([A-Za-z.-]+\t("[^"]*"|[^\t]+)\t)[^\t]+#\1file://$(CHECK_DIR)/repo#' \

@@ -48,6 +48,12 @@ crew_assert <- function(
   invisible()
 }
 
+# The conditions passed to crew_assert() name the value `.`, which exists
+# only in the list crew_assert() evaluates them in. R CMD check's usage
+# scan sees the calls, not that list, and reports `.` as an undefined
+# global in every caller; declaring it once here answers all of them.
+utils::globalVariables(".")
+
 #' @title Default message of [crew_assert()]
 #' @description Describe the conditions that [crew_assert()] requires.
 #' @keywords internal

@@ -1,6 +1,6 @@
 # Drives headless Chromium through chromedriver's WebDriver protocol, with
 # the curl command line tool for HTTP and jsonlite for JSON (both come with
-# Debian's chromium and shiny packages; tools/install-deps.sh installs them).
+# Debian's chromium and shiny packages; dev/install-deps.sh installs them).
 
 browser_tools_missing <- function() {
   tools <- c("chromium", "chromedriver", "curl")

@@ -1,10 +1,10 @@
-# Workers on other hosts: network namespaces made by tools/netns.sh (in the
+# Workers on other hosts: network namespaces made by dev/netns.sh (in the
 # source tree only, so these tests skip elsewhere) and a launcher plugin
-# that starts each worker inside one of them. Also used by tools/soak.R.
+# that starts each worker inside one of them. Also used by dev/soak.R.
 
 crew_test_netns_script <- function() {
   for (up in c(".", "..", file.path("..", ".."))) {
-    path <- file.path(up, "tools", "netns.sh")
+    path <- file.path(up, "dev", "netns.sh")
     if (file.exists(path)) {
       return(normalizePath(path))
     }

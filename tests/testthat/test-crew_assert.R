@@ -1,3 +1,5 @@
+# Also covers R/conditions.R.
+
 crew_test("crew_assert() passes on TRUE and fails on FALSE", {
   expect_null(crew_assert(TRUE))
   expect_silent(crew_assert(TRUE))

@@ -1,3 +1,7 @@
+# Also covers R/crew_class_controller.R, R/controller_submit.R,
+# R/controller_wait.R, R/controller_results.R, R/controller_state.R and
+# R/task_handle.R: the controller class and its methods as free functions.
+
 crew_test_controller <- function(...) {
   crew_controller_local(host = "127.0.0.1", seconds_interval = 0.1, ...)
 }
@@ -120,7 +124,7 @@ crew_test("controller push, wait, pop round trip with values, warnings and error
         if (!is.null(row)) rows[[row$name]] <<- row
         length(rows) == 2L
       },
-      seconds_timeout = 10
+      seconds_timeout = 60
     )
   )
   expect_null(controller$pop())
@@ -170,7 +174,7 @@ crew_test("controller push, wait, pop round trip with values, warnings and error
         out <- tryCatch(controller$pop(error = "stop"), crew_error = function(e) e)
         inherits(out, "crew_error")
       },
-      seconds_timeout = 10
+      seconds_timeout = 60
     )
   )
   expect_equal(controller$size(), 0L)
@@ -196,7 +200,7 @@ crew_test("controller collect() returns only finished tasks; cancel()", {
   expect_true(controller$wait(seconds_timeout = 30))
   controller$push(Sys.sleep(60), name = "running", scale = FALSE)
   expect_true(
-    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 10)
+    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 60)
   )
   controller$push(Sys.sleep(60), name = "queued", scale = FALSE)
   out <- controller$collect()
@@ -209,7 +213,7 @@ crew_test("controller collect() returns only finished tasks; cancel()", {
   expect_crew_error(controller$collect(error = "bogus"))
   expect_equal(controller$client$status()[["awaiting"]], 1L)
   controller$cancel(names = c("running", "queued", "not_a_task"))
-  expect_true(controller$wait(seconds_timeout = 10))
+  expect_true(controller$wait(seconds_timeout = 60))
   rows <- list()
   expect_true(
     crew_test_until(
@@ -218,7 +222,7 @@ crew_test("controller collect() returns only finished tasks; cancel()", {
         if (!is.null(row)) rows[[row$name]] <<- row
         length(rows) == 2L
       },
-      seconds_timeout = 10
+      seconds_timeout = 60
     )
   )
   for (row in rows) {
@@ -241,7 +245,7 @@ crew_test("controller cancel(all = TRUE) and collect(error = ...)", {
     controller$push(Sys.sleep(60), name = name, scale = FALSE)
   }
   controller$cancel(all = TRUE)
-  expect_true(controller$wait(seconds_timeout = 10))
+  expect_true(controller$wait(seconds_timeout = 60))
   expect_warning(
     out <- controller$collect(error = "warn"),
     class = "crew_warning"
@@ -503,7 +507,7 @@ crew_test("controller wait(mode = 'one') and wait timeout", {
   controller$push(Sys.sleep(60), name = "slow", throttle = FALSE)
   start <- Sys.time()
   expect_false(controller$wait(mode = "all", seconds_timeout = 0.5))
-  expect_lt(as.numeric(difftime(Sys.time(), start, units = "secs")), 10)
+  expect_lt(as.numeric(difftime(Sys.time(), start, units = "secs")), 30)
   controller$push("fast", name = "fast", scale = FALSE)
   controller$cancel(names = "slow")
   expect_true(controller$wait(mode = "one", seconds_timeout = 30))
@@ -517,7 +521,7 @@ crew_test("controller per-task timeout resolves as an error", {
   expect_true(
     crew_test_until(~ controller$client$status()[["connections"]] == 1L, seconds_timeout = 30)
   )
-  controller$push(Sys.sleep(5), seconds_timeout = 0.5, name = "timeout", throttle = FALSE)
+  controller$push(Sys.sleep(60), seconds_timeout = 0.5, name = "timeout", throttle = FALSE)
   expect_true(controller$wait(seconds_timeout = 30))
   out <- crew_test_pop(controller)
   crew_test_check_columns(out)
@@ -542,7 +546,7 @@ crew_test("controller crash: a worker killed mid-task gives a crash row", {
   expect_equal(controller$crashes(name = "x"), 0L)
   controller$push(Sys.sleep(30), name = "x", scale = FALSE)
   expect_true(
-    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 10)
+    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 60)
   )
   tools::pskill(pid, tools::SIGKILL)
   expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
@@ -575,7 +579,7 @@ crew_test("controller crash with crashes_max = 0 raises but loses nothing", {
   pid <- crew_test_pop(controller)$result[[1L]]
   controller$push(Sys.sleep(30), name = "x", scale = FALSE)
   expect_true(
-    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 10)
+    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 60)
   )
   tools::pskill(pid, tools::SIGKILL)
   expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
@@ -587,7 +591,7 @@ crew_test("controller crash with crashes_max = 0 raises but loses nothing", {
         raised <<- inherits(out, "crew_error")
         raised
       },
-      seconds_timeout = 10
+      seconds_timeout = 60
     )
   )
   expect_true(raised)
@@ -699,8 +703,9 @@ crew_test("controller terminate() stops workers and frees the port", {
   controller$terminate()
   expect_false(controller$started())
   expect_length(controller$tasks, 0L)
-  # Both the busy and the idle worker are gone within 5 seconds.
-  expect_true(crew_test_all_dead(handles, seconds_timeout = 5))
+  # Both the busy and the idle worker are gone: they exit as their
+  # connection closes, not when a task or a timer ends.
+  expect_true(crew_test_all_dead(handles, seconds_timeout = 20))
   client <- crew_client(host = "127.0.0.1", port = port)
   on.exit(client$terminate(), add = TRUE)
   client$start()
@@ -741,7 +746,7 @@ crew_test("controller backlog respects held tasks", {
   expect_true(controller$saturated())
   expect_equal(controller$pop_backlog(), character(0L))
   controller$cancel(all = TRUE)
-  expect_true(controller$wait(seconds_timeout = 10))
+  expect_true(controller$wait(seconds_timeout = 60))
   out <- NULL
   expect_true(crew_test_until(function() {
     out <<- results_bind(list(out, controller$collect()))
@@ -770,13 +775,13 @@ crew_test("controller cancel() of a running task frees its worker", {
   expect_true(
     crew_test_until(~ controller$client$status()[["connections"]] == 1L, seconds_timeout = 30)
   )
-  controller$push(Sys.sleep(20), name = "abandoned", scale = FALSE)
+  controller$push(Sys.sleep(120), name = "abandoned", scale = FALSE)
   expect_true(
-    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 10)
+    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 60)
   )
   controller$cancel(names = "abandoned")
   controller$push("next", name = "next", scale = FALSE)
-  expect_true(controller$wait(seconds_timeout = 8))
+  expect_true(controller$wait(seconds_timeout = 60))
   out <- controller$collect()
   expect_setequal(out$name, c("abandoned", "next"))
 })
@@ -789,10 +794,10 @@ crew_test("controller a timed-out task frees its worker", {
   expect_true(
     crew_test_until(~ controller$client$status()[["connections"]] == 1L, seconds_timeout = 30)
   )
-  controller$push(Sys.sleep(20), name = "slow", seconds_timeout = 0.5, scale = FALSE)
-  expect_true(controller$wait(seconds_timeout = 10, scale = FALSE))
+  controller$push(Sys.sleep(120), name = "slow", seconds_timeout = 0.5, scale = FALSE)
+  expect_true(controller$wait(seconds_timeout = 60, scale = FALSE))
   controller$push("next", name = "next", scale = FALSE)
-  expect_true(controller$wait(seconds_timeout = 8))
+  expect_true(controller$wait(seconds_timeout = 60))
   out <- controller$collect()
   expect_setequal(out$name, c("slow", "next"))
 })
@@ -840,7 +845,9 @@ crew_test("a cluster-like launcher lets the first tasks accumulate for one inter
     crew_test_array_launcher_class,
     name = "array",
     workers = 3L,
-    seconds_interval = 0.5,
+    # Long enough that the three pushes below fall within the first
+    # interval however slow the client runs (valgrind, a busy machine).
+    seconds_interval = 5,
     seconds_timeout = 30,
     host = "127.0.0.1"
   )
@@ -1004,7 +1011,7 @@ crew_test("controller a stalled worker (no heartbeats) gives a crash row", {
   on.exit(tools::pskill(pid, tools::SIGKILL), add = TRUE)
   controller$push(Sys.sleep(60), name = "stalled", scale = FALSE)
   expect_true(
-    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 10)
+    crew_test_until(~ controller$client$status()[["executing"]] == 1L, seconds_timeout = 60)
   )
   tools::pskill(pid, tools::SIGSTOP)
   expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
@@ -1032,7 +1039,7 @@ crew_test("controller task handles keep their results after pop() and collect()"
         controller$collect()
         controller$empty()
       },
-      seconds_timeout = 10
+      seconds_timeout = 60
     )
   )
   expect_equal(
@@ -1108,7 +1115,10 @@ crew_test("task promises fulfil and reject as their tasks end, and leave results
   expect_true(controller$wait(seconds_timeout = 30, scale = FALSE))
   late <- NULL
   promises::then(promises::as.promise(handle), function(row) late <<- row)
-  later::run_now(timeoutSecs = 1)
+  expect_true(crew_test_until(function() {
+    later::run_now(timeoutSecs = 0.1)
+    !is.null(late)
+  }, seconds_timeout = 30))
   expect_equal(late$result[[1L]], 3L)
 })
 
@@ -1127,7 +1137,7 @@ crew_test("a task promise still pending when its controller terminates is reject
   expect_true(crew_test_until(function() {
     later::run_now(timeoutSecs = 0.1)
     !identical(outcome, "pending")
-  }, seconds_timeout = 10))
+  }, seconds_timeout = 60))
   expect_equal(outcome, 20L)
   expect_equal(handle$data$status, "cancel")
 })

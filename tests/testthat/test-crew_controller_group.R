@@ -1,3 +1,6 @@
+# Also covers R/crew_class_controller_group.R and
+# R/controller_group_methods.R.
+
 crew_test_group_member <- function(name, workers = 1L, ...) {
   crew_controller_local(
     name = name,

@@ -1,3 +1,6 @@
+# Covers R/controller_state.R (cancellation, crash accounting, backups)
+# and R/controller_results.R (crashes_max errors).
+#
 # How a controller recovers from tasks that hang, run over time or kill
 # their workers, with real worker processes.
 

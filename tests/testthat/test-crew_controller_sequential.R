@@ -1,3 +1,5 @@
+# Also covers R/controller_sequential_methods.R.
+
 crew_test("sequential controller: same names and method formals as a local controller", {
   x <- crew_controller_sequential()
   y <- crew_controller_local(host = "127.0.0.1")

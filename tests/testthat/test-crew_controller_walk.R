@@ -1,3 +1,5 @@
+# Covers R/controller_submit.R (walk()).
+#
 # walk() queues its tasks as one batch: the task template is sent once to
 # each worker and every task carries only its own elements of `iterate`.
 # These tests check that each task still sees exactly the data that
@@ -163,6 +165,13 @@ crew_test("a walk's timeout ends every task of the walk still unresolved", {
   crew_test_skip()
   controller <- crew_test_walk_controller(workers = 1L)
   on.exit(controller$terminate())
+  # The worker connects first, so that the quick task's 5 s do not include
+  # a worker's start, which a slow client (valgrind, a busy machine) can
+  # stretch past them.
+  controller$launch(n = 1L)
+  expect_true(
+    crew_test_until(~ controller$client$status()[["connections"]] == 1L, seconds_timeout = 60)
+  )
   controller$walk(
     command = if (x > 1L) Sys.sleep(30) else x,
     iterate = list(x = 1:4),

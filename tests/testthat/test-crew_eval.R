@@ -1,3 +1,6 @@
+# Also covers R/crew_eval_record.R, R/crew_eval_state.R and
+# R/crew_eval_text.R.
+
 crew_test("crew_eval() success", {
   out <- crew_eval(quote(1L + 1L), name = "x")
   expect_silent(monad_validate(out))

@@ -1,3 +1,5 @@
+# Also covers R/launcher_methods.R.
+#
 # A minimal launcher plugin: only launch_worker(call), starting
 # `Rscript -e call` with processx. The test keeps every handle and call in
 # `store` so pruning of the launches table never drops a live process.

@@ -1,3 +1,6 @@
+# Covers R/launcher_methods.R (launcher_scale()) and R/controller_state.R
+# (auto-scaling).
+#
 # Auto-scaling with real workers: launches that never connect count as
 # failed once seconds_launch has passed, and are replaced.
 

@@ -1,3 +1,5 @@
+# Also covers R/crew_metrics_read.R.
+
 crew_test("crew_options_metrics() stores its fields", {
   options <- crew_options_metrics()
   expect_true(inherits(options, "crew_options_metrics"))

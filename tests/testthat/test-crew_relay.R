@@ -57,7 +57,7 @@ crew_test("crew_relay() forwarding from -> condition -> to and waiting", {
   expect_equal(native_signal_value(to), 1L)
   start <- Sys.time()
   expect_false(relay$wait())
-  expect_lt(as.numeric(difftime(Sys.time(), start, units = "secs")), 5)
+  expect_lt(as.numeric(difftime(Sys.time(), start, units = "secs")), 15)
 })
 
 crew_test("crew_relay() wait times out after the throttle interval", {
@@ -68,7 +68,9 @@ crew_test("crew_relay() wait times out after the throttle interval", {
   expect_false(relay$wait())
   elapsed <- as.numeric(difftime(Sys.time(), start, units = "secs"))
   expect_gte(elapsed, 0.3)
-  expect_lt(elapsed, 3)
+  # Far below a wait that never times out, and far above 0.4 s, for a
+  # client slowed by valgrind or a busy machine.
+  expect_lt(elapsed, 10)
 })
 
 crew_test("crew_relay() two signals are consumed by two waits", {

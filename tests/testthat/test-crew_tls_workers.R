@@ -1,3 +1,5 @@
+# Covers R/crew_tls.R and R/crew_tls_mutual.R with real workers.
+#
 # TLS between the client and real worker processes, with certificates made
 # by openssl: both modes, trust failures, encryption on the wire, mutual
 # TLS, and peers that speak the wrong protocol.

@@ -1,3 +1,6 @@
+# Covers R/crew_deprecate.R and the deprecated arguments of
+# R/launcher_methods.R.
+#
 # The deprecations of crew 1.3.0 that other test files do not cover yet:
 # each deprecated argument or method is still accepted and signals a
 # crew_deprecate condition of the stated kind. One block per row of the

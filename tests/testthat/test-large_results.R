@@ -1,3 +1,6 @@
+# Covers R/controller_wait.R, R/controller_results.R and
+# R/task_handle.R with results of many megabytes.
+#
 # Results of a few megabytes or more arrive in pieces, and wait() reads
 # them into R while the rest arrives, so pop() finds them ready.
 

@@ -1,12 +1,15 @@
+# Covers R/crew_launcher.R, R/launcher_methods.R and
+# R/launcher_unconnected.R with a real SLURM plugin.
+#
 # The launcher plugin interface on a real single-node SLURM cluster, with
 # the plugin of helper-launcher-slurm.R. The cluster starts once for this
 # file and stops when the test run ends. Each test prints how long recovery
 # or cleanup took.
 
-# The project's own one-node cluster (tools/slurm-cluster.sh), with its
+# The project's own one-node cluster (dev/slurm-cluster.sh), with its
 # state in a directory of this test run.
 crew_test_slurm_script <- function() {
-  normalizePath(testthat::test_path("..", "..", "tools", "slurm-cluster.sh"), mustWork = FALSE)
+  normalizePath(testthat::test_path("..", "..", "dev", "slurm-cluster.sh"), mustWork = FALSE)
 }
 
 # Starts the cluster and says why it could not, or NULL when it runs.

@@ -1,3 +1,6 @@
+# Covers R/crew_client.R and R/utils_host.R (the host of an interface
+# given by name) with workers on other hosts.
+#
 # Workers on other hosts: each worker runs in a network namespace of its
 # own and dials the client over a veth pair, at the address of the
 # interface the client was given by name.

@@ -1,3 +1,6 @@
+# Covers R/crew_client.R and R/crew_worker.R: what terminate() and a
+# client's end leave behind.
+#
 # Real clients, real workers and real kills: whatever happens to the client,
 # no worker process outlives it by more than a few seconds, and nothing
 # (descriptors, threads, ports) piles up in a client that starts and

@@ -1,3 +1,6 @@
+# Covers R/native.R and R/crew_serial_config.R: the package's own
+# serializer and reader.
+#
 # The package writes R's serialization format itself for the objects tasks
 # and results are usually made of; R must read exactly what it would have
 # written.

@@ -1,3 +1,5 @@
+# Covers R/crew_client.R (controllers sharing one port).
+#
 # Controllers of one R session on one port share its listening socket: a
 # worker's credential says which controller it belongs to.
 

@@ -1,3 +1,6 @@
+# Covers R/task_handle.R (handles as promises) and R/controller_submit.R
+# through the Shiny apps in inst/shiny.
+#
 # The two Shiny apps shipped in inst/shiny, each in its own R process on a
 # loopback port, clicked by headless Chromium: the totals must reach 1,000
 # and the clock must keep ticking while the tasks run.

@@ -1,3 +1,5 @@
+# Also covers R/tidyselect.R.
+
 crew_test("dir_create() is recursive and idempotent", {
   root <- tempfile()
   on.exit(unlink(root, recursive = TRUE))

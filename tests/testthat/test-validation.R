@@ -1,3 +1,6 @@
+# Covers R/argument_checks.R and R/crew_assert.R: the argument checks of
+# every exported function and method.
+#
 # Every argument of every exported function and public method rejects a
 # wrong-typed value with a crew_error whose message names the argument.
 # Arguments that crew 1.3.0 ignores (`controllers`/`controller` on single

@@ -1,3 +1,6 @@
+# Covers R/crew_tls.R and R/crew_tls_mutual.R as vignettes/tls.Rmd
+# uses them.
+#
 # The TLS vignette's recipes and R code, run exactly as printed, in a fresh
 # directory: the chunks are read from the vignette source by their labels.
 

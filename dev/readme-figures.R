@@ -1,7 +1,7 @@
 # Draws the README's figure from a real run: resource metrics of 2 local
 # workers running tasks that allocate memory, read back with
 # crew_metrics_read() and drawn by crew_metrics_plot(). Run from the
-# package root with the package installed: `R_LIBS=.lib Rscript tools/readme-figures.R`.
+# package root with the package installed: `R_LIBS=.lib Rscript dev/readme-figures.R`.
 library(crew)
 metrics <- tempfile()
 controller <- crew_controller_local(

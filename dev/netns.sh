@@ -2,14 +2,14 @@
 # Workers on other hosts, on one machine: network namespaces joined to the
 # calling (client's) namespace by veth pairs.
 #
-#   tools/netns.sh up TAG N   namespaces TAG1 .. TAGN; pair i has TAGc<i>
+#   dev/netns.sh up TAG N   namespaces TAG1 .. TAGN; pair i has TAGc<i>
 #                             (10.213.<i>.1/24) on the client's side and eth0
 #                             (10.213.<i>.2/24, default route back) inside
 #                             namespace TAG<i>. Leftovers of TAG go first.
-#   tools/netns.sh down TAG   removes those namespaces and links (deleting a
+#   dev/netns.sh down TAG   removes those namespaces and links (deleting a
 #                             namespace deletes its end of a pair, and so
 #                             the pair).
-#   tools/netns.sh check      exits 0 if namespaces can be made here.
+#   dev/netns.sh check      exits 0 if namespaces can be made here.
 #
 # Every address is in 10.213.0.0/16 on links that exist only between these
 # namespaces, so no test traffic leaves the machine or reaches another

@@ -5,10 +5,10 @@
 # nothing is left behind, and that file descriptors, threads and memory
 # stayed flat; prints the figures; exits with status 1 if any check fails.
 #
-#   Rscript tools/soak.R --seconds=600 --proxy=PATH [--seed=1] [--workers=8]
+#   Rscript dev/soak.R --seconds=600 --proxy=PATH [--seed=1] [--workers=8]
 #
 # PATH is the fault_proxy binary (make soak builds it). Run as root from the
-# source tree: the namespaces come from tools/netns.sh.
+# source tree: the namespaces come from dev/netns.sh.
 
 options(warn = 1)
 argument <- function(name, default) {
@@ -45,7 +45,7 @@ usage <- function() {
 }
 
 if (!crew_test_netns_available()) {
-  stop("the soak makes network namespaces: run it as root with ip (tools/netns.sh check)")
+  stop("the soak makes network namespaces: run it as root with ip (dev/netns.sh check)")
 }
 set.seed(seed)
 tag <- "cks"

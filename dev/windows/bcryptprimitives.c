@@ -4,7 +4,7 @@
  * from this function, so without it every Rust program stops at load.
  * It fills the buffer from BCryptGenRandom, the system's preferred
  * generator. Used only to run the core's tests under Wine
- * (tools/test-windows.sh); never part of the package.
+ * (dev/test-windows.sh); never part of the package.
  */
 #include <windows.h>
 #include <bcrypt.h>

@@ -3,10 +3,10 @@
 # target of Rtools) with mingw-w64 and runs them under Wine. Tests that
 # need Linux are marked ignored with their reason, which the summary
 # prints. Then builds the package's static library for Windows and links
-# it into a DLL as R would (tools/windows/link-dll.sh).
+# it into a DLL as R would (dev/windows/link-dll.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source tools/cross-toolchain.sh --windows
+source dev/cross-toolchain.sh --windows
 
 target=x86_64-pc-windows-gnu
 export CARGO_TARGET_DIR="$CROSS_TARGET_ROOT/windows"
@@ -24,10 +24,10 @@ export WINEDLLOVERRIDES="mscoree,mshtml="
 trap '/usr/lib/wine/wineserver -k 2> /dev/null || true; rm -rf "$WINEPREFIX"' EXIT
 
 # With the ProcessPrng that Debian 12's Wine lacks
-# (tools/windows/bcryptprimitives.c).
+# (dev/windows/bcryptprimitives.c).
 /usr/lib/wine/wine64 wineboot --init > /dev/null 2>&1
 x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
-  tools/windows/bcryptprimitives.c -lbcrypt
+  dev/windows/bcryptprimitives.c -lbcrypt
 
 # tee opens the log before cargo creates its target directory.
 mkdir -p "$CARGO_TARGET_DIR"
@@ -41,7 +41,7 @@ status=0
 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
   "$CARGO" build --quiet --manifest-path "$CROSS_MANIFEST" -p crew --lib --release \
   --target "$target" "${CROSS_BUILD_STD[@]}" || status=1
-bash tools/windows/link-dll.sh "$CARGO_TARGET_DIR/$target/release/libcrew.a" \
+bash dev/windows/link-dll.sh "$CARGO_TARGET_DIR/$target/release/libcrew.a" \
   "$CARGO_TARGET_DIR/dll" || status=1
 
 # One line for the whole run, then what was skipped and why.

@@ -1,6 +1,6 @@
 # Writes LICENSE.note: the authors and licences of every Rust crate that
 # the package vendors, read from `cargo metadata`. Run from the package
-# root: Rscript tools/license-note.R
+# root: Rscript dev/license-note.R
 metadata <- jsonlite::fromJSON(
   system2(
     "cargo",

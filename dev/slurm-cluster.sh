@@ -2,11 +2,11 @@
 # A real SLURM cluster of one node on this machine, for the launcher
 # plugin tests (tests/testthat/test-launcher-slurm.R):
 #
-#   bash tools/slurm-cluster.sh start   # prints the SLURM_CONF to export
-#   bash tools/slurm-cluster.sh stop
+#   bash dev/slurm-cluster.sh start   # prints the SLURM_CONF to export
+#   bash dev/slurm-cluster.sh stop
 #
 # Needs root and the Debian packages slurm-wlm and munge (installed by
-# tools/install-deps.sh --slurm). Everything it writes lives in one state
+# dev/install-deps.sh --slurm). Everything it writes lives in one state
 # directory (CREW_SLURM_DIR, default /tmp/crew-slurm), with its own ports,
 # so it touches no system configuration and can run beside another
 # cluster. `stop` ends the daemons it started and removes the directory.
@@ -100,7 +100,7 @@ start() {
   fi
   for tool in slurmctld slurmd sbatch munged; do
     command -v "$tool" >/dev/null 2>&1 || [[ -x "/usr/sbin/$tool" ]] || {
-      say "$tool is missing (bash tools/install-deps.sh --slurm)"
+      say "$tool is missing (bash dev/install-deps.sh --slurm)"
       return 1
     }
   done

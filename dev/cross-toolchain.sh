@@ -1,4 +1,4 @@
-# Sourced by tools/test-windows.sh and tools/check-macos.sh: Debian's Rust
+# Sourced by dev/test-windows.sh and dev/check-macos.sh: Debian's Rust
 # toolchain (rustc-web, with the standard library's sources) in place of
 # the one on the PATH, so the standard library can be built for any target
 # with -Zbuild-std. Nothing is downloaded from outside Debian and crates.io.

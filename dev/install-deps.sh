@@ -8,6 +8,7 @@ packages=(
   openssl
   r-base-dev
   r-cran-cli
+  r-cran-codetools
   r-cran-knitr
   r-cran-later
   r-cran-processx
@@ -29,24 +30,24 @@ for option in "$@"; do
     # scripts, which R CMD check --as-cran runs besides R.
     --check) packages+=(qpdf devscripts) ;;
     # A SLURM workload manager and munge, for the launcher plugin tests on a
-    # one-node cluster (tools/slurm-cluster.sh).
+    # one-node cluster (dev/slurm-cluster.sh).
     --slurm) packages+=(slurm-wlm munge) ;;
     # Shiny, headless Chromium with its WebDriver, and curl, for the tests
     # that click through the Shiny apps in inst/shiny.
     --browser) packages+=(r-cran-shiny r-cran-httpuv r-cran-jsonlite chromium chromium-driver curl) ;;
     # Valgrind, for the native boundary's tests under memcheck
-    # (tools/valgrind-tests.sh).
+    # (dev/valgrind-tests.sh).
     --valgrind) packages+=(valgrind) ;;
     # ip, for the network namespaces of the multi-host tests and the soak
-    # (tools/netns.sh).
+    # (dev/netns.sh).
     --netns) packages+=(iproute2) ;;
     # Debian's Rust toolchain with the standard library's sources, to build
-    # it for Windows and macOS (tools/cross-toolchain.sh).
+    # it for Windows and macOS (dev/cross-toolchain.sh).
     --cross) packages+=(rustc-web cargo-web rust-web-src) ;;
     # The mingw-w64 linker and Wine, for the core's tests built for Windows
-    # (tools/test-windows.sh).
+    # (dev/test-windows.sh).
     --windows) packages+=(gcc-mingw-w64-x86-64 wine64 wine) ;;
-    # A virtual environment for zig (tools/check-macos.sh) and pip.
+    # A virtual environment for zig (dev/check-macos.sh) and pip.
     --macos) packages+=(python3-venv python3-pip) ;;
     # What other builds of crew import beyond this package's dependencies,
     # for `make bench COMPARE=...`.

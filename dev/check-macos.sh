@@ -8,7 +8,7 @@
 # which R links on the Mac with the frameworks in src/Makevars.in.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source tools/cross-toolchain.sh --macos
+source dev/cross-toolchain.sh --macos
 
 zig_env="$CROSS_TARGET_ROOT/zig-venv"
 if [[ ! -x "$zig_env/bin/cargo-zigbuild" ]]; then
