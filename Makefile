@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test check-code test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test check-code lint-rust test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
 
 deps:
 	@bash dev/install-deps.sh
@@ -29,7 +29,8 @@ demo: install
 
 # First R CMD check's analysis of the R code, the minimum Rust version
 # stated in prose against Cargo's, and the tests that cover each R file
-# (dev/check-code.R, also `make check-code`). The SLURM tests start a
+# (dev/check-code.R, also `make check-code`), then rustfmt and clippy
+# with warnings as errors (`make lint-rust`). The SLURM tests start a
 # one-node cluster of their own (dev/slurm-cluster.sh); the browser tests
 # drive headless Chromium through the Shiny apps; a minute of the soak
 # runs before them; the native boundary's test files then run
@@ -38,6 +39,7 @@ demo: install
 test: install
 	@bash dev/install-deps.sh --slurm --browser --valgrind --netns
 	$(RSCRIPT) dev/check-code.R
+	$(LINT_RUST)
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core
 	$(SANITIZE) cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core $(SANITIZE_ARGS)
 	bash dev/test-windows.sh
@@ -86,6 +88,14 @@ check-macos:
 
 check-code: install
 	$(RSCRIPT) dev/check-code.R
+
+# The Rust crates as rustfmt writes them, and clippy's lints (the binding's
+# missing SAFETY notes among them) as errors, tests and tools included.
+LINT_RUST = cargo fmt --manifest-path $(CARGO_MANIFEST) --all -- --check && \
+	cargo clippy --manifest-path $(CARGO_MANIFEST) --workspace --all-targets -- -D warnings
+
+lint-rust: deps
+	$(LINT_RUST)
 
 test-rust: deps
 	cargo test --manifest-path $(CARGO_MANIFEST) -p crew-core

@@ -1,3 +1,4 @@
+# Covers R/conditions.R.
 # Each kind of error reaches R as crew_error plus a class naming the kind
 # (see ?crew_conditions). Kinds that need a broken peer or a terabyte of
 # data (network, protocol, too_large, runtime, internal) are checked in the

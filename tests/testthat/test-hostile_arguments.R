@@ -1,3 +1,4 @@
+# Covers R/argument_checks.R and R/crew_assert.R, through every caller.
 # Every exported function and every public method of the exported R6
 # classes, fed hostile values one argument at a time: each call must work or
 # raise a crew_error (no other error, no "internal error", no hang, no crash

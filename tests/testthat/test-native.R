@@ -1,3 +1,6 @@
+# Covers R/native.R and R/task_rules.R: the native entry points and the
+# rules R reads from the native side at load.
+
 crew_test("a forked child that uses the dispatcher gets a crew error, not a hang", {
   skip_on_os("windows")
   # The fork happens in a separate R process, so this session never has

@@ -1,5 +1,5 @@
-# Covers R/argument_checks.R and R/crew_assert.R: the argument checks of
-# every exported function and method.
+# Covers R/argument_checks.R, R/crew_assert.R and R/task_spec.R: the
+# argument checks of every exported function and method.
 #
 # Every argument of every exported function and public method rejects a
 # wrong-typed value with a crew_error whose message names the argument.
