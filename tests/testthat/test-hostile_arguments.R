@@ -191,6 +191,10 @@ crew_test("no argument crashes, panics or escapes as a foreign error", {
   crew_test_skip()
   skip_if(Sys.which("openssl") == "", "openssl is needed for the PKI")
   started <- Sys.time()
+  # Deprecation warnings given once per session are neither shown nor
+  # spent here, so the tests that expect them still see them.
+  verbosity <- options(rlib_warning_verbosity = "quiet", rlib_message_verbosity = "quiet")
+  on.exit(options(verbosity), add = TRUE)
   # crew_clean() ends every crew worker of the user, other R sessions'
   # included: the test lets it find none.
   namespace <- asNamespace("crew")
