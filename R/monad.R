@@ -3,7 +3,7 @@
 #' @keywords internal
 #' @format A character vector of length 12, set when the package loads.
 #' @details The columns are the ones the native side builds result rows
-#'   with (`RESULT_COLUMNS` in `src/rust/src/result_rows.rs`), read once when
+#'   with (`RESULT_COLUMNS` in `src/rust/src/tasks/result_rows.rs`), read once when
 #'   the package loads (see `task_rules_load()`).
 monad_names <- NULL
 

@@ -3,9 +3,9 @@
 # Rules the wire enforces or the native side builds live in the binding
 # and are read here once, at load (task_rules_load(), called from
 # .onLoad): the fields of the task list a worker runs (TASK_FIELDS in
-# src/rust/src/task_arguments.rs), the 12 result columns (RESULT_COLUMNS in
-# src/rust/src/result_rows.rs, kept as monad_names), and the longest task
-# name with its message (TASK_NAME_BYTES_MAX in task_arguments.rs). The
+# src/rust/src/tasks/arguments.rs), the 12 result columns (RESULT_COLUMNS in
+# src/rust/src/tasks/result_rows.rs, kept as monad_names), and the longest task
+# name with its message (TASK_NAME_BYTES_MAX in tasks/arguments.rs). The
 # message of a name in use is the core's (Error::DuplicateName in
 # src/rust/core/src/error.rs): R asks for it with native_duplicate_name().
 #

@@ -8,8 +8,8 @@
 # native call that checks, serializes and queues the task), every other
 # path once in R, with task_spec_check(), before anything starts or is
 # queued (the native call that queues the task still runs its own checks,
-# which cost nanoseconds). The spec is the environment of the call to task_spec(): building
-# it allocates nothing more, so a group's push() keeps the fast path of its
+# which cost nanoseconds). The spec is the environment of the call to
+# task_spec(): building it allocates nothing more, so a group's push() keeps the fast path of its
 # member, and each argument stays unevaluated until a check or the
 # submission reads it, as when the methods passed the arguments down one
 # by one (a command given with `substitute = FALSE` is evaluated after the

@@ -24,7 +24,7 @@ crew_test("monad_names has the 12 columns in order", {
 })
 
 # The columns are the native side's (RESULT_COLUMNS in
-# src/rust/src/result_rows.rs); the R code that builds rows by hand takes
+# src/rust/src/tasks/result_rows.rs); the R code that builds rows by hand takes
 # them in the same order.
 crew_test("the result columns are the native side's, and R builds rows with them", {
   expect_identical(monad_names, native_task_rules()$result_columns)

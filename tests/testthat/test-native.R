@@ -123,7 +123,7 @@ crew_test("native entries refuse foreign, saved and plain objects in place of th
 })
 
 # The fields of a task are the native side's (TASK_FIELDS in
-# src/rust/src/task_arguments.rs): walk()'s template is built from them,
+# src/rust/src/tasks/arguments.rs): walk()'s template is built from them,
 # and the worker reads each of them by name.
 crew_test("the task fields are the native side's, and workers read them all", {
   crew_test_skip()

@@ -597,7 +597,7 @@ crew_test("validation: controller$push(), $walk() and $map()", {
 })
 
 # push() checks its arguments twice over: natively on its fast path (a
-# started controller: src/rust/src/task_arguments.rs, check_task()) and in
+# started controller: src/rust/src/tasks/arguments.rs, check_task()) and in
 # R everywhere else (task_spec_check()). Both get the same wrong values,
 # one at a time and in pairs (which error comes first), and must say the
 # same thing. Known apart, and left out: numbers of a class whose
