@@ -123,8 +123,14 @@ bench-scale: install
 	@if [ -n "$(COMPARE)" ]; then bash dev/install-deps.sh --compare; fi
 	$(RSCRIPT) bench/scale.R $(R_LIB) $(COMPARE)
 
-document: install
+# roxygen documents R6 methods from their source references, which a
+# user-like install (make install) drops: the package is installed once
+# with them for roxygen, then again as users get it.
+document: deps
+	@mkdir -p $(R_LIB)
+	R_KEEP_PKG_SOURCE=yes $(DEV_PROFILE) R CMD INSTALL --no-test-load --library=$(R_LIB) .
 	$(RSCRIPT) -e 'roxygen2::roxygenise(load_code = roxygen2::load_installed)'
+	$(DEV_PROFILE) R CMD INSTALL --no-test-load --library=$(R_LIB) .
 
 # The crates the package builds from, for offline installs, and their
 # authors and licences.
