@@ -13,6 +13,7 @@ pub mod process;
 pub mod routines;
 pub mod signal;
 pub mod signal_handles;
+pub mod task_rules;
 pub mod tasks;
 pub mod tls;
 pub mod util;

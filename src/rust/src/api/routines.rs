@@ -4,7 +4,7 @@
 //! loads the package (R keeps only the last table a package registers).
 //! A raw entry point missing from this table cannot be called from R.
 
-use super::{autoscale, handles, tasks, worker};
+use super::{autoscale, handles, task_rules, tasks, worker};
 use extendr_api::metadata::{Arg, Func, Metadata};
 
 /// Name, function and number of arguments of every raw entry point.
@@ -58,17 +58,17 @@ fn routines() -> [(&'static str, *const u8, usize); 19] {
         ),
         (
             "wrap__native_task_rules",
-            tasks::wrap__native_task_rules as *const u8,
+            task_rules::wrap__native_task_rules as *const u8,
             0,
         ),
         (
             "wrap__native_task",
-            tasks::wrap__native_task as *const u8,
+            task_rules::wrap__native_task as *const u8,
             8,
         ),
         (
             "wrap__native_duplicate_name",
-            tasks::wrap__native_duplicate_name as *const u8,
+            task_rules::wrap__native_duplicate_name as *const u8,
             1,
         ),
         // Handles (api/handles.rs).

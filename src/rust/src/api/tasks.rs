@@ -17,13 +17,13 @@ use crate::r::records::{
 use crate::r::sexp::{self, Protect};
 use crate::serial;
 use crate::tasks::arguments::{
-    check_task, flag, is_flag, seconds, serialized_task, task_field_names, task_list,
-    task_name_too_long, timeout, TaskArguments, TASK_NAME_BYTES_MAX,
+    check_task, flag, is_flag, seconds, serialized_task, task_name_too_long, timeout,
+    TaskArguments, TASK_NAME_BYTES_MAX,
 };
 use crate::tasks::dispatcher_handles::{dispatcher, dispatcher_ref};
 use crate::tasks::early_values::wait_reading;
 use crate::tasks::handles as task_handles;
-use crate::tasks::result_rows::{rows, RESULT_COLUMNS};
+use crate::tasks::result_rows::rows;
 use crew_core::dispatcher::{Cells, Tally};
 use crew_core::Error;
 use std::sync::Arc;
@@ -461,94 +461,5 @@ pub extern "C" fn wrap__native_cancel(dispatcher_handle: SEXP, names: SEXP, all:
         // SAFETY: allocates on R's main thread; the result is protected or
         // returned before anything else allocates.
         unsafe { Rf_ScalarInteger(d.cancel(&names, all).min(i32::MAX as usize) as i32) }
-    })
-}
-
-/// The rules of tasks that R asks for once and keeps (see
-/// `R/task_rules.R`): `list(task_fields, result_columns,
-/// task_name_bytes_max, task_name_too_long)`. Called once, at load.
-#[no_mangle]
-pub extern "C" fn wrap__native_task_rules() -> SEXP {
-    with_guard(|| {
-        let mut protect = Protect::new();
-        // SAFETY: allocates on R's main thread; kept protected until returned.
-        let out = protect.keep(unsafe { Rf_allocVector(SEXPTYPE::VECSXP, 4) });
-        let columns = protect.keep(sexp::strings(RESULT_COLUMNS.len()));
-        for (i, column) in RESULT_COLUMNS.iter().enumerate() {
-            sexp::set_string(columns, i, sexp::charsxp(column));
-        }
-        // SAFETY: allocates on R's main thread; kept protected until returned.
-        let limit = protect
-            .keep(unsafe { Rf_ScalarInteger(TASK_NAME_BYTES_MAX.min(i32::MAX as usize) as i32) });
-        // SAFETY: `out` is a protected list of four elements; each element set
-        // is protected or, as task_field_names()'s vector, set before anything
-        // else allocates.
-        unsafe {
-            SET_VECTOR_ELT(out, 0, task_field_names());
-            SET_VECTOR_ELT(out, 1, columns);
-            SET_VECTOR_ELT(out, 2, limit);
-        }
-        let too_long = protect.keep(sexp::string(&task_name_too_long()));
-        // SAFETY: `out` is a protected list of four elements and `too_long` is
-        // protected.
-        unsafe { SET_VECTOR_ELT(out, 3, too_long) };
-        let fields = [
-            "task_fields",
-            "result_columns",
-            "task_name_bytes_max",
-            "task_name_too_long",
-        ];
-        let names = protect.keep(sexp::strings(fields.len()));
-        for (i, name) in fields.iter().enumerate() {
-            sexp::set_string(names, i, sexp::charsxp(name));
-        }
-        sexp::set_names(out, names);
-        out
-    })
-}
-
-/// The task list a worker runs, as `push()` serializes it, with the
-/// dispatcher's reset settings: `walk()`'s template, built once per walk.
-#[no_mangle]
-pub extern "C" fn wrap__native_task(
-    dispatcher_handle: SEXP,
-    command: SEXP,
-    data: SEXP,
-    globals: SEXP,
-    seed: SEXP,
-    algorithm: SEXP,
-    packages: SEXP,
-    library: SEXP,
-) -> SEXP {
-    with_guard(|| {
-        let d = match dispatcher_ref(&dispatcher_handle) {
-            Ok(d) => d,
-            Err(record) => return record,
-        };
-        let nil = sexp::nil();
-        task_list(&TaskArguments {
-            command,
-            data,
-            globals,
-            seed,
-            algorithm,
-            packages,
-            library,
-            resets: d.resets,
-            seconds_timeout: nil,
-            scale: nil,
-            throttle: nil,
-        })
-    })
-}
-
-/// The error of a task name already held, in the core's words, for the
-/// checks R makes itself (a backup's crash count, the sequential
-/// controller).
-#[no_mangle]
-pub extern "C" fn wrap__native_duplicate_name(name: SEXP) -> SEXP {
-    with_guard(|| {
-        let name = sexp::scalar_string(&name).unwrap_or("NA").to_string();
-        sexp::string(&Error::DuplicateName(name).to_string())
     })
 }
