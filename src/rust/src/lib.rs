@@ -28,7 +28,8 @@ mod tasks;
 
 use api::{
     dispatcher as api_dispatcher, metrics as api_metrics, process as api_process,
-    signal as api_signal, tls as api_tls, util as api_util, worker as api_worker,
+    roster as api_roster, signal as api_signal, tls as api_tls, util as api_util,
+    worker as api_worker,
 };
 use extendr_api::prelude::*;
 
@@ -37,6 +38,7 @@ extendr_module! {
     use api_dispatcher;
     use api_metrics;
     use api_process;
+    use api_roster;
     use api_signal;
     use api_tls;
     use api_util;

@@ -133,18 +133,24 @@ impl Sample {
     }
 }
 
-/// Reads the own process's resource use. CPU use is the CPU time spent
+/// Reads the own process's resource use (workers send it in their pulses). CPU use is the CPU time spent
 /// between two samples over the wall time between them: sysinfo's own
 /// percentage skips its system-wide refresh when samples are less than
 /// 200 ms apart, which would skew short intervals.
-struct Probe {
+pub struct Probe {
     system: System,
     pid: Pid,
     last: Option<(Instant, u64)>,
 }
 
+impl Default for Probe {
+    fn default() -> Probe {
+        Probe::new()
+    }
+}
+
 impl Probe {
-    fn new() -> Probe {
+    pub fn new() -> Probe {
         let mut probe = Probe {
             system: System::new(),
             pid: Pid::from_u32(std::process::id()),
@@ -154,7 +160,8 @@ impl Probe {
         probe
     }
 
-    fn sample(&mut self, task: Option<String>) -> Option<Sample> {
+    /// A sample now, or `None` if the process table could not be read.
+    pub fn sample(&mut self, task: Option<String>) -> Option<Sample> {
         self.system.refresh_processes_specifics(
             ProcessesToUpdate::Some(&[self.pid]),
             false,

@@ -95,6 +95,7 @@ fn worker_dying_mid_task_gives_a_crash() {
             credential: credential.id.clone(),
             proof: credential.prove(&nonce),
             pid: 31337,
+            host: "loopback-test".to_string(),
         };
         write_frame(&mut stream, &hello, &[]).await.unwrap();
         loop {

@@ -56,7 +56,7 @@ fn runtime() -> Runtime {
 }
 
 fn random_message(rng: &mut Rng) -> Message {
-    match rng.below(10) {
+    match rng.below(11) {
         0 => Message::Challenge {
             nonce: rng.bytes(32).try_into().unwrap(),
         },
@@ -64,6 +64,7 @@ fn random_message(rng: &mut Rng) -> Message {
             credential: rng.text(),
             proof: rng.bytes_up_to(40),
             pid: rng.next() as u32,
+            host: rng.text(),
         },
         2 => Message::Welcome {
             worker: rng.next(),
@@ -100,6 +101,10 @@ fn random_message(rng: &mut Rng) -> Message {
         },
         6 => Message::Heartbeat,
         8 => Message::Part { id: rng.next() },
+        9 => Message::Pulse {
+            cpu_percent: rng.below(40_000) as f32 / 100.0,
+            resident_bytes: rng.next(),
+        },
         7 => Message::Bye {
             reason: [ExitReason::Normal, ExitReason::Lost, ExitReason::Untrusted][rng.below(3)],
         },

@@ -10,6 +10,7 @@ pub mod dispatcher;
 pub mod handles;
 pub mod metrics;
 pub mod process;
+pub mod roster;
 pub mod routines;
 pub mod signal;
 pub mod signal_handles;

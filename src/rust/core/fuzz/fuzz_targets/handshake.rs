@@ -61,6 +61,7 @@ fn peer_bytes(input: &[u8], credential_id: &str) -> Vec<u8> {
                 credential: credential_id.to_string(),
                 proof: rest.to_vec(),
                 pid: 0,
+                host: String::new(),
             };
             encode_prefix(&hello, 0).unwrap()
         }

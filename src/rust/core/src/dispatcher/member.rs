@@ -6,6 +6,7 @@
 use super::state::State;
 use super::Timing;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 use tokio::sync::watch;
 
 /// A dispatcher as its listener sees it.
@@ -24,15 +25,16 @@ fn lock<T>(x: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// The member whose dispatcher issued `credential` and accepts `proof`
-/// (which spends one use of the credential).
+/// (which spends one use of the credential), and when it issued it.
 pub(crate) fn route(
     members: &Members,
     credential: &str,
     nonce: &[u8; 32],
     proof: &[u8],
-) -> Option<Member> {
+) -> Option<(Member, Instant)> {
     let members = lock(members).clone();
-    members
-        .into_iter()
-        .find(|member| lock(&member.state).authenticate(credential, nonce, proof))
+    members.into_iter().find_map(|member| {
+        let issued = lock(&member.state).authenticate(credential, nonce, proof)?;
+        Some((member, issued))
+    })
 }

@@ -9,6 +9,7 @@ mod deliver;
 mod listener;
 mod member;
 pub mod outcome;
+pub mod roster;
 mod session;
 mod shared_text;
 mod slab;
@@ -181,6 +182,27 @@ impl Dispatcher {
     /// results into rows.
     pub fn tally(&self) -> MutexGuard<'_, Tally> {
         self.tally.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every worker of this dispatcher's life (see `roster.rs`).
+    pub fn roster(&self) -> Vec<roster::WorkerRow> {
+        self.lock().roster_rows()
+    }
+
+    /// The counts of tasks by where they are and how they ended.
+    pub fn board(&self) -> roster::Board {
+        self.lock().board()
+    }
+
+    /// Records the exit status the client learned of for the lost worker
+    /// of process id `pid`; false if no such worker is known.
+    pub fn note_exit(&self, pid: u32, status: i32) -> bool {
+        self.lock().note_exit(pid, status)
+    }
+
+    /// Process ids of lost workers whose exit status is not known yet.
+    pub fn unexplained(&self) -> Vec<u32> {
+        self.lock().unexplained()
     }
 
     /// Whether the dispatcher was terminated.

@@ -3,6 +3,7 @@
 //! decides (usually the worker's next task) itself, and a heartbeat timer.
 
 use super::member::{route, Member, Members};
+use super::roster::{Ending, Pulse};
 use super::shared_text::SharedText;
 use super::state::State;
 use super::{deliver, Timing};
@@ -48,16 +49,20 @@ pub async fn serve<S>(
         credential,
         proof,
         pid,
+        host,
     } = hello
     else {
         return;
     };
-    let Some(Member {
-        state,
-        timing,
-        mut shutdown,
-        ..
-    }) = route(&members, &credential, &nonce, &proof)
+    let Some((
+        Member {
+            state,
+            timing,
+            mut shutdown,
+            ..
+        },
+        launched,
+    )) = route(&members, &credential, &nonce, &proof)
     else {
         return;
     };
@@ -66,7 +71,7 @@ pub async fn serve<S>(
         let mut state = lock(&state);
         let welcome_bytes = state.welcome.clone();
         state
-            .join(link.clone(), pid)
+            .join(link.clone(), pid, &host, launched)
             .map(|joined| (joined, welcome_bytes))
     };
     drop(handshake_permit);
@@ -92,14 +97,21 @@ pub async fn serve<S>(
 
     let heartbeat = tokio::spawn(heartbeat_loop(link.clone(), timing));
     let mut shared_text = SharedText::default();
-    let mut goodbye = false;
+    let mut ending = Ending::ConnectionLost;
     loop {
         let next = tokio::select! {
             head = timeout(timing.heartbeat_timeout, read_head(&mut reader, Limits::AUTHENTICATED)) => head,
-            _ = shutdown.changed() => break,
+            _ = shutdown.changed() => {
+                ending = Ending::Terminated;
+                break;
+            }
         };
         let (message, payload_len) = match next {
             Ok(Ok(Some(head))) => head,
+            Err(_) => {
+                ending = Ending::MissedHeartbeats(timing.heartbeat_timeout.as_secs_f64());
+                break;
+            }
             _ => break,
         };
         let payload = match &message {
@@ -143,9 +155,19 @@ pub async fn serve<S>(
                 };
                 deliver(out).await;
             }
-            Message::Heartbeat => {}
-            Message::Bye { .. } => {
-                goodbye = true;
+            Message::Heartbeat => lock(&state).roster_seen(worker_id),
+            Message::Pulse {
+                cpu_percent,
+                resident_bytes,
+            } => lock(&state).pulse(
+                worker_id,
+                Pulse {
+                    cpu_percent,
+                    resident_bytes,
+                },
+            ),
+            Message::Bye { reason } => {
+                ending = Ending::Goodbye(reason);
                 break;
             }
             _ => break,
@@ -154,7 +176,7 @@ pub async fn serve<S>(
     heartbeat.abort();
     let out = {
         let mut state = lock(&state);
-        state.leave(worker_id, goodbye);
+        state.leave_with(worker_id, ending);
         state.take_outgoing()
     };
     deliver(out).await;

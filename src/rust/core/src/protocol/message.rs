@@ -162,12 +162,14 @@ impl ResultMeta {
 pub enum Message {
     /// Dispatcher to worker, first frame: prove you hold a credential.
     Challenge { nonce: [u8; 32] },
-    /// Worker to dispatcher: credential id, HMAC proof over the nonce, and
-    /// the worker's process id (so a crash can be traced to its process).
+    /// Worker to dispatcher: credential id, HMAC proof over the nonce, the
+    /// worker's process id (so a crash can be traced to its process) and
+    /// the name of its host.
     Hello {
         credential: String,
         proof: Vec<u8>,
         pid: u32,
+        host: String,
     },
     /// Dispatcher to worker: accepted; the worker's own RNG stream, and
     /// the heartbeat interval and timeout (milliseconds) the dispatcher
@@ -208,4 +210,11 @@ pub enum Message {
     Bye { reason: ExitReason },
     /// Dispatcher to worker: the controller is terminating.
     Shutdown,
+    /// Worker to dispatcher, once per heartbeat interval in place of its
+    /// heartbeat: its CPU use since the last pulse (percent of one core)
+    /// and its resident memory.
+    Pulse {
+        cpu_percent: f32,
+        resident_bytes: u64,
+    },
 }

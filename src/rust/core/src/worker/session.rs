@@ -3,6 +3,7 @@
 
 use super::reader::{read_loop, ReadHalf};
 use super::{Control, Shared, WorkerConfig};
+use crate::metrics::Probe;
 use crate::protocol::{read_frame, write_frame, ExitReason, Frame, Limits, Link, Message};
 use std::sync::Arc;
 use tokio::io::{AsyncWrite, AsyncWriteExt, BufReader};
@@ -138,6 +139,7 @@ async fn handshake(
         credential: config.credential.id.clone(),
         proof: config.credential.prove(&nonce),
         pid: std::process::id(),
+        host: sysinfo::System::host_name().unwrap_or_default(),
     };
     let welcome = async {
         write_frame(writer, &hello, &[]).await.ok()?;
@@ -218,6 +220,7 @@ async fn session(
     let mut wall_at = timers_from.map_or(far, |from| deadline(config.wall, from));
     let mut ticker = tokio::time::interval(heartbeat_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut probe = Probe::new();
     let reason = loop {
         tokio::select! {
             message = control.recv() => match message {
@@ -254,7 +257,7 @@ async fn session(
                 }
             },
             _ = ticker.tick() => {
-                if link.heartbeat(heartbeat_interval).await.is_err() {
+                if link.send(&pulse(&mut probe), &[]).await.is_err() {
                     break ExitReason::Lost;
                 }
             }
@@ -270,4 +273,13 @@ async fn session(
     }
     reader_task.abort();
     reason
+}
+
+/// The worker's resource use now, as a pulse for the dispatcher.
+fn pulse(probe: &mut Probe) -> Message {
+    let sample = probe.sample(None);
+    Message::Pulse {
+        cpu_percent: sample.as_ref().map_or(0.0, |s| s.core_percent),
+        resident_bytes: sample.as_ref().map_or(0, |s| s.resident_bytes),
+    }
 }

@@ -2,6 +2,7 @@
 //! cancellation or a timeout), their bytes freed, and every waiting task
 //! cancelled when the dispatcher closes.
 
+use super::roster_view::count_ending;
 use super::{Delivery, Link, Message, Outcome, Phase, Place, Source, State};
 use super::{CODE_CANCEL, CODE_TIMEOUT};
 use std::sync::Arc;
@@ -32,6 +33,7 @@ impl State {
             Phase::Waiting(Place::Running(_)) => self.status.executing -= 1,
             Phase::Resolved(_) => return,
         }
+        count_ending(&mut self.ended, &outcome);
         let outcome = Arc::new(outcome);
         if let Some(cells) = task.cells.upgrade() {
             cells.fill(task.cell as usize, outcome.clone());
@@ -100,6 +102,7 @@ impl State {
         for id in waiting {
             self.resolve(id, Outcome::code_only(CODE_CANCEL));
         }
+        self.roster_close();
         self.closed = true;
         self.grants.clear();
         self.outgoing.clear();

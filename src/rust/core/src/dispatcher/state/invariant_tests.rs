@@ -87,7 +87,7 @@ fn walk(seed: u64, steps: usize) {
             }
             3 if workers.len() < 5 => {
                 let link = Arc::new(Link::new(tokio::io::sink()));
-                let (id, _) = s.join(link, 1).unwrap();
+                let (id, _) = s.join(link, 1, "host", std::time::Instant::now()).unwrap();
                 if next.below(4) > 0 {
                     s.ready(id);
                 }

@@ -30,6 +30,7 @@ mod pairing;
 mod pool;
 mod queue;
 mod results;
+mod roster_view;
 mod submitting;
 mod taking;
 mod workers;
@@ -37,6 +38,7 @@ mod workers;
 use super::backlog_watch::BacklogWatch;
 use super::batch::{Batch, Items};
 use super::outcome::{Cells, Outcome, Taken, CODE_CANCEL, CODE_CRASH, CODE_TIMEOUT};
+use super::roster::Roster;
 use super::slab::Slab;
 use crate::event_count::EventCount;
 use crate::protocol::{Credential, Link, Message};
@@ -89,6 +91,14 @@ impl Delivery {
     }
 }
 
+/// Counts of tasks that resolved without a value, by how.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ended {
+    errors: u64,
+    crashes: u64,
+    cancellations: u64,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     Queued,
@@ -126,6 +136,8 @@ struct Task {
 struct Grant {
     credential: Credential,
     uses: u64,
+    /// When the credential was issued: its workers' launch.
+    issued: std::time::Instant,
     /// After this, the launch counts as failed and its workers are refused.
     expires: Option<std::time::Instant>,
 }
@@ -148,6 +160,10 @@ pub struct State {
     results: ResultQueue,
     pool: WorkerPool,
     grants: HashMap<String, Grant>,
+    /// Every worker of this dispatcher's life, for `crew_status()`.
+    roster: Roster,
+    /// Tasks resolved as errors, crashes and cancellations.
+    ended: Ended,
     stream: Stream,
     names_from: u64,
     status: Status,
@@ -178,6 +194,8 @@ impl State {
             results: ResultQueue::new(),
             pool: WorkerPool::new(),
             grants: HashMap::new(),
+            roster: Roster::default(),
+            ended: Ended::default(),
             stream: Stream::random(),
             names_from: crate::secure_random::random_u64() & 0xffff_ffff_ffff,
             status: Status::default(),

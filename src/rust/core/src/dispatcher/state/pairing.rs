@@ -19,6 +19,7 @@ impl State {
             return;
         };
         let place = if runs {
+            self.roster.started(worker_id);
             self.status.awaiting -= 1;
             self.status.executing += 1;
             Place::Running(worker_id)
@@ -111,6 +112,7 @@ impl State {
         let place = self.place(task_id);
         if let Some(front) = front {
             if self.place(front) == Some(Place::Held(worker_id)) {
+                self.roster.started(worker_id);
                 self.set_place(front, Place::Running(worker_id));
                 self.status.awaiting -= 1;
                 self.status.executing += 1;

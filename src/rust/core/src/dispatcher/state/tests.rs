@@ -25,7 +25,9 @@ pub(super) fn worker(state: &mut State) -> u64 {
 }
 
 fn worker_with_pid(state: &mut State, pid: u32) -> u64 {
-    let (id, _) = state.join(link(), pid).unwrap();
+    let (id, _) = state
+        .join(link(), pid, "host", std::time::Instant::now())
+        .unwrap();
     state.ready(id);
     id
 }
@@ -143,17 +145,21 @@ fn credentials_are_spent() {
     let c = Credential::parse(&token).unwrap();
     let n = crate::protocol::auth::nonce();
     let proof = c.prove(&n);
-    assert!(s.authenticate(&c.id, &n, &proof));
-    assert!(s.authenticate(&c.id, &n, &proof));
-    assert!(!s.authenticate(&c.id, &n, &proof));
-    assert!(!s.authenticate("nope", &n, &proof));
+    assert!(s.authenticate(&c.id, &n, &proof).is_some());
+    assert!(s.authenticate(&c.id, &n, &proof).is_some());
+    assert!(s.authenticate(&c.id, &n, &proof).is_none());
+    assert!(s.authenticate("nope", &n, &proof).is_none());
 }
 
 #[test]
 fn each_worker_gets_its_own_stream() {
     let mut s = State::new(EventCount::new());
-    let (_, a) = s.join(link(), 4242).unwrap();
-    let (_, b) = s.join(link(), 4242).unwrap();
+    let (_, a) = s
+        .join(link(), 4242, "host", std::time::Instant::now())
+        .unwrap();
+    let (_, b) = s
+        .join(link(), 4242, "host", std::time::Instant::now())
+        .unwrap();
     assert_ne!(a, b);
 }
 
@@ -163,7 +169,9 @@ fn closed_state_refuses_work() {
     worker(&mut s);
     assert_eq!(s.close().len(), 1);
     assert!(push(&mut s, "x", vec![]).is_err());
-    assert!(s.join(link(), 4242).is_none());
+    assert!(s
+        .join(link(), 4242, "host", std::time::Instant::now())
+        .is_none());
 }
 
 #[test]

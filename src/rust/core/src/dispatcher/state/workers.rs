@@ -3,8 +3,9 @@
 //! tasks a worker held when its connection ends.
 
 use super::{Grant, Outcome, Place, State, CODE_CRASH};
+use crate::dispatcher::roster::Ending;
 use crate::incoming::{Incoming, Payload};
-use crate::protocol::{Credential, Link, ResultMeta};
+use crate::protocol::{Credential, ExitReason, Link, ResultMeta};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,31 +29,32 @@ impl State {
             Grant {
                 credential,
                 uses: uses.max(1),
+                issued: now,
                 expires: window.and_then(|window| now.checked_add(window)),
             },
         );
         token
     }
 
-    /// Checks a worker's proof and spends one use of its credential.
-    pub fn authenticate(&mut self, id: &str, nonce: &[u8; 32], proof: &[u8]) -> bool {
-        let Some(grant) = self.grants.get_mut(id) else {
-            return false;
-        };
+    /// Checks a worker's proof and spends one use of its credential;
+    /// returns when the credential was issued (the worker's launch).
+    pub fn authenticate(&mut self, id: &str, nonce: &[u8; 32], proof: &[u8]) -> Option<Instant> {
+        let grant = self.grants.get_mut(id)?;
         if grant
             .expires
             .is_some_and(|expires| expires <= Instant::now())
         {
-            return false;
+            return None;
         }
         if !grant.credential.verify(nonce, proof) {
-            return false;
+            return None;
         }
         grant.uses -= 1;
+        let issued = grant.issued;
         if grant.uses == 0 {
             self.grants.remove(id);
         }
-        true
+        Some(issued)
     }
 
     /// How many workers of the credential with this id never connected:
@@ -67,13 +69,20 @@ impl State {
         self.stream.to_r_seed()
     }
 
-    /// Registers an authenticated worker with the process id it reported;
-    /// `None` once the dispatcher closed.
-    pub fn join(&mut self, link: Arc<Link>, pid: u32) -> Option<(u64, [i32; 7])> {
+    /// Registers an authenticated worker with the process id and host it
+    /// reported, launched at `launched`; `None` once the dispatcher closed.
+    pub fn join(
+        &mut self,
+        link: Arc<Link>,
+        pid: u32,
+        host: &str,
+        launched: Instant,
+    ) -> Option<(u64, [i32; 7])> {
         if self.closed {
             return None;
         }
         let id = self.pool.join(link, pid);
+        self.roster.join(id, host, pid, launched);
         let stream = self.next_stream();
         self.status.connections += 1;
         self.status.cumulative += 1;
@@ -96,6 +105,7 @@ impl State {
         meta: ResultMeta,
         payload: impl Into<Payload>,
     ) {
+        self.roster.done(worker_id);
         if self.answered(worker_id, task_id).is_some() {
             let outcome = Outcome {
                 code: meta.code,
@@ -136,6 +146,7 @@ impl State {
 
     /// A worker gave back a task it never started.
     pub fn released(&mut self, worker_id: u64, task_id: u64) {
+        self.roster.seen(worker_id);
         if self.answered(worker_id, task_id).is_some() {
             self.requeue(task_id);
         }
@@ -148,6 +159,18 @@ impl State {
     /// otherwise the task it ran crashed with it, and the one it held behind
     /// that goes back.
     pub fn leave(&mut self, worker_id: u64, goodbye: bool) {
+        let ending = if goodbye {
+            Ending::Goodbye(ExitReason::Normal)
+        } else {
+            Ending::ConnectionLost
+        };
+        self.leave_with(worker_id, ending);
+    }
+
+    /// A worker's connection ended, as `ending` says; see [`State::leave`].
+    pub fn leave_with(&mut self, worker_id: u64, ending: Ending) {
+        let goodbye = matches!(ending, Ending::Goodbye(_) | Ending::Terminated);
+        self.roster_leave(worker_id, ending);
         let Some(worker) = self.pool.leave(worker_id) else {
             return;
         };
