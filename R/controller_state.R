@@ -84,7 +84,9 @@ controller_scale_when_due <- function(self, private, throttle) {
 # scale() once the throttle let it through (or with throttle = FALSE).
 controller_scale_now <- function(self, private, throttle) {
   self$start()
-  invisible(private$.launcher$scale(status = private$.client$status(), throttle = throttle))
+  out <- private$.launcher$scale(status = private$.client$status(), throttle = throttle)
+  status_note_exits(private$.client$profile)
+  invisible(out)
 }
 
 # The handles of the tasks held: made by the dispatcher for a running

@@ -390,3 +390,20 @@ native_task <- function(dispatcher, command, data, globals, seed, algorithm, pac
 native_duplicate_name <- function(name) {
   .Call(wrap__native_duplicate_name, native_utf8(name))
 }
+
+native_dispatcher_roster <- function(profile) {
+  .Call(wrap__native_dispatcher_roster, native_utf8(profile))
+}
+
+native_dispatcher_unexplained <- function(profile) {
+  .Call(wrap__native_dispatcher_unexplained, native_utf8(profile))
+}
+
+native_dispatcher_note_exits <- function(profile, pids, statuses) {
+  .Call(
+    wrap__native_dispatcher_note_exits,
+    native_utf8(profile),
+    as.integer(pids),
+    as.integer(statuses)
+  )
+}

@@ -42,14 +42,15 @@ worker_exits_release <- function(handles) {
   invisible()
 }
 
-worker_exits_status <- function(pid) {
+# With wait = FALSE, a worker still alive has no status yet (NULL).
+worker_exits_status <- function(pid, wait = TRUE) {
   key <- as.character(pid)
   handle <- worker_exits$handles[[key]]
   if (is.null(handle)) {
     status <- worker_exits$statuses[key]
     return(if (is.na(status)) NULL else unname(status))
   }
-  if (handle$is_alive()) {
+  if (wait && handle$is_alive()) {
     handle$wait(timeout = as.integer(1000 * worker_exits_seconds_wait))
   }
   if (handle$is_alive()) NULL else handle$get_exit_status()
