@@ -17,4 +17,4 @@ pub use link::Link;
 pub use message::{ExitReason, Message, ResultExtras, ResultMeta, Seed};
 
 /// The protocol version byte carried by every frame.
-pub const VERSION: u8 = 6;
+pub const VERSION: u8 = 7;
