@@ -2,6 +2,7 @@
 //! synchronisation pieces they share. Nothing here knows about R; payloads
 //! are opaque bytes and results carry typed metadata.
 
+pub mod dashboard;
 pub mod discard;
 pub mod dispatcher;
 pub mod duration;
