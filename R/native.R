@@ -356,6 +356,24 @@ native_unserialize <- function(bytes) {
   .Call(wrap__native_unserialize, bytes)
 }
 
+# A dashboard of the controllers `names` (compute profiles `profiles`):
+# list(url, token, port).
+native_dashboard_start <- function(names, profiles, host, port) {
+  native_unwrap(
+    .Call(
+      wrap__native_dashboard_start,
+      native_utf8(names),
+      native_utf8(profiles),
+      native_utf8(host),
+      as.integer(port)
+    )
+  )
+}
+
+native_dashboard_stop <- function(url) {
+  .Call(wrap__native_dashboard_stop, native_utf8(url))
+}
+
 native_public_addresses <- function(host) {
   .Call(wrap__native_public_addresses, native_utf8(host))
 }

@@ -27,14 +27,15 @@ mod serial;
 mod tasks;
 
 use api::{
-    dispatcher as api_dispatcher, metrics as api_metrics, process as api_process,
-    roster as api_roster, signal as api_signal, tls as api_tls, util as api_util,
-    worker as api_worker,
+    dashboard as api_dashboard, dispatcher as api_dispatcher, metrics as api_metrics,
+    process as api_process, roster as api_roster, signal as api_signal, tls as api_tls,
+    util as api_util, worker as api_worker,
 };
 use extendr_api::prelude::*;
 
 extendr_module! {
     mod crew;
+    use api_dashboard;
     use api_dispatcher;
     use api_metrics;
     use api_process;

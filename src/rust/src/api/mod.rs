@@ -6,6 +6,7 @@
 //! the core, to [`crate::tasks`] and to [`crate::serial`].
 
 pub mod autoscale;
+pub mod dashboard;
 pub mod dispatcher;
 pub mod handles;
 pub mod metrics;

@@ -70,9 +70,10 @@ fn native_code_outcome(code: Integers) -> Robj {
     crate::r::convert::named(&["status", "error"], vec![status.into(), error.into()])
 }
 
-/// Terminates every dispatcher of this process.
+/// Stops every dashboard and terminates every dispatcher of this process.
 #[extendr]
 fn native_shutdown() {
+    crew_core::dashboard::stop_all();
     crew_core::registry::stop_all();
 }
 
