@@ -13,8 +13,8 @@ NULL
 }
 
 .onUnload <- function(libpath) {
-  # Dispatchers run on threads of this process; stop them before the code
-  # they run is unmapped.
+  # Dispatchers and dashboards run on threads of this process; stop them
+  # before the code they run is unmapped.
   try(native_shutdown(), silent = TRUE)
   library.dynam.unload("crew", libpath)
 }
