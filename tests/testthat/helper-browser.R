@@ -73,8 +73,12 @@ browser_start <- function() {
     stop("chromedriver did not start a browser session", call. = FALSE)
   }
   url <- function(...) paste0(base, "/session/", session, ...)
+  # NULL when nothing matches: WebDriver answers with an error object then.
   element <- function(css) {
     found <- browser_http("POST", url("/element"), list(using = "css selector", value = css))
+    if (!is.list(found$value) || !is.null(found$value$error)) {
+      return(NULL)
+    }
     found$value[[1L]]
   }
   list(
@@ -86,6 +90,15 @@ browser_start <- function() {
     },
     click = function(css) {
       browser_http("POST", url("/element/", element(css), "/click"), setNames(list(), character(0)))
+    },
+    # Runs `code`, the body of a JavaScript function, in the page and
+    # returns its value: one call, so it reads a page that redraws itself
+    # without finding stale elements.
+    script = function(code) {
+      browser_http("POST", url("/execute/sync"), list(script = code, args = list()))$value
+    },
+    window_size = function(width, height) {
+      browser_http("POST", url("/window/rect"), list(width = width, height = height))
     },
     screenshot = function(path) {
       png <- browser_http("GET", url("/screenshot"))$value
