@@ -1,5 +1,6 @@
 #' @title Open a live dashboard of a controller
 #' @export
+#' @family controllers
 #' @description Serve a web page that shows a controller's tasks and
 #'   workers as they change, and open it in the browser.
 #' @details The page shows the counts of queued, held, running and done
@@ -17,6 +18,7 @@
 #'   `terminate()` and a later start. It runs until the R session ends or
 #'   the package is unloaded. Calling `crew_dashboard()` again for the same
 #'   controller returns the URL of the dashboard already running.
+#'   [crew_status()] gives the same table of workers in R.
 #'
 #'   Every request must carry the random token in the URL, so other users
 #'   of the machine cannot watch. The page makes no request anywhere else.
@@ -101,33 +103,30 @@ dashboard_check_port <- function(port) {
 }
 
 # The names and compute profiles of the controllers a dashboard of
-# `controller` shows: the controller itself, or each member of a group.
+# `controller` shows: the controller itself, or each member of a group
+# (found as crew_status() finds them).
 dashboard_members <- function(controller) {
-  invalid <- function(why) {
-    crew_error(paste("controller", why), kind = "invalid_argument")
+  if (inherits(controller, "crew_class_controller_sequential")) {
+    crew_error(
+      paste(
+        "controller is a sequential controller, which runs its tasks in this",
+        "R session and has no workers to show."
+      ),
+      kind = "invalid_argument"
+    )
   }
-  if (inherits(controller, "crew_class_controller_group")) {
-    controllers <- controller$controllers
-  } else if (inherits(controller, "crew_class_controller_sequential")) {
-    invalid("is a sequential controller, which runs its tasks in this R session and has no workers to show.")
-  } else if (inherits(controller, "crew_class_controller")) {
-    controllers <- list(controller)
-  } else {
-    invalid("must be a crew controller or controller group, such as from crew_controller_local().")
+  controllers <- status_controllers(controller)
+  name <- function(x) tryCatch(x$launcher$name, error = function(condition) NULL)
+  names <- lapply(controllers, name)
+  profiles <- lapply(controllers, status_profile)
+  text <- function(x) is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x)
+  if (!length(controllers) || !all(map_lgl(c(names, profiles), text))) {
+    crew_error(
+      "controller has no name or compute profile: was it made by a crew function?",
+      kind = "invalid_argument"
+    )
   }
-  if (!is.list(controllers) || !length(controllers) ||
-    !all(map_lgl(controllers, function(x) inherits(x, "crew_class_controller")))) {
-    invalid("must be a group of crew controllers.")
-  }
-  text <- function(x) {
-    if (is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x)) x else NA_character_
-  }
-  names <- vapply(controllers, function(x) text(x$launcher$name), character(1L), USE.NAMES = FALSE)
-  profiles <- vapply(controllers, function(x) text(x$client$profile), character(1L), USE.NAMES = FALSE)
-  if (anyNA(names) || anyNA(profiles)) {
-    invalid("has no name or compute profile: was it made by a crew function?")
-  }
-  list(names = names, profiles = profiles)
+  list(names = unlist(names), profiles = unlist(profiles))
 }
 
 # A dashboard on a public address serves its page, tokens in links and
