@@ -30,7 +30,9 @@ hostile_unnamed_allowed <- c(
   "crew_worker(" = "the test's credential is refused once the arguments pass",
   "crew_terminate_process(pid = 0)" = "the message says why process 0 is refused",
   "crew_retry(fun = " = "a function that is never TRUE times out, as documented",
-  "$map(" = "tasks that fail make map() raise, as documented"
+  "$map(" = "tasks that fail make map() raise, as documented",
+  "crew_dashboard(port = 0)" = "the port is valid; the message names the baseline controller, a string",
+  "crew_dashboard(host = string)" = "the host is valid; the message names the baseline controller, a string"
 )
 
 hostile_foreign_pointer <- function() {
