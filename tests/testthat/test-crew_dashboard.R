@@ -178,6 +178,23 @@ crew_test("a dashboard answers only requests that carry its token", {
   controller$pop()
 })
 
+crew_test("unloading the package stops its dashboards", {
+  crew_test_skip()
+  code <- paste(
+    "controller <- crew::crew_controller_local()",
+    "url <- crew::crew_dashboard(controller, browse = FALSE)",
+    "snapshot <- sub('/?token=', '/snapshot.json?token=', url, fixed = TRUE)",
+    "read <- function() tryCatch(length(readLines(snapshot, warn = FALSE)),",
+    "  error = function(e) 0L, warning = function(w) 0L)",
+    "before <- read()",
+    "unloadNamespace('crew')",
+    "cat(before, read())",
+    sep = "\n"
+  )
+  out <- processx::run(file.path(R.home("bin"), "Rscript"), c("-e", code), timeout = 60)
+  expect_equal(out$stdout, "1 0")
+})
+
 crew_test("a dashboard of a group shows each member, before and after they run", {
   crew_test_skip()
   skip_if_not_installed("jsonlite")
@@ -248,7 +265,8 @@ crew_test("the dashboard shows running, frozen, killed and large workers in a br
   expect_equal(row$task, "long_nap")
   expect_equal(dashboard_row(browser, frozen)$task, "frozen")
   first <- dashboard_number(row, "seconds-task")
-  Sys.sleep(1.5)
+  # The page hears once a second while no task resolves.
+  Sys.sleep(2.5)
   later <- dashboard_number(dashboard_row(browser, nap), "seconds-task")
   expect_gt(later, first + 1)
   expect_lt(dashboard_number(dashboard_row(browser, nap), "heartbeat"), 5)
