@@ -34,7 +34,9 @@
 #' @param host Address to listen on. The default, `"127.0.0.1"`, accepts
 #'   connections from this machine only.
 #' @return The URL of the dashboard, token included, as a character string
-#'   (invisibly if `browse` is `TRUE`).
+#'   (invisibly if `browse` is `TRUE`). With `browse = FALSE`, a new
+#'   dashboard also gives its URL in a message, so a non-interactive
+#'   process such as the one `targets::tar_make()` starts shows it.
 #' @examples
 #' if (FALSE) {
 #'   controller <- crew_controller_local(workers = 2)
@@ -75,6 +77,11 @@ crew_dashboard <- function(
     )
     url <- started$url
     assign(key, url, envir = dashboard_urls)
+    # In a pipeline's own process (tar_make() runs one), nobody sees the
+    # return value, so the address goes out as a message.
+    if (!browse) {
+      crew_message(sprintf("crew dashboard: %s", url))
+    }
   }
   if (browse) {
     utils::browseURL(url)

@@ -137,6 +137,18 @@ crew_test("crew_dashboard() names the argument it rejects and starts nothing", {
   expect_false(controller$client$profile %in% ls(crew:::dashboard_urls))
 })
 
+test_that("a new dashboard gives its URL in a message unless it opens a browser", {
+  crew_test_skip()
+  controller <- crew_controller_local(name = "dashboard_message", workers = 1)
+  on.exit(controller$terminate(), add = TRUE)
+  expect_message(
+    url <- crew_dashboard(controller, browse = FALSE),
+    "crew dashboard: http://127.0.0.1:[0-9]+/\\?token=",
+    class = "crew_message"
+  )
+  expect_no_message(crew_dashboard(controller, browse = FALSE))
+})
+
 crew_test("a dashboard on a public address warns, one on loopback does not", {
   expect_warning(crew:::dashboard_warn_perimeter("8.8.8.8"), "public address", class = "crew_warning")
   expect_silent(crew:::dashboard_warn_perimeter("127.0.0.1"))
