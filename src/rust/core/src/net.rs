@@ -66,6 +66,33 @@ pub fn public_addresses(host: &str) -> Vec<IpAddr> {
     out
 }
 
+/// A listening socket on the first address of `address` that binds, with
+/// `backlog` connections waiting for accept at most.
+pub(crate) async fn listen(
+    address: &str,
+    backlog: u32,
+) -> std::io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for address in tokio::net::lookup_host(address).await? {
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(address).and_then(|_| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::AddrNotAvailable,
+            "no address to listen on",
+        )
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use std::net::IpAddr;

@@ -86,35 +86,13 @@ fn dial_host(host: &str) -> &str {
     }
 }
 
-async fn listen(address: &str) -> std::io::Result<TcpListener> {
-    let mut last = None;
-    for address in tokio::net::lookup_host(address).await? {
-        let socket = if address.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        match socket.bind(address).and_then(|_| socket.listen(128)) {
-            Ok(listener) => return Ok(listener),
-            Err(error) => last = Some(error),
-        }
-    }
-    Err(last.unwrap_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::AddrNotAvailable,
-            "no address to listen on",
-        )
-    }))
-}
-
 impl Dashboard {
     /// Binds (synchronously, so that errors and the port are known at
     /// once) and starts serving.
     pub fn start(settings: Settings) -> Result<Dashboard> {
         let rt = runtime()?;
         let address = bind_address(&settings.host, settings.port);
-        let socket = rt.block_on(listen(&address))?;
+        let socket = rt.block_on(crate::net::listen(&address, 128))?;
         let port = socket.local_addr()?.port();
         let token = token::new();
         let url = format!(

@@ -95,7 +95,7 @@ impl Listener {
     fn bind(config: &Config) -> Result<Arc<Listener>> {
         let rt = runtime()?;
         let address = bind_address(&config.host, config.port);
-        let socket = rt.block_on(listen(&address))?;
+        let socket = rt.block_on(crate::net::listen(&address, BACKLOG))?;
         let port = socket.local_addr()?.port();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let members: Members = Arc::new(Mutex::new(Vec::new()));
@@ -174,29 +174,6 @@ impl Listener {
 /// worker whose handshake the kernel dropped waited up to half a minute
 /// for the SYN-ACK to be sent again).
 const BACKLOG: u32 = 4096;
-
-/// A listening socket on the first address of `address` that binds.
-async fn listen(address: &str) -> std::io::Result<TcpListener> {
-    let mut last = None;
-    for address in tokio::net::lookup_host(address).await? {
-        let socket = if address.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        match socket.bind(address).and_then(|_| socket.listen(BACKLOG)) {
-            Ok(listener) => return Ok(listener),
-            Err(error) => last = Some(error),
-        }
-    }
-    Err(last.unwrap_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::AddrNotAvailable,
-            "no address to listen on",
-        )
-    }))
-}
 
 async fn accept_loop(
     socket: TcpListener,
