@@ -16,28 +16,6 @@ dashboard_snapshot_url <- function(url) {
   sub("/?token=", "/snapshot.json?token=", url, fixed = TRUE)
 }
 
-# A task that writes its worker's process ID to `file`, runs `extra`, then
-# sleeps for ten minutes.
-dashboard_pid_task <- function(controller, name, file, extra = quote(NULL)) {
-  command <- substitute(
-    {
-      writeLines(as.character(Sys.getpid()), file)
-      extra
-      Sys.sleep(600)
-    },
-    list(file = file, extra = extra)
-  )
-  controller$push(command = command, substitute = FALSE, name = name)
-}
-
-dashboard_pid <- function(file) {
-  browser_wait_for(
-    function() file.exists(file) && length(readLines(file, warn = FALSE)) > 0L,
-    what = "the task's process ID"
-  )
-  as.integer(readLines(file, warn = FALSE))
-}
-
 # The cells of the worker table's row of process `pid`, by class: the text
 # shown, and under "<class>_value" the number or state behind it. NULL
 # while the row is not there.
@@ -251,10 +229,10 @@ crew_test("the dashboard shows running, frozen, killed and large workers in a br
 
   nap_file <- tempfile()
   frozen_file <- tempfile()
-  dashboard_pid_task(controller, "long_nap", nap_file)
-  dashboard_pid_task(controller, "frozen", frozen_file)
-  nap <- dashboard_pid(nap_file)
-  frozen <- dashboard_pid(frozen_file)
+  crew_test_pid_task(controller, "long_nap", nap_file)
+  crew_test_pid_task(controller, "frozen", frozen_file)
+  nap <- crew_test_pid(nap_file)
+  frozen <- crew_test_pid(frozen_file)
   on.exit(
     {
       tools::pskill(frozen, tools::SIGCONT)
@@ -311,7 +289,7 @@ crew_test("the dashboard shows running, frozen, killed and large workers in a br
   tools::pskill(frozen, tools::SIGSTOP)
   tools::pskill(nap, tools::SIGKILL)
   big_file <- tempfile()
-  dashboard_pid_task(
+  crew_test_pid_task(
     controller,
     "big",
     big_file,
@@ -351,7 +329,7 @@ crew_test("the dashboard shows running, frozen, killed and large workers in a br
   expect_match(dashboard_row(browser, nap)$ended, "connection lost")
 
   # A worker holding 500 MB shows at least that much memory.
-  big <- dashboard_pid(big_file)
+  big <- crew_test_pid(big_file)
   on.exit(tools::pskill(big, tools::SIGKILL), add = TRUE, after = FALSE)
   expect_true(
     dashboard_wait_for(controller, function() {

@@ -16,29 +16,6 @@ status_wait_for <- function(controller, ready, seconds = 30) {
   }
 }
 
-status_pid_file_task <- function(controller, name, file, extra = quote(NULL)) {
-  command <- substitute(
-    {
-      writeLines(as.character(Sys.getpid()), file)
-      extra
-      Sys.sleep(600)
-    },
-    list(file = file, extra = extra)
-  )
-  controller$push(command = command, substitute = FALSE, name = name)
-}
-
-status_pid <- function(file) {
-  deadline <- Sys.time() + 30
-  while (!file.exists(file) || !length(readLines(file, warn = FALSE))) {
-    if (Sys.time() > deadline) {
-      stop("the task never wrote its process ID")
-    }
-    Sys.sleep(0.05)
-  }
-  as.integer(readLines(file, warn = FALSE))
-}
-
 crew_test("crew_status() shows what each worker runs, its memory and how it was lost", {
   crew_test_skip()
   controller <- crew_controller_local(name = "watched", workers = 2, seconds_idle = 120)
@@ -49,8 +26,8 @@ crew_test("crew_status() shows what each worker runs, its memory and how it was 
   expect_equal(nrow(empty), 0L)
   nap_file <- tempfile()
   big_file <- tempfile()
-  status_pid_file_task(controller, "long_nap", nap_file)
-  status_pid_file_task(
+  crew_test_pid_task(controller, "long_nap", nap_file)
+  crew_test_pid_task(
     controller,
     "big",
     big_file,
@@ -59,8 +36,8 @@ crew_test("crew_status() shows what each worker runs, its memory and how it was 
       x[] <- 1
     })
   )
-  nap_pid <- status_pid(nap_file)
-  big_pid <- status_pid(big_file)
+  nap_pid <- crew_test_pid(nap_file)
+  big_pid <- crew_test_pid(big_file)
   status <- status_wait_for(controller, function(status) {
     big <- status[status$pid %in% big_pid, ]
     nrow(big) == 1L && isTRUE(big$resident_mb >= 500)
@@ -117,8 +94,8 @@ crew_test("crew_status() shows a frozen worker's heartbeat age grow until it is 
   on.exit(controller$terminate(), add = TRUE)
   controller$start()
   file <- tempfile()
-  status_pid_file_task(controller, "frozen", file)
-  pid <- status_pid(file)
+  crew_test_pid_task(controller, "frozen", file)
+  pid <- crew_test_pid(file)
   on.exit(tools::pskill(pid, tools::SIGKILL), add = TRUE, after = FALSE)
   status_wait_for(controller, function(status) isTRUE(status$state == "running"))
   tools::pskill(pid, tools::SIGSTOP)
