@@ -123,8 +123,7 @@ dashboard_members <- function(controller) {
     )
   }
   controllers <- status_controllers(controller)
-  name <- function(x) tryCatch(x$launcher$name, error = function(condition) NULL)
-  names <- lapply(controllers, name)
+  names <- lapply(controllers, status_name)
   profiles <- lapply(controllers, status_profile)
   text <- function(x) is.character(x) && length(x) == 1L && !is.na(x) && nzchar(x)
   if (!length(controllers) || !all(map_lgl(c(names, profiles), text))) {

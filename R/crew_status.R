@@ -117,6 +117,10 @@ status_profile <- function(controller) {
   if (is.character(profile) && length(profile) == 1L && !is.na(profile)) profile
 }
 
+status_name <- function(controller) {
+  tryCatch(controller$launcher$name, error = function(condition) NULL)
+}
+
 status_controller_rows <- function(controller) {
   profile <- status_profile(controller)
   if (is.null(profile)) {
@@ -130,7 +134,7 @@ status_controller_rows <- function(controller) {
   exit <- rows$exit_status
   rows$exit_status <- ifelse(!is.na(exit) & exit >= 0L, exit, NA_integer_)
   rows$signal <- ifelse(!is.na(exit) & exit < 0L, -exit, NA_integer_)
-  name <- tryCatch(controller$launcher$name, error = function(condition) NULL)
+  name <- status_name(controller)
   name <- if (is.character(name) && length(name) == 1L) name else NA_character_
   rows$controller <- rep(name, length(rows$state))
   rows[status_columns]
