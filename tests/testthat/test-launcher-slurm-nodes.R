@@ -165,7 +165,12 @@ crew_test("slurm nodes: a job array of 16 workers over 4 nodes runs 4,000 tasks,
   expect_setequal(jobs$node, cluster$nodes)
   start <- Sys.time()
   controller$walk(
-    list(index = index, node = Sys.getenv("SLURMD_NODENAME"), host = Sys.info()[["nodename"]]),
+    list(
+      index = index,
+      node = Sys.getenv("SLURMD_NODENAME"),
+      host = Sys.info()[["nodename"]],
+      net = Sys.readlink("/proc/self/ns/net")
+    ),
     iterate = list(index = seq_len(4000L)),
     verbose = FALSE
   )
@@ -180,6 +185,10 @@ crew_test("slurm nodes: a job array of 16 workers over 4 nodes runs 4,000 tasks,
   nodes <- vapply(values, `[[`, "", "node")
   expect_setequal(unique(nodes), cluster$nodes)
   cat("\n[slurm nodes] tasks per node:", paste(names(table(nodes)), table(nodes), collapse = ", "), "\n")
+  # Each ran in its node's network namespace.
+  inodes <- system2("stat", c("-L", "-c", "%i", file.path("/run/netns", cluster$namespaces)), stdout = TRUE)
+  namespaces <- stats::setNames(paste0("net:[", inodes, "]"), cluster$nodes)
+  expect_equal(unname(vapply(values, `[[`, "", "net")), unname(namespaces[nodes]))
   # Each node has a UTS namespace of its own, so the host name a worker
   # sees, and sends the controller, is its node's.
   expect_equal(vapply(values, `[[`, "", "host"), nodes)
@@ -195,9 +204,12 @@ crew_test("slurm nodes: a node lost mid-run gives crash rows, retried on the oth
   cluster <- crew_test_slurm_nodes_skip()
   lost <- 3L
   controller <- crew_test_slurm_nodes_controller(cluster, workers = 16L, crashes_max = 5L)
+  # The node comes back first: until slurmctld learns that it died, the
+  # jobs it ran stay in the queue.
   on.exit({
-    crew_test_slurm_nodes_cleanup(cluster, controller)
+    controller$terminate()
     crew_test_slurm_nodes_run(cluster, "revive-node", lost)
+    crew_test_slurm_nodes_cleanup(cluster, controller)
   })
   controller$start()
   controller$launch(n = 16L)
