@@ -31,7 +31,8 @@ demo: install
 # stated in prose against Cargo's, and the tests that cover each R file
 # (dev/check-code.R, also `make check-code`), then rustfmt and clippy
 # with warnings as errors (`make lint-rust`). The SLURM tests start a
-# one-node cluster of their own (dev/slurm-cluster.sh); the browser tests
+# one-node cluster of their own (dev/slurm-cluster.sh) and a four-node one
+# in network namespaces (dev/slurm-nodes.sh); the browser tests
 # drive headless Chromium through the Shiny apps; a minute of the soak
 # runs before them; the native boundary's test files then run
 # again under valgrind. The core's tests also run built for Windows under
