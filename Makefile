@@ -13,7 +13,7 @@ DEV_PROFILE := CARGO_PROFILE_RELEASE_LTO=false \
 	CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
 	CARGO_PROFILE_RELEASE_INCREMENTAL=true
 
-.PHONY: deps install demo test check-code lint-rust test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale document check vendor fuzz clean
+.PHONY: deps install demo test check-code lint-rust test-rust test-r test-windows check-macos valgrind sanitize soak bench bench-scale bench-cluster document check vendor fuzz clean
 
 deps:
 	@bash dev/install-deps.sh
@@ -31,7 +31,8 @@ demo: install
 # stated in prose against Cargo's, and the tests that cover each R file
 # (dev/check-code.R, also `make check-code`), then rustfmt and clippy
 # with warnings as errors (`make lint-rust`). The SLURM tests start a
-# one-node cluster of their own (dev/slurm-cluster.sh); the browser tests
+# one-node cluster of their own (dev/slurm-cluster.sh) and a four-node one
+# in network namespaces (dev/slurm-nodes.sh); the browser tests
 # drive headless Chromium through the Shiny apps; a minute of the soak
 # runs before them; the native boundary's test files then run
 # again under valgrind. The core's tests also run built for Windows under
@@ -122,6 +123,14 @@ bench: install
 bench-scale: install
 	@if [ -n "$(COMPARE)" ]; then bash dev/install-deps.sh --compare; fi
 	$(RSCRIPT) bench/scale.R $(R_LIB) $(COMPARE)
+
+# `make bench-cluster` (as root) prints start-up time until 16 workers are
+# connected and tasks per second through them, for SLURM job arrays over
+# the four nodes of dev/slurm-nodes.sh and for 16 local workers, the
+# median of ROUNDS rounds (bench/cluster.R).
+bench-cluster: install
+	@bash dev/install-deps.sh --slurm --netns
+	$(RSCRIPT) bench/cluster.R --rounds=$(ROUNDS)
 
 # roxygen documents R6 methods from their source references, which a
 # user-like install (make install) drops: the package is installed once

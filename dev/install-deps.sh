@@ -30,7 +30,8 @@ for option in "$@"; do
     # scripts, which R CMD check --as-cran runs besides R.
     --check) packages+=(qpdf devscripts) ;;
     # A SLURM workload manager and munge, for the launcher plugin tests on a
-    # one-node cluster (dev/slurm-cluster.sh).
+    # one-node cluster (dev/slurm-cluster.sh) and a four-node one in network
+    # namespaces (dev/slurm-nodes.sh, which also needs --netns).
     --slurm) packages+=(slurm-wlm munge) ;;
     # Shiny, headless Chromium with its WebDriver, and curl, for the tests
     # that click through the Shiny apps in inst/shiny.

@@ -68,6 +68,7 @@ crew_test_slurm_launcher_class <- R6::R6Class(
 
 # A controller over the SLURM plugin, built the way a plugin's helper
 # function builds one. host = NULL listens where other machines can reach.
+# `...` goes to the launcher class of a test.
 crew_test_slurm_controller <- function(
   directory,
   name = NULL,
@@ -77,17 +78,25 @@ crew_test_slurm_controller <- function(
   options = character(0L),
   script_lines = character(0L),
   tls = crew::crew_tls(),
-  class = crew_test_slurm_launcher_class
+  class = crew_test_slurm_launcher_class,
+  host = NULL,
+  port = NULL,
+  crashes_max = 5L,
+  ...
 ) {
   crew_test_plugin_controller(
     class,
     directory = directory,
     options = options,
     script_lines = script_lines,
+    ...,
     name = name,
     workers = workers,
     seconds_timeout = seconds_timeout,
     seconds_launch = seconds_launch,
-    tls = tls
+    tls = tls,
+    host = host,
+    port = port,
+    crashes_max = crashes_max
   )
 }

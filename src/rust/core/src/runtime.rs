@@ -39,6 +39,7 @@ pub fn runtime() -> Result<&'static Runtime> {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(threads())
             .thread_name("crew-runtime")
+            .on_thread_start(crate::os::block_broken_pipe_signal)
             .enable_all()
             .build()
             .map(|rt| (std::process::id(), rt))

@@ -94,6 +94,7 @@ pub(super) fn deliver_blocking(deliveries: Vec<Delivery>) {
     let Ok(rt) = runtime() else {
         return;
     };
+    let _held = crate::os::hold_broken_pipe_signal();
     for (direct, run) in runs(deliveries) {
         if direct {
             let sent = rt

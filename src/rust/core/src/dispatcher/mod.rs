@@ -433,6 +433,7 @@ impl Dispatcher {
         let links = self.lock().close();
         let _ = self.shutdown.send(true);
         if let Ok(rt) = runtime() {
+            let _held = crate::os::hold_broken_pipe_signal();
             rt.block_on(async {
                 let closing = links
                     .iter()

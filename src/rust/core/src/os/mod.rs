@@ -117,6 +117,25 @@ pub fn deliver_pending_signals() {
     system::deliver_pending_signals()
 }
 
+/// Keeps SIGPIPE away from the calling thread, for the threads that write
+/// to sockets: a write to a connection its peer reset then fails with
+/// EPIPE. Rust programs ignore the signal, but the host program need not:
+/// R's handler raises an R error, which on a thread of ours jumps across
+/// its frames. Nothing to do on Windows, which has no such signal.
+pub fn block_broken_pipe_signal() {
+    system::block_broken_pipe_signal()
+}
+
+/// Holds SIGPIPE back from the calling thread while the value lives, for a
+/// thread outside the runtime (R's) that writes to a socket itself. A
+/// SIGPIPE raised meanwhile is taken before the thread's mask is restored,
+/// so it is never delivered (see [`block_broken_pipe_signal`]).
+pub fn hold_broken_pipe_signal() -> BrokenPipeHeld {
+    system::hold_broken_pipe_signal()
+}
+
+pub use system::BrokenPipeHeld;
+
 /// Whether this process's standard error is thrown away (`/dev/null` on
 /// Unix, the NUL device or no handle at all on Windows).
 pub fn stderr_discarded() -> bool {

@@ -243,6 +243,78 @@ pub fn deliver_pending_signals() {
     }
 }
 
+fn broken_pipe_set() -> libc::sigset_t {
+    // SAFETY: the set lives in this frame and sigemptyset initialises it
+    // before sigaddset reads it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        set
+    }
+}
+
+/// Blocks SIGPIPE on this thread and returns the mask from before.
+fn block_broken_pipe() -> libc::sigset_t {
+    let set = broken_pipe_set();
+    // SAFETY: both sets live in this frame; pthread_sigmask changes only
+    // this thread's mask and fills `old`.
+    unsafe {
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+        old
+    }
+}
+
+fn broken_pipe_pending() -> bool {
+    // SAFETY: the set lives in this frame; sigpending fills it.
+    unsafe {
+        let mut pending: libc::sigset_t = std::mem::zeroed();
+        libc::sigpending(&mut pending) == 0 && libc::sigismember(&pending, libc::SIGPIPE) == 1
+    }
+}
+
+pub fn block_broken_pipe_signal() {
+    block_broken_pipe();
+}
+
+pub struct BrokenPipeHeld {
+    old: libc::sigset_t,
+    /// SIGPIPE was blocked or pending before: nothing to take or restore.
+    untouched: bool,
+}
+
+pub fn hold_broken_pipe_signal() -> BrokenPipeHeld {
+    let old = block_broken_pipe();
+    // SAFETY: `old` was filled by pthread_sigmask.
+    let blocked = unsafe { libc::sigismember(&old, libc::SIGPIPE) == 1 };
+    BrokenPipeHeld {
+        old,
+        untouched: blocked || broken_pipe_pending(),
+    }
+}
+
+impl Drop for BrokenPipeHeld {
+    fn drop(&mut self) {
+        if self.untouched {
+            return;
+        }
+        if broken_pipe_pending() {
+            let set = broken_pipe_set();
+            let mut signal = 0;
+            // SAFETY: SIGPIPE is blocked and pending, so sigwait returns at
+            // once; both arguments live in this frame.
+            unsafe {
+                libc::sigwait(&set, &mut signal);
+            }
+        }
+        // SAFETY: `old` was filled by pthread_sigmask on this thread.
+        unsafe {
+            libc::pthread_sigmask(libc::SIG_SETMASK, &self.old, std::ptr::null_mut());
+        }
+    }
+}
+
 pub fn stderr_discarded() -> bool {
     // SAFETY: both stat buffers live in this frame.
     unsafe {

@@ -326,6 +326,14 @@ pub fn end_this_process(signal: i32) {
 
 pub fn deliver_pending_signals() {}
 
+pub fn block_broken_pipe_signal() {}
+
+pub struct BrokenPipeHeld;
+
+pub fn hold_broken_pipe_signal() -> BrokenPipeHeld {
+    BrokenPipeHeld
+}
+
 pub fn stderr_discarded() -> bool {
     // SAFETY: GetStdHandle, GetFileType and GetConsoleMode only read the
     // handle and write the mode in this frame.

@@ -84,6 +84,7 @@ impl Link {
             return Err(crate::Error::Protocol("the connection is closed".into()));
         }
         let prefix = super::frame::encode_prefix(message, len)?;
+        let _held = crate::os::hold_broken_pipe_signal();
         let mut written = 0usize;
         let mut failed = runtime.block_on(writer.write_all(&prefix)).is_err();
         let mut put = |piece: &[u8]| {

@@ -331,9 +331,11 @@ impl WorkerClient {
     pub fn send_result(&self, id: u64, meta: ResultMeta, payload: Vec<u8>) -> bool {
         let boundary = self.task_ended(id);
         let sent = match (self.shared.link.get(), runtime()) {
-            (Some(link), Ok(rt)) => rt
-                .block_on(link.send(&Message::Result { id, meta }, &payload))
-                .is_ok(),
+            (Some(link), Ok(rt)) => {
+                let _held = crate::os::hold_broken_pipe_signal();
+                rt.block_on(link.send(&Message::Result { id, meta }, &payload))
+                    .is_ok()
+            }
             _ => false,
         };
         crate::discard::discard_bytes(payload);
