@@ -12,8 +12,9 @@
 # which submits one job array per launch. Both sides use automatic TLS, as
 # workers on other machines should. The modes take turns within each
 # round; each figure is the median over the rounds. Start-up runs from
-# start() and launch() until every worker has connected; for SLURM it is
-# split at the moment squeue first shows every array element running.
+# start() and the first push, which launches the workers as it does in a
+# pipeline, until every worker has connected; for SLURM it is split at the
+# moment squeue first shows every array element running.
 # Throughput is walk() of trivial tasks, wait() and collect(), timed once
 # every worker is connected.
 
@@ -46,12 +47,16 @@ if (!is.list(cluster)) {
   stop(cluster)
 }
 
-# Seconds until `n` workers are connected, and for SLURM until squeue
-# first showed every element of the launch running.
+# Seconds from the first push of a fresh controller until `workers`
+# workers are connected, and for SLURM until squeue first showed every
+# element of the launch running. As in a pipeline, the push itself makes
+# the controller launch its workers (scale = TRUE, throttle = TRUE): one
+# short task per worker, then wait() in short slices as a user's wait()
+# would, since a controller's first throttled push launches nothing.
 start_up <- function(controller, slurm) {
   start <- now()
   controller$start()
-  controller$launch(n = workers)
+  controller$walk(Sys.sleep(0.5), iterate = list(index = seq_len(workers)), verbose = FALSE)
   running <- NA_real_
   repeat {
     if (controller$client$status()[["connections"]] >= workers) {
@@ -66,9 +71,16 @@ start_up <- function(controller, slurm) {
     if (now() - start > 300) {
       stop("workers did not connect within 300 s")
     }
-    Sys.sleep(0.02)
+    if (controller$wait(mode = "all", seconds_timeout = 0.02)) {
+      Sys.sleep(0.02)
+    }
   }
-  c(connected = now() - start, running = running)
+  connected <- now() - start
+  if (!controller$wait(mode = "all", seconds_timeout = 60)) {
+    stop("the start-up tasks did not finish within 60 s")
+  }
+  controller$collect()
+  c(connected = connected, running = running)
 }
 
 throughput <- function(controller) {
