@@ -7,14 +7,15 @@
 # valgrind. Logs go to .valgrind/.
 #
 # The files run in two lanes at once, one per core: the serialization
-# file alone takes about as long under valgrind as all the others.
+# file (with the short one on source references) takes about as long
+# under valgrind as all the others.
 #
 # With file names as arguments (bash dev/valgrind-tests.sh test-native.R),
 # runs only those, one after the other.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lanes=(
-  "test-serialization.R"
+  "test-serialization.R test-task_source_references.R"
   "test-native.R test-crew_serial_config.R test-crew_relay.R test-crew_controller_walk.R test-crew_controller.R"
 )
 if (($#)); then

@@ -16,10 +16,10 @@ pub use extendr_ffi::{
     R_MakeExternalPtr, R_NaInt, R_NaReal, R_NaString, R_NilValue, R_PreserveObject,
     R_RegisterCFinalizerEx, R_ReleaseObject, R_Serialize, R_SetExternalPtrProtected, R_Unserialize,
     R_inpstream_st, R_inpstream_t, R_outpstream_st, R_outpstream_t, R_pstream_format_t, R_tryEval,
-    Rboolean, Rf_ScalarInteger, Rf_allocVector, Rf_cons, Rf_install, Rf_isFactor, Rf_lcons,
-    Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, Rf_xlength, Rf_xlengthgets, INTEGER,
-    LOGICAL, RAW, REAL, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
-    VECTOR_ELT,
+    Rboolean, Rf_ScalarInteger, Rf_allocVector, Rf_cons, Rf_duplicate, Rf_install, Rf_isFactor,
+    Rf_lcons, Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, Rf_xlength, Rf_xlengthgets,
+    INTEGER, LOGICAL, RAW, REAL, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT,
+    TYPEOF, VECTOR_ELT,
 };
 
 /// The callbacks of R's serialization streams and their hooks.
@@ -111,6 +111,8 @@ extern "C" {
     pub fn SETCAR(x: SEXP, v: SEXP) -> SEXP;
     pub fn CDR(x: SEXP) -> SEXP;
     pub fn SETCDR(x: SEXP, v: SEXP) -> SEXP;
+    pub fn SET_BODY(x: SEXP, v: SEXP);
+    pub fn Rf_shallow_duplicate(x: SEXP) -> SEXP;
     pub fn DATAPTR(x: SEXP) -> *mut u8;
     pub fn R_CHAR(x: SEXP) -> *const u8;
 }

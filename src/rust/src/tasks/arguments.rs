@@ -7,6 +7,7 @@ use crate::r::ffi::{Rf_ScalarLogical, Rf_getAttrib};
 use crate::r::ffi::{Rf_allocVector, INTEGER, LOGICAL, REAL, SET_VECTOR_ELT, SEXP, SEXPTYPE};
 use crate::r::sexp::{self, Protect};
 use crate::serial;
+use crate::tasks::source_references::{command_without_sources, list_without_sources};
 use std::time::Duration;
 
 /// The fields of the task list a worker runs, in order: the one statement
@@ -190,10 +191,10 @@ fn logical(value: bool) -> SEXP {
     unsafe { Rf_ScalarLogical(value as i32) }
 }
 
-/// The task list a worker runs, fields named by [`TASK_FIELDS`],
-/// unprotected: the caller protects it. The task's name is not part of it:
-/// it rides in the frame header, so a fresh name can be chosen after the
-/// task is serialized.
+/// The task list a worker runs, fields named by [`TASK_FIELDS`], without
+/// source references, unprotected: the caller protects it. The task's
+/// name is not part of it: it rides in the frame header, so a fresh name
+/// can be chosen after the task is serialized.
 pub fn task_list(arguments: &TaskArguments) -> SEXP {
     let mut protect = Protect::new();
     // SAFETY: allocates on R's main thread; the result is protected or returned
@@ -203,9 +204,9 @@ pub fn task_list(arguments: &TaskArguments) -> SEXP {
     // In the order of TASK_FIELDS, which also sets how many there are: a
     // field added there and not here does not compile.
     let fields: [SEXP; TASK_FIELDS.len()] = [
-        arguments.command,
-        arguments.data,
-        arguments.globals,
+        protect.keep(command_without_sources(arguments.command)),
+        protect.keep(list_without_sources(arguments.data)),
+        protect.keep(list_without_sources(arguments.globals)),
         arguments.seed,
         arguments.algorithm,
         arguments.packages,
