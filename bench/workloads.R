@@ -109,16 +109,15 @@ workload_floors <- function(n, rss_bare) {
 
 # One push per task, then a single wait and collect: the throughput of
 # dispatch itself, with the client's CPU over the same span and its memory.
-workload_push_collect <- function(workers, n, explicit = FALSE) {
+# `push_all(controller, n, scale)` pushes the tasks.
+workload_push_collect <- function(workers, n, explicit = FALSE, push_all = push_tasks) {
   controller <- if (explicit) launched_controller(workers) else warm_controller(workers)
   on.exit(controller$terminate())
   # TRUE is the default of scale.
   scale <- !explicit
   cpu <- proc.time()
   start <- now()
-  for (index in seq_len(n)) {
-    controller$push(x + 1, data = list(x = index), scale = scale)
-  }
+  push_all(controller, n, scale)
   controller$wait(mode = "all", scale = scale)
   results <- controller$collect(scale = scale)
   elapsed <- now() - start
@@ -129,6 +128,32 @@ workload_push_collect <- function(workers, n, explicit = FALSE) {
     client_cpu_s = cpu[["user.self"]] + cpu[["sys.self"]],
     peak_rss_mb = status_mb("VmHWM")
   )
+}
+
+push_tasks <- function(controller, n, scale) {
+  for (index in seq_len(n)) {
+    controller$push(x + 1, data = list(x = index), scale = scale)
+  }
+}
+
+# The same pushes written in a script of 3,000 lines sourced with
+# keep.source = TRUE, as code runs in RStudio, any interactive session and
+# testthat, with the command in braces, which then carry source
+# references to the whole script.
+sourced_push_tasks <- function() {
+  path <- tempfile(fileext = ".R")
+  on.exit(unlink(path))
+  writeLines(c(
+    sprintf("# line %d of an analysis script", seq_len(3000L)),
+    "push_tasks <- function(controller, n, scale) {",
+    "  for (index in seq_len(n)) {",
+    "    controller$push({ x + 1 }, data = list(x = index), scale = scale)",
+    "  }",
+    "}"
+  ), path)
+  envir <- new.env()
+  source(path, local = envir, keep.source = TRUE)
+  envir$push_tasks
 }
 
 # map() as a user calls it: n tasks in, n results out, in seconds.
@@ -308,6 +333,7 @@ main <- function(args, rss_start, rss_library) {
     },
     push_collect_1 = workload_push_collect(1L, n),
     push_collect_2_explicit = workload_push_collect(2L, n, explicit = TRUE),
+    push_collect_2_sourced = workload_push_collect(2L, n, push_all = sourced_push_tasks()),
     map_2 = workload_map(2L, n),
     map_1 = workload_map(1L, n),
     round_trip = workload_round_trip(1000L),
