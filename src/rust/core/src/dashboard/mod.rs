@@ -3,8 +3,10 @@
 //! chosen controllers' task counts and workers to it (server-sent
 //! events). Every request needs the dashboard's random token.
 
+mod events;
 mod http;
 mod json;
+mod routes;
 mod running;
 mod server;
 mod snapshot;

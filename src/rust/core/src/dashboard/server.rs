@@ -1,19 +1,19 @@
-//! The dashboard's HTTP server, on the shared runtime: the page, one
-//! snapshot, or a stream of snapshots for each open page. It costs
-//! nothing while no page is open: only the accept loop waits then. Every
-//! peer is bounded (connections, head size, head time, write time), so a
-//! slow or hostile one holds at most one connection slot for a while and
-//! never touches the dispatchers beyond reading their counts.
+//! The dashboard's HTTP server on the shared runtime: it binds, accepts
+//! within its limits, and hands each connection to [`super::routes`]. It
+//! costs nothing while no page is open: only the accept loop waits then.
+//! Every peer is bounded (connections, head size, head time, write time),
+//! so a slow or hostile one holds at most one connection slot for a while
+//! and never touches the dispatchers beyond reading their counts.
 
-use super::http::{self, HeadError, HEAD_BYTES_MAX};
+use super::routes::serve;
 use super::{snapshot, token};
 use crate::dispatcher::bind_address;
 use crate::runtime::runtime;
 use crate::Result;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::time::Duration;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 
@@ -24,18 +24,7 @@ pub const CONNECTIONS_MAX: usize = 64;
 pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long one write may wait for a peer that does not read.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How often an open page's stream looks for news: at most this many
-/// snapshots a second go to one page.
-const TICK: Duration = Duration::from_millis(250);
-
-/// The longest a page goes without a snapshot, so that its ages grow.
-/// A little under a second, so that the tick that falls on the second
-/// sends.
-const QUIET_MAX: Duration = Duration::from_millis(950);
-
-const PAGE: &str = include_str!("page.html");
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Where a dashboard listens and what it shows.
 #[derive(Debug, Clone)]
@@ -47,13 +36,15 @@ pub struct Settings {
     pub controllers: Vec<(String, String)>,
 }
 
-struct Shared {
-    token: String,
+/// What every connection of one dashboard reads.
+pub(super) struct Shared {
+    pub(super) token: String,
     controllers: Vec<(String, String)>,
 }
 
 impl Shared {
-    fn snapshot(&self) -> String {
+    /// A snapshot of the controllers shown, as JSON.
+    pub(super) fn snapshot(&self) -> String {
         let views: Vec<snapshot::View> = self
             .controllers
             .iter()
@@ -62,7 +53,8 @@ impl Shared {
         snapshot::write(snapshot::now(), &views)
     }
 
-    fn generation(&self) -> u64 {
+    /// A number that changes whenever a shown dispatcher resolves tasks.
+    pub(super) fn generation(&self) -> u64 {
         snapshot::generation(self.controllers.iter().map(|(_, p)| p.as_str()))
     }
 }
@@ -188,126 +180,21 @@ async fn accept_loop(
 
 /// Writes `bytes` within the write timeout; false if the peer is gone or
 /// too slow.
-async fn send<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8]) -> bool {
+pub(super) async fn send<W: AsyncWrite + Unpin>(writer: &mut W, bytes: &[u8]) -> bool {
     matches!(
         tokio::time::timeout(WRITE_TIMEOUT, writer.write_all(bytes)).await,
         Ok(Ok(()))
     )
 }
 
-/// Sends a whole response and closes the connection, first reading a
-/// little of what the peer may still send, so that closing with unread
-/// bytes does not reset the connection before the response arrives.
-async fn respond(mut stream: TcpStream, bytes: &[u8]) {
-    if !send(&mut stream, bytes).await {
-        return;
-    }
-    let _ = stream.shutdown().await;
-    let mut sink = [0u8; 4096];
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let mut left: usize = 64 * 1024;
-        while left > 0 {
-            match stream.read(&mut sink).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => left = left.saturating_sub(n),
-            }
-        }
-    })
-    .await;
-}
-
-async fn serve(mut stream: TcpStream, shared: &Shared) {
-    let head = match tokio::time::timeout(
-        HEAD_TIMEOUT,
-        http::read_head(&mut stream, HEAD_BYTES_MAX),
-    )
-    .await
-    {
-        Ok(Ok(head)) => head,
-        Ok(Err(HeadError::TooLarge)) => return respond(stream, &http::error(431)).await,
-        Ok(Err(HeadError::Closed)) => return,
-        Err(_) => return respond(stream, &http::error(408)).await,
-    };
-    let Some(request) = http::parse(&head) else {
-        return respond(stream, &http::error(400)).await;
-    };
-    let with_body = request.method != "HEAD";
-    if request.method != "GET" && with_body {
-        return respond(stream, &http::error(405)).await;
-    }
-    let authorized = request
-        .token
-        .as_deref()
-        .is_some_and(|given| token::matches(given, shared.token.as_bytes()));
-    if !authorized {
-        return respond(stream, &http::error(403)).await;
-    }
-    let html = "text/html; charset=utf-8";
-    let json = "application/json; charset=utf-8";
-    match request.path.as_str() {
-        "/" => {
-            respond(
-                stream,
-                &http::response(200, html, PAGE.as_bytes(), with_body),
-            )
-            .await
-        }
-        "/snapshot.json" => {
-            let body = shared.snapshot();
-            respond(
-                stream,
-                &http::response(200, json, body.as_bytes(), with_body),
-            )
-            .await
-        }
-        "/events" if with_body => events(stream, shared).await,
-        _ => respond(stream, &http::error(404)).await,
-    }
-}
-
-/// A page's stream: a snapshot at once, then whenever a dispatcher
-/// resolved tasks or [`QUIET_MAX`] passed, checked every [`TICK`], until
-/// the page goes away.
-async fn events(stream: TcpStream, shared: &Shared) {
-    let (mut reader, mut writer) = stream.into_split();
-    let head = [http::event_stream_head(), b"retry: 1000\n\n".to_vec()].concat();
-    if !send(&mut writer, &head).await {
-        return;
-    }
-    let mut tick = tokio::time::interval(TICK);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut sent: Option<(u64, Instant)> = None;
-    let mut sink = [0u8; 1024];
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            closed = gone(&mut reader, &mut sink) => if closed { return } else { continue },
-        }
-        let generation = shared.generation();
-        let due = match sent {
-            None => true,
-            Some((last, at)) => last != generation || at.elapsed() >= QUIET_MAX,
-        };
-        if due {
-            if !send(&mut writer, &http::event(&shared.snapshot())).await {
-                return;
-            }
-            sent = Some((generation, Instant::now()));
-        }
-    }
-}
-
-/// Reads and drops what the peer sends; true once it closed.
-async fn gone<R: AsyncRead + Unpin>(reader: &mut R, sink: &mut [u8]) -> bool {
-    matches!(reader.read(sink).await, Ok(0) | Err(_))
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::http::HEAD_BYTES_MAX;
     use super::super::json::read::{parse, Value};
     use super::*;
     use std::io::{BufRead, BufReader, Read, Write};
     use std::net::TcpStream as StdStream;
+    use std::time::Instant;
 
     fn dashboard(controllers: &[(&str, &str)]) -> Dashboard {
         Dashboard::start(Settings {
