@@ -25,10 +25,10 @@
 # machine may have: slurmd takes the configured figures). Every address is
 # on links that exist only between these namespaces. munged keeps its
 # socket in the state directory and insists that everyone may enter it, so
-# its parents must be searchable by all (not in a directory of mode 0700). `start` removes the
-# leftovers of the same state directory and tag first; `stop` ends the
-# daemons and every process in the namespaces, and removes namespaces,
-# links, bridge and state directory. Needs root, iproute2, unshare and
+# its parents must be searchable by all (not in a directory of mode 0700).
+# `start` removes the leftovers of the same state directory and tag
+# first; `stop` ends the daemons and every process in the namespaces, and
+# removes namespaces, links, bridge and state directory. Needs root, iproute2, unshare and
 # the Debian packages slurm-wlm and munge (dev/install-deps.sh --slurm
 # --netns).
 set -euo pipefail
