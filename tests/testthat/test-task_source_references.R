@@ -1,4 +1,6 @@
-# Covers src/rust/src/tasks/source_references.rs: code parsed with
+# Covers the tasks that push() (R/crew_class_controller.R) and walk()'s
+# template (R/controller_submit.R) hand the worker, which the native side
+# builds (src/rust/src/tasks/source_references.rs): code parsed with
 # keep.source = TRUE (interactive sessions, RStudio, testthat) carries the
 # lines of its whole file in its source references; tasks leave them out.
 
