@@ -20,13 +20,28 @@ use crate::r::sexp::{self, Protect};
 /// Deeper code is passed on as it is rather than walked.
 const DEPTH_MAX: usize = 2_000;
 
-/// The attributes the parser attaches to code it keeps the source of.
-fn source_symbols() -> [SEXP; 3] {
-    [
-        sexp::symbol(c"srcref"),
-        sexp::symbol(c"srcfile"),
-        sexp::symbol(c"wholeSrcref"),
-    ]
+/// The symbols the walks compare against, looked up once per session
+/// (symbols are never collected): every push walks its task.
+#[derive(Clone, Copy)]
+struct Symbols {
+    /// The attributes the parser attaches to code it keeps the source of.
+    attributes: [SEXP; 3],
+    function: SEXP,
+}
+
+thread_local! {
+    static SYMBOLS: Symbols = Symbols {
+        attributes: [
+            sexp::symbol(c"srcref"),
+            sexp::symbol(c"srcfile"),
+            sexp::symbol(c"wholeSrcref"),
+        ],
+        function: sexp::symbol(c"function"),
+    };
+}
+
+fn source_symbols() -> Symbols {
+    SYMBOLS.with(|symbols| *symbols)
 }
 
 /// `command` without source references: itself if it has none, otherwise
@@ -76,11 +91,11 @@ pub fn list_without_sources(list: SEXP) -> SEXP {
     copy
 }
 
-fn is_source_symbol(tag: SEXP, symbols: &[SEXP; 3]) -> bool {
-    symbols.contains(&tag)
+fn is_source_symbol(tag: SEXP, symbols: &Symbols) -> bool {
+    symbols.attributes.contains(&tag)
 }
 
-fn attributes_have_sources(x: SEXP, symbols: &[SEXP; 3]) -> bool {
+fn attributes_have_sources(x: SEXP, symbols: &Symbols) -> bool {
     // SAFETY: R's main thread; `x` is reachable from an argument.
     let mut cell = unsafe { ATTRIB(x) };
     while sexp::type_of(cell) == SEXPTYPE::LISTSXP {
@@ -95,21 +110,22 @@ fn attributes_have_sources(x: SEXP, symbols: &[SEXP; 3]) -> bool {
     false
 }
 
-fn remove_source_attributes(x: SEXP, symbols: &[SEXP; 3]) {
-    for symbol in symbols {
+fn remove_source_attributes(x: SEXP, symbols: &Symbols) {
+    for symbol in &symbols.attributes {
         // SAFETY: `x` is a copy this module made; setting an attribute to
         // NULL removes it and allocates nothing.
         unsafe { Rf_setAttrib(x, *symbol, sexp::nil()) };
     }
 }
 
-/// Whether `x` is a call to `function` with a source reference as its
-/// fourth element, as the parser writes it when it keeps the source.
-fn function_call_source(x: SEXP) -> Option<SEXP> {
+/// The cell of `x` holding a source reference if `x` is a call to
+/// `function` with one as its fourth element, as the parser writes it when
+/// it keeps the source.
+fn function_call_source(x: SEXP, symbols: &Symbols) -> Option<SEXP> {
     // SAFETY: `x` is a language cell; each CDR is read after checking that
     // the previous one is a pairlist cell.
     unsafe {
-        if CAR(x) != sexp::symbol(c"function") {
+        if CAR(x) != symbols.function {
             return None;
         }
         let mut cell = x;
@@ -123,14 +139,15 @@ fn function_call_source(x: SEXP) -> Option<SEXP> {
     }
 }
 
-fn code_has_sources(x: SEXP, symbols: &[SEXP; 3], depth: usize) -> bool {
+fn code_has_sources(x: SEXP, symbols: &Symbols, depth: usize) -> bool {
     if depth > DEPTH_MAX {
         return false;
     }
     match sexp::type_of(x) {
         SEXPTYPE::LANGSXP | SEXPTYPE::LISTSXP => {
             if attributes_have_sources(x, symbols)
-                || (sexp::type_of(x) == SEXPTYPE::LANGSXP && function_call_source(x).is_some())
+                || (sexp::type_of(x) == SEXPTYPE::LANGSXP
+                    && function_call_source(x, symbols).is_some())
             {
                 return true;
             }
@@ -159,7 +176,7 @@ fn code_has_sources(x: SEXP, symbols: &[SEXP; 3], depth: usize) -> bool {
 }
 
 /// Strips a copy made by this module, in place.
-fn strip_code(x: SEXP, symbols: &[SEXP; 3], depth: usize) {
+fn strip_code(x: SEXP, symbols: &Symbols, depth: usize) {
     if depth > DEPTH_MAX {
         return;
     }
@@ -167,7 +184,7 @@ fn strip_code(x: SEXP, symbols: &[SEXP; 3], depth: usize) {
         SEXPTYPE::LANGSXP | SEXPTYPE::LISTSXP => {
             remove_source_attributes(x, symbols);
             if sexp::type_of(x) == SEXPTYPE::LANGSXP {
-                if let Some(cell) = function_call_source(x) {
+                if let Some(cell) = function_call_source(x, symbols) {
                     // SAFETY: `cell` is a cell of the copy.
                     unsafe { SETCAR(cell, sexp::nil()) };
                 }
@@ -206,14 +223,14 @@ fn closure_body(f: SEXP) -> Option<SEXP> {
     }
 }
 
-fn closure_has_sources(x: SEXP, symbols: &[SEXP; 3]) -> bool {
+fn closure_has_sources(x: SEXP, symbols: &Symbols) -> bool {
     sexp::type_of(x) == SEXPTYPE::CLOSXP && attributes_have_sources(x, symbols)
 }
 
 /// A copy of the function `f` without its source reference and with its
 /// code stripped (uncompiled: the worker compiles it again when it runs);
 /// `f` itself if its code cannot be read.
-fn closure_without_sources(f: SEXP, symbols: &[SEXP; 3]) -> SEXP {
+fn closure_without_sources(f: SEXP, symbols: &Symbols) -> SEXP {
     let mut protect = Protect::new();
     let Some(body) = closure_body(f) else {
         return f;
