@@ -47,14 +47,19 @@ fn source_symbols() -> Symbols {
 /// `command` without source references: itself if it has none, otherwise
 /// a stripped copy (unprotected: the caller protects it).
 pub fn command_without_sources(command: SEXP) -> SEXP {
-    let symbols = source_symbols();
-    if !code_has_sources(command, &symbols, 0) {
-        return command;
+    code_without_sources(command, &source_symbols())
+}
+
+/// `code` itself if it has no source references, otherwise a stripped
+/// copy (unprotected).
+fn code_without_sources(code: SEXP, symbols: &Symbols) -> SEXP {
+    if !code_has_sources(code, symbols, 0) {
+        return code;
     }
     let mut protect = Protect::new();
-    // SAFETY: R's main thread; `command` is an argument of the current call.
-    let copy = protect.keep(unsafe { Rf_duplicate(command) });
-    strip_code(copy, &symbols, 0);
+    // SAFETY: R's main thread; the caller keeps `code` alive.
+    let copy = protect.keep(unsafe { Rf_duplicate(code) });
+    strip_code(copy, symbols, 0);
     copy
 }
 
@@ -235,15 +240,8 @@ fn closure_without_sources(f: SEXP, symbols: &Symbols) -> SEXP {
     let Some(body) = closure_body(f) else {
         return f;
     };
-    let body = protect.keep(body);
-    let body = if code_has_sources(body, symbols, 0) {
-        // SAFETY: R's main thread; `body` is protected.
-        let copy = protect.keep(unsafe { Rf_duplicate(body) });
-        strip_code(copy, symbols, 0);
-        copy
-    } else {
-        body
-    };
+    protect.keep(body);
+    let body = protect.keep(code_without_sources(body, symbols));
     // SAFETY: R's main thread. The duplicate of a function is a new function
     // object sharing formals, body and environment; `body` is protected.
     unsafe {
